@@ -1,0 +1,86 @@
+"""The one schedule type shared by every scenario kind, view, KPI, exporter and the checker."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+
+
+class Category(str, enum.Enum):
+    """What a timed assignment represents."""
+
+    WORK = "work"
+    SETUP = "setup"
+    TRAVEL = "travel"
+    MIGRATION = "migration"
+    DOWNTIME = "downtime"
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """A task on a resource over ``[start, end)``."""
+
+    task: str
+    resource: str
+    start: int
+    end: int
+    category: Category = Category.WORK
+
+    @property
+    def duration(self) -> int:
+        return self.end - self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """An immutable list of timed assignments plus optional per-kind extras.
+
+    ``extras`` holds what a kind needs on top (a vehicle's route order, a pod's
+    node) as plain JSON-compatible data, stored as a tuple of key/value pairs so
+    the schedule stays hashable.
+    """
+
+    assignments: tuple[Assignment, ...] = ()
+    name: str = ""
+    extras: tuple[tuple[str, object], ...] = field(default=())
+
+    @classmethod
+    def of(cls, assignments: Iterable[Assignment], name: str = "") -> Schedule:
+        return cls(tuple(assignments), name)
+
+    def __iter__(self) -> Iterator[Assignment]:
+        return iter(self.assignments)
+
+    def __len__(self) -> int:
+        return len(self.assignments)
+
+    def work(self) -> tuple[Assignment, ...]:
+        """Only the assignments of category work."""
+        return tuple(a for a in self.assignments if a.category == Category.WORK)
+
+    def by_task(self) -> dict[str, Assignment]:
+        """Work assignments keyed by task id (last one wins on duplicates)."""
+        return {a.task: a for a in self.work()}
+
+    def by_resource(self) -> dict[str, list[Assignment]]:
+        """Work assignments grouped per resource, sorted by start."""
+        out: dict[str, list[Assignment]] = {}
+        for a in self.work():
+            out.setdefault(a.resource, []).append(a)
+        for lst in out.values():
+            lst.sort(key=lambda a: (a.start, a.end))
+        return out
+
+    @property
+    def makespan(self) -> int:
+        return max((a.end for a in self.assignments), default=0)
+
+    def renamed(self, name: str) -> Schedule:
+        return replace(self, name=name)
+
+    def extra(self, key: str, default: object = None) -> object:
+        for k, v in self.extras:
+            if k == key:
+                return v
+        return default

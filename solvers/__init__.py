@@ -1,0 +1,80 @@
+"""Solving: one entry point, one result type, a lazy registry of backends."""
+
+from __future__ import annotations
+
+import time
+
+from opsplan.models.errors import SolverError, ValidationError
+from opsplan.solvers.registry import available, known, load, split_name
+from opsplan.solvers.result import (
+    Params,
+    Progress,
+    ProgressCallback,
+    Result,
+    SolutionStatus,
+    StopToken,
+    Termination,
+)
+
+
+def solve(
+    scenario,  # noqa: ANN001 - any scenario kind
+    solver: str = "cpsat",
+    params: Params | None = None,
+    on_progress: ProgressCallback | None = None,
+    stop: StopToken | None = None,
+) -> Result:
+    """Solve ``scenario`` with the backend named ``solver``.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario document of any kind.
+    solver
+        A registry name, e.g. ``"cpsat"`` or ``"dispatch:spt"``.
+    params
+        Limits, threads, seed, warm start, pinned assignments.
+    on_progress
+        Called with every improving solution (objective, bound, elapsed time).
+    stop
+        Cancel token; a running solve returns within about a second once it is set.
+
+    Returns
+    -------
+    Result
+        Never raises for infeasibility; raises :class:`SolverError` for an
+        unknown or uninstalled solver or an unsupported scenario kind.
+    """
+    from opsplan.models import validate
+
+    backend, variant = split_name(solver)
+    if scenario.kind not in backend.kinds:
+        raise SolverError(f"solver '{solver}' does not handle {scenario.kind} scenarios")
+    issues = validate(scenario)
+    if issues:
+        raise ValidationError(issues, source=getattr(scenario, "name", None))
+    module = load(backend)
+    params = params or Params()
+    stop = stop or StopToken()
+    t0 = time.perf_counter()
+    result: Result = module.solve(scenario, params, on_progress, stop, variant)
+    if result.runtime_s <= 0:
+        from dataclasses import replace
+
+        result = replace(result, runtime_s=time.perf_counter() - t0)
+    return result
+
+
+__all__ = [
+    "Params",
+    "Progress",
+    "ProgressCallback",
+    "Result",
+    "SolutionStatus",
+    "SolverError",
+    "StopToken",
+    "Termination",
+    "available",
+    "known",
+    "solve",
+]
