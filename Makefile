@@ -12,12 +12,10 @@ QT_APT := libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e ".[test]" --config-settings editable_mode=strict
+	$(PIP) install -q -e ".[test]"
 	touch $@
 
 venv: $(VENV)/.installed
-	@# strict editable installs link files: re-link so new modules are seen
-	@$(PIP) install -q --no-deps -e . --config-settings editable_mode=strict >/dev/null 2>&1
 
 sysdeps:
 	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
@@ -32,7 +30,6 @@ test: sysdeps venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/lint-imports
 
 run: sysdeps venv
 	$(VENV)/bin/opsplan solve $(SAMPLE) --solver cpsat --time-limit 10 -o out/sample-plan.json
