@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
-class TimeUnit(str, enum.Enum):
+class TimeUnit(enum.StrEnum):
     """The unit of the integer time axis of a scenario."""
 
     SECOND = "s"

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 
-class Category(str, enum.Enum):
+class Category(enum.StrEnum):
     """What a timed assignment represents."""
 
     WORK = "work"

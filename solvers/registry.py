@@ -30,6 +30,14 @@ def _dispatch_rules() -> tuple[str, ...]:
 
 _BACKENDS: dict[str, Backend] = {
     "cpsat": Backend("cpsat", "opsplan.solvers.cpsat", ("jobshop",), ("ortools",), None, "OR-Tools CP-SAT"),
+    "cpsat-textbook": Backend(
+        "cpsat-textbook",
+        "opsplan.solvers.cpsat.textbook",
+        ("jobshop",),
+        ("ortools",),
+        None,
+        "textbook CP-SAT model (benchmark baseline)",
+    ),
     "dispatch": Backend(
         "dispatch", "opsplan.solvers.dispatch", ("jobshop",), (), _dispatch_rules, "priority dispatch rules"
     ),

@@ -11,7 +11,7 @@ from typing import Any
 from opsplan.models.schedule import Assignment, Schedule
 
 
-class Termination(str, enum.Enum):
+class Termination(enum.StrEnum):
     """Why a solve stopped."""
 
     OPTIMAL = "optimal"  # optimality proven
@@ -22,7 +22,7 @@ class Termination(str, enum.Enum):
     ERROR = "error"
 
 
-class SolutionStatus(str, enum.Enum):
+class SolutionStatus(enum.StrEnum):
     """What a solve has to show."""
 
     NONE = "none"

@@ -15,7 +15,7 @@ from opsplan.models.core import Resource, TimeUnit
 KIND = "jobshop"
 
 
-class Objective(str, enum.Enum):
+class Objective(enum.StrEnum):
     """What a job-shop schedule is judged by."""
 
     MAKESPAN = "makespan"

@@ -89,7 +89,8 @@ def validate_jobshop(sc: JobShopScenario) -> list[Issue]:
 
         try:
             datetime.fromisoformat(sc.epoch)
-        except ValueError:
-            add("epoch", f"not an ISO 8601 instant: '{sc.epoch}'")
+        except (TypeError, ValueError):
+            # TypeError: a non-string epoch (e.g. a number read from JSON) is an issue, not a crash
+            add("epoch", f"not an ISO 8601 instant: {sc.epoch!r}")
     return issues
 

@@ -1,0 +1,114 @@
+"""Validation of job-shop scenarios: every problem, each with a path."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from opsplan.models import validate
+from opsplan.models.core import Calendar, Resource, Window
+from opsplan.models.jobshop.build import classic
+from opsplan.models.jobshop.scenario import JobShopScenario, Mode, SetupMatrix
+from opsplan.models.jobshop.validate import validate_jobshop
+
+
+@pytest.fixture
+def good() -> JobShopScenario:
+    """A valid 2-job, 2-machine classic job shop."""
+    return classic("good", [[(0, 3), (1, 2)], [(1, 2), (0, 4)]])
+
+
+def with_op(sc: JobShopScenario, j: int, k: int, **changes) -> JobShopScenario:
+    """``sc`` with operation ``k`` of job ``j`` changed."""
+    job = sc.jobs[j]
+    ops = list(job.operations)
+    ops[k] = replace(ops[k], **changes)
+    jobs = list(sc.jobs)
+    jobs[j] = replace(job, operations=tuple(ops))
+    return replace(sc, jobs=tuple(jobs))
+
+
+def paths(issues) -> list[str]:
+    return [i.path for i in issues]
+
+
+def test_good_scenario_has_no_issue(good, tiny_jobshop):
+    assert validate_jobshop(good) == []
+    assert validate_jobshop(tiny_jobshop) == []
+
+
+def test_unknown_machine_has_a_path(good):
+    sc = with_op(good, 0, 1, modes=(Mode("M9", 2),))
+    issues = validate_jobshop(sc)
+    assert paths(issues) == ["jobs[0].operations[1].modes[0].resource"]
+    assert str(issues[0]) == "jobs[0].operations[1].modes[0].resource: unknown machine 'M9'"
+
+
+def test_negative_duration(good):
+    issues = validate_jobshop(with_op(good, 1, 0, modes=(Mode("M1", -2),)))
+    assert paths(issues) == ["jobs[1].operations[0].modes[0].duration"]
+    assert "negative duration -2" in issues[0].message
+
+
+def test_operation_without_mode(good):
+    issues = validate_jobshop(with_op(good, 0, 0, modes=()))
+    assert paths(issues) == ["jobs[0].operations[0].modes"]
+    assert "'J0.0'" in issues[0].message
+
+
+def test_duplicate_ids(good):
+    sc = with_op(good, 1, 1, id="J0.0")
+    twin_job = replace(sc.jobs[0], operations=())
+    sc = replace(sc, machines=(*sc.machines, Resource("M0")), jobs=(*sc.jobs, twin_job))
+    issues = validate_jobshop(sc)
+    got = {str(i) for i in issues}
+    assert "machines: machine id 'M0' is used 2 times" in got
+    assert "jobs: job id 'J0' is used 2 times" in got
+    assert "jobs[0].operations[0].id: operation id 'J0.0' is used 2 times" in got
+    assert "jobs[1].operations[1].id: operation id 'J0.0' is used 2 times" in got
+
+
+def test_bad_setup_matrix_shape(good):
+    sc = replace(good, setups=(SetupMatrix("M0", ("J0", "J1"), ((0, 1), (1,))),))
+    issues = validate_jobshop(sc)
+    assert paths(issues) == ["setups[0].matrix"]
+    assert "2x2" in issues[0].message
+
+
+def test_setup_matrix_with_unknown_names(good):
+    sc = replace(good, setups=(SetupMatrix("M7", ("J0", "J5"), ((0, 1), (1, -1))),))
+    assert paths(validate_jobshop(sc)) == ["setups[0].machine", "setups[0].jobs[1]", "setups[0].matrix"]
+
+
+def test_bad_calendar_window(good):
+    m0 = Resource("M0", calendar=Calendar((Window(5, 5, "empty"),)))
+    issues = validate_jobshop(replace(good, machines=(m0, good.machines[1])))
+    assert paths(issues) == ["machines[0].calendar[0]"]
+
+
+@pytest.mark.parametrize("epoch", ["yesterday", "2024-13-01T00:00:00", 1700000000])
+def test_bad_epoch(good, epoch):
+    issues = validate_jobshop(replace(good, epoch=epoch))
+    assert paths(issues) == ["epoch"]
+
+
+def test_good_epoch(good):
+    assert validate_jobshop(replace(good, epoch="2024-03-01T06:00:00+01:00")) == []
+
+
+def test_every_issue_is_listed(good):
+    sc = with_op(good, 0, 1, modes=(Mode("M9", -1),))
+    sc = with_op(sc, 1, 0, modes=())
+    sc = replace(sc, epoch="nope")
+    assert paths(validate_jobshop(sc)) == [
+        "jobs[0].operations[1].modes[0].resource",
+        "jobs[0].operations[1].modes[0].duration",
+        "jobs[1].operations[0].modes",
+        "epoch",
+    ]
+
+
+def test_public_validate_dispatches(good):
+    sc = with_op(good, 0, 1, modes=(Mode("M9", 2),))
+    assert validate(sc) == validate_jobshop(sc)
+    assert validate(good) == []
