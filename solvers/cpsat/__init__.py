@@ -1,0 +1,136 @@
+"""OR-Tools CP-SAT backend (``cpsat``)."""
+
+from __future__ import annotations
+
+import time
+
+import ortools
+from opsplan.models import check, objective_value
+from opsplan.models.jobshop.scenario import Objective
+from opsplan.models.schedule import Schedule
+from opsplan.solvers.cpsat import jobshop_model as jsm
+from opsplan.solvers.result import (
+    Params,
+    Progress,
+    ProgressCallback,
+    Result,
+    SolutionStatus,
+    StopToken,
+    Termination,
+)
+from ortools.sat.python import cp_model
+
+NAME = "cpsat"
+VERSION = f"OR-Tools {ortools.__version__}"
+
+
+class _Callback(cp_model.CpSolverSolutionCallback):
+    """Forwards improving solutions to the caller's progress callback (runs on a solver thread)."""
+
+    def __init__(self, objective, on_progress: ProgressCallback | None, t0: float) -> None:
+        super().__init__()
+        self._objective = objective
+        self._on_progress = on_progress
+        self._t0 = t0
+        self.n = 0
+
+    def on_solution_callback(self) -> None:
+        self.n += 1
+        if self._on_progress is not None:
+            self._on_progress(
+                Progress(self.objective_value, self.best_objective_bound, time.perf_counter() - self._t0, NAME)
+            )
+
+
+def _initial_schedule(sc, params: Params) -> tuple[Schedule | None, str]:
+    """The warm start if given and feasible, else the best dispatch rule's schedule."""
+    if params.warm_start is not None and not check(sc, params.warm_start):
+        return params.warm_start, "warm start"
+    try:
+        from opsplan.solvers.dispatch import best_rule
+    except ImportError:  # pragma: no cover - dispatch ships with the package
+        return None, ""
+    try:
+        rule, schedule, _ = best_rule(sc, pinned=params.pinned)
+    except Exception:  # a rule that cannot honour odd pins must not stop the exact solver
+        return None, ""
+    if check(sc, schedule):
+        return None, ""
+    return schedule, f"dispatch:{rule}"
+
+
+def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopToken, variant=None) -> Result:
+    t0 = time.perf_counter()
+    if stop.is_set():
+        return Result(Termination.CANCELLED, SolutionStatus.NONE, None, None, None, 0.0, NAME, VERSION)
+
+    hint, hint_source = (None, "") if params.options.get("no_hint") else _initial_schedule(sc, params)
+    horizon = sc.horizon()
+    if hint is not None and sc.objective == Objective.MAKESPAN:
+        # only schedules at least as good as the hint matter: shrink every domain to it
+        horizon = min(horizon, hint.makespan)
+    jm = jsm.add_variables(sc, horizon)
+    jsm.add_constraints(jm)
+    jsm.add_pins(jm, params.pinned)
+    jsm.add_objective(jm, jsm.lower_bound(sc) if sc.objective == Objective.MAKESPAN else 0)
+    if hint is not None:
+        jsm.add_hint(jm, hint)
+
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    if params.time_limit is not None:
+        p.max_time_in_seconds = float(params.time_limit)
+    if params.threads:
+        p.num_workers = int(params.threads)
+    p.random_seed = int(params.seed)
+    if params.gap is not None:
+        p.relative_gap_limit = float(params.gap)
+    p.log_search_progress = bool(params.log)
+    for key, value in params.options.get("cpsat", {}).items():
+        setattr(p, key, value)
+    log_lines: list[str] = []
+    if params.log:
+        p.log_to_stdout = False
+        solver.log_callback = log_lines.append
+
+    cb = _Callback(jm.objective, on_progress, t0)
+    stopper = solver.stop_search
+    stop.on_stop(stopper)
+    try:
+        status = solver.solve(jm.model, cb)
+    finally:
+        stop.remove(stopper)
+    runtime = time.perf_counter() - t0
+
+    cancelled = stop.is_set()
+    if status == cp_model.OPTIMAL:
+        term, sol = Termination.OPTIMAL, SolutionStatus.OPTIMAL
+    elif status == cp_model.FEASIBLE:
+        term, sol = (Termination.CANCELLED if cancelled else Termination.TIME_LIMIT), SolutionStatus.FEASIBLE
+    elif status == cp_model.INFEASIBLE:
+        term, sol = Termination.INFEASIBLE, SolutionStatus.NONE
+    elif status == cp_model.UNKNOWN:
+        term, sol = (Termination.CANCELLED if cancelled else Termination.TIME_LIMIT), SolutionStatus.NONE
+    else:
+        term, sol = Termination.ERROR, SolutionStatus.NONE
+
+    schedule = objective = None
+    bound = solver.best_objective_bound if sol != SolutionStatus.NONE or term != Termination.ERROR else None
+    if sol != SolutionStatus.NONE:
+        schedule = jsm.read_schedule(jm, solver, NAME)
+        objective = objective_value(sc, schedule)
+    elif term == Termination.INFEASIBLE:
+        bound = None
+    message = f"hint from {hint_source}" if hint_source else ""
+    stats = {
+        "solutions": cb.n,
+        "branches": solver.num_branches,
+        "conflicts": solver.num_conflicts,
+        "hint": hint_source,
+        "hint_objective": objective_value(sc, hint) if hint is not None else None,
+        "horizon": horizon,
+    }
+    return Result(
+        term, sol, schedule, objective, bound, runtime, NAME, VERSION,
+        message=message, log="\n".join(log_lines), stats=stats,
+    )

@@ -1,0 +1,223 @@
+"""CP-SAT model of a job shop, split into variables / constraints / objective.
+
+One optional interval per (operation, mode); no-overlap per machine, with the
+machine's calendar windows as fixed intervals; a circuit per machine when
+sequence-dependent setups are given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from opsplan.models.jobshop.scenario import JobShopScenario, Objective
+from opsplan.models.schedule import Assignment, Category, Schedule
+from ortools.sat.python import cp_model
+
+
+@dataclass
+class OpVars:
+    """Decision variables of one operation."""
+
+    op_id: str
+    job_id: str
+    start: cp_model.IntVar
+    end: cp_model.IntVar
+    # machine id -> (presence literal, interval, duration); one entry per mode
+    modes: dict[str, tuple[cp_model.IntVar | int, cp_model.IntervalVar, int]] = field(default_factory=dict)
+
+
+@dataclass
+class JobShopModel:
+    """The CP-SAT model plus the handles needed to read a schedule back."""
+
+    model: cp_model.CpModel
+    scenario: JobShopScenario
+    ops: dict[str, OpVars]
+    job_end: dict[str, cp_model.IntVar]
+    objective: cp_model.IntVar | None = None
+    horizon: int = 0
+
+
+# -- variables ----------------------------------------------------------------
+def add_variables(sc: JobShopScenario, horizon: int) -> JobShopModel:
+    m = cp_model.CpModel()
+    ops: dict[str, OpVars] = {}
+    job_end: dict[str, cp_model.IntVar] = {}
+    for job in sc.jobs:
+        # earliest start of each op from the job's release and its predecessors' shortest modes
+        est = job.release
+        tail = sum(op.min_duration for op in job.operations)
+        for op in job.operations:
+            tail -= op.min_duration
+            lo, hi = est, max(est, horizon - tail - op.min_duration)
+            start = m.new_int_var(lo, hi, f"s_{op.id}")
+            end = m.new_int_var(lo + op.min_duration, max(lo + op.min_duration, horizon - tail), f"e_{op.id}")
+            ov = OpVars(op.id, job.id, start, end)
+            if len(op.modes) == 1:
+                md = op.modes[0]
+                itv = m.new_interval_var(start, md.duration, end, f"i_{op.id}")
+                ov.modes[md.resource] = (1, itv, md.duration)
+            else:
+                for md in op.modes:
+                    lit = m.new_bool_var(f"x_{op.id}_{md.resource}")
+                    itv = m.new_optional_interval_var(start, md.duration, end, lit, f"i_{op.id}_{md.resource}")
+                    ov.modes[md.resource] = (lit, itv, md.duration)
+            ops[op.id] = ov
+            est += op.min_duration
+        job_end[job.id] = ops[job.operations[-1].id].end
+    return JobShopModel(m, sc, ops, job_end, horizon=horizon)
+
+
+# -- constraints ----------------------------------------------------------------
+def add_constraints(jm: JobShopModel) -> None:
+    sc, m = jm.scenario, jm.model
+    for job in sc.jobs:
+        for a, b in zip(job.operations, job.operations[1:]):
+            m.add(jm.ops[b.id].start >= jm.ops[a.id].end)
+    for ov in jm.ops.values():
+        lits = [lit for lit, _, _ in ov.modes.values()]
+        if len(lits) > 1:
+            m.add_exactly_one(lits)
+
+    per_machine: dict[str, list[tuple[OpVars, cp_model.IntVar | int, cp_model.IntervalVar, int]]] = {}
+    for ov in jm.ops.values():
+        for res, (lit, itv, dur) in ov.modes.items():
+            per_machine.setdefault(res, []).append((ov, lit, itv, dur))
+
+    for machine in sc.machines:
+        entries = per_machine.get(machine.id, [])
+        intervals = [itv for _, _, itv, _ in entries]
+        # calendar windows block the machine like fixed operations
+        for k, w in enumerate(machine.calendar.windows):
+            intervals.append(m.new_fixed_size_interval_var(w.start, w.end - w.start, f"w_{machine.id}_{k}"))
+        if len(intervals) > 1:
+            m.add_no_overlap(intervals)
+        if machine.id in sc.setup_index and len(entries) > 1:
+            _add_setup_circuit(jm, machine.id, entries)
+
+
+def _add_setup_circuit(jm: JobShopModel, machine: str, entries: list) -> None:
+    """Sequence the machine's operations with a circuit so setups can sit between neighbours."""
+    m, sc = jm.model, jm.scenario
+    arcs = []
+    for i, (ov_i, lit_i, _, _) in enumerate(entries, start=1):
+        first = m.new_bool_var("")
+        last = m.new_bool_var("")
+        arcs.append((0, i, first))
+        arcs.append((i, 0, last))
+        if not isinstance(lit_i, int):
+            arcs.append((i, i, ~lit_i))
+        for j, (ov_j, _, _, _) in enumerate(entries, start=1):
+            if i == j:
+                continue
+            lit = m.new_bool_var("")
+            arcs.append((i, j, lit))
+            setup = sc.setup_time(machine, ov_i.job_id, ov_j.job_id)
+            m.add(ov_j.start >= ov_i.end + setup).only_enforce_if(lit)
+    m.add_circuit(arcs)
+
+
+def add_pins(jm: JobShopModel, pinned: tuple[Assignment, ...]) -> None:
+    for a in pinned:
+        ov = jm.ops.get(a.task)
+        if ov is None:
+            continue
+        mode = ov.modes.get(a.resource)
+        if mode is None:
+            jm.model.add_bool_or([])  # pinned to a machine the operation may not use: infeasible
+            continue
+        lit = mode[0]
+        if not isinstance(lit, int):
+            jm.model.add(lit == 1)
+        jm.model.add(ov.start == a.start)
+
+
+# -- objective ----------------------------------------------------------------
+def add_objective(jm: JobShopModel, lower_bound: int = 0) -> None:
+    sc, m = jm.scenario, jm.model
+    ends = list(jm.job_end.values())
+    if sc.objective == Objective.MAKESPAN:
+        obj = m.new_int_var(max(0, lower_bound), jm.horizon, "makespan")
+        m.add_max_equality(obj, ends)
+    elif sc.objective == Objective.TOTAL_WEIGHTED_TARDINESS:
+        terms = []
+        for job in sc.jobs:
+            if job.due is None or job.weight == 0:
+                continue
+            t = m.new_int_var(0, max(0, jm.horizon - job.due), f"T_{job.id}")
+            m.add_max_equality(t, [0, jm.job_end[job.id] - job.due])
+            terms.append(job.weight * t)
+        ub = sum(job.weight * max(0, jm.horizon - job.due) for job in sc.jobs if job.due is not None)
+        obj = m.new_int_var(0, max(0, ub), "twt")
+        m.add(obj == sum(terms))
+    elif sc.objective == Objective.MAX_LATENESS:
+        due_jobs = [j for j in sc.jobs if j.due is not None]
+        lo = -max((j.due for j in due_jobs), default=0)
+        obj = m.new_int_var(lo, jm.horizon, "lmax")
+        if due_jobs:
+            m.add_max_equality(obj, [jm.job_end[j.id] - j.due for j in due_jobs])
+        else:
+            m.add(obj == 0)
+    else:  # pragma: no cover - enum is closed
+        raise ValueError(sc.objective)
+    jm.objective = obj
+    m.minimize(obj)
+
+
+# -- hints and reading back -------------------------------------------------------
+def add_hint(jm: JobShopModel, schedule: Schedule) -> int:
+    """Hint every operation found in ``schedule``; returns how many were hinted."""
+    by_task = schedule.by_task()
+    n = 0
+    for op_id, ov in jm.ops.items():
+        a = by_task.get(op_id)
+        if a is None or a.resource not in ov.modes:
+            continue
+        jm.model.add_hint(ov.start, a.start)
+        jm.model.add_hint(ov.end, a.start + ov.modes[a.resource][2])
+        for res, (lit, _, _) in ov.modes.items():
+            if not isinstance(lit, int):
+                jm.model.add_hint(lit, res == a.resource)
+        n += 1
+    return n
+
+
+def read_schedule(jm: JobShopModel, solver: cp_model.CpSolver, name: str = "") -> Schedule:
+    sc = jm.scenario
+    work: list[Assignment] = []
+    for ov in jm.ops.values():
+        s = solver.value(ov.start)
+        for res, (lit, _, dur) in ov.modes.items():
+            if isinstance(lit, int) or solver.boolean_value(lit):
+                work.append(Assignment(ov.op_id, res, s, s + dur, Category.WORK))
+                break
+    return Schedule(tuple(work) + tuple(setup_assignments(sc, work)), name)
+
+
+def setup_assignments(sc: JobShopScenario, work: list[Assignment]) -> list[Assignment]:
+    """Setup bars placed right before each operation that needs one (for display)."""
+    if not sc.setups:
+        return []
+    job_of = {op_id: job.id for op_id, (job, _, _) in sc.operation_index.items()}
+    out = []
+    per: dict[str, list[Assignment]] = {}
+    for a in work:
+        per.setdefault(a.resource, []).append(a)
+    for res, lst in per.items():
+        lst.sort(key=lambda a: a.start)
+        for prev, nxt in zip(lst, lst[1:]):
+            st = sc.setup_time(res, job_of[prev.task], job_of[nxt.task])
+            if st > 0:
+                out.append(Assignment(nxt.task, res, nxt.start - st, nxt.start, Category.SETUP))
+    return out
+
+
+def lower_bound(sc: JobShopScenario) -> int:
+    """A simple makespan lower bound: longest job chain and busiest single-mode machine."""
+    lb = max((j.release + sum(op.min_duration for op in j.operations) for j in sc.jobs), default=0)
+    load: dict[str, int] = {}
+    for j in sc.jobs:
+        for op in j.operations:
+            if len(op.modes) == 1:
+                load[op.modes[0].resource] = load.get(op.modes[0].resource, 0) + op.modes[0].duration
+    return max([lb, *load.values()])

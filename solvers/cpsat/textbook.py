@@ -1,0 +1,73 @@
+"""The plain textbook CP-SAT job-shop model, kept only as a benchmark baseline.
+
+One interval per operation, no-overlap per machine, minimise makespan; no hints,
+no tightened horizon, default parameters. Classic (single-mode) shops only.
+"""
+
+from __future__ import annotations
+
+import time
+
+from opsplan.models.errors import SolverError
+from opsplan.models.jobshop.scenario import JobShopScenario
+from opsplan.models.schedule import Assignment, Schedule
+from opsplan.solvers.cpsat import VERSION
+from opsplan.solvers.result import Params, Progress, Result, SolutionStatus, StopToken, Termination
+from ortools.sat.python import cp_model
+
+NAME = "cpsat-textbook"
+
+
+def solve(sc: JobShopScenario, params: Params, on_progress, stop: StopToken, variant=None) -> Result:
+    if sc.is_flexible or sc.objective.value != "makespan" or sc.setups:
+        raise SolverError("the textbook baseline handles only classic makespan job shops")
+    t0 = time.perf_counter()
+    m = cp_model.CpModel()
+    horizon = sum(op.modes[0].duration for j in sc.jobs for op in j.operations)
+    starts, itvs, ends = {}, {}, []
+    per_machine: dict[str, list] = {}
+    for job in sc.jobs:
+        prev = None
+        for op in job.operations:
+            md = op.modes[0]
+            s = m.new_int_var(0, horizon, "")
+            e = m.new_int_var(0, horizon, "")
+            itv = m.new_interval_var(s, md.duration, e, "")
+            starts[op.id], itvs[op.id] = (s, md), itv
+            per_machine.setdefault(md.resource, []).append(itv)
+            if prev is not None:
+                m.add(s >= prev)
+            prev = e
+        ends.append(prev)
+    for lst in per_machine.values():
+        m.add_no_overlap(lst)
+    mk = m.new_int_var(0, horizon, "makespan")
+    m.add_max_equality(mk, ends)
+    m.minimize(mk)
+    solver = cp_model.CpSolver()
+    if params.time_limit is not None:
+        solver.parameters.max_time_in_seconds = float(params.time_limit)
+    if params.threads:
+        solver.parameters.num_workers = int(params.threads)
+    stop.on_stop(solver.stop_search)
+    status = solver.solve(m)
+    stop.remove(solver.stop_search)
+    runtime = time.perf_counter() - t0
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        sched = Schedule(
+            tuple(
+                Assignment(op_id, md.resource, solver.value(s), solver.value(s) + md.duration)
+                for op_id, (s, md) in starts.items()
+            ),
+            NAME,
+        )
+        opt = status == cp_model.OPTIMAL
+        if on_progress:
+            on_progress(Progress(solver.objective_value, solver.best_objective_bound, runtime, NAME))
+        return Result(
+            Termination.OPTIMAL if opt else Termination.TIME_LIMIT,
+            SolutionStatus.OPTIMAL if opt else SolutionStatus.FEASIBLE,
+            sched, solver.objective_value, solver.best_objective_bound, runtime, NAME, VERSION,
+        )
+    term = Termination.INFEASIBLE if status == cp_model.INFEASIBLE else Termination.TIME_LIMIT
+    return Result(term, SolutionStatus.NONE, None, None, None, runtime, NAME, VERSION)

@@ -1,0 +1,38 @@
+"""Every schedule from every backend and rule passes the independent checker."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from opsplan.models import check, objective_value
+from opsplan.solvers import Params, available, solve
+
+from tests.solvers.strategies import jobshops
+
+GENERAL = [s for s in available("jobshop") if s != "cpsat-textbook"]
+
+
+@pytest.mark.parametrize("solver", GENERAL)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sc=jobshops())
+def test_every_backend_passes_checker(solver, sc):
+    """Random small shops with every feature: the backend's schedule has no violation."""
+    r = solve(sc, solver, Params(time_limit=10, threads=1, seed=1))
+    assert r.schedule is not None, r
+    assert check(sc, r.schedule) == []
+    assert r.objective == objective_value(sc, r.schedule)
+
+
+@settings(max_examples=20, deadline=None)
+@given(sc=jobshops(rich=False))
+def test_textbook_baseline_passes_checker(sc):
+    """The benchmark baseline is held to the same checker on classic shops."""
+    r = solve(sc, "cpsat-textbook", Params(time_limit=10, threads=1))
+    assert check(sc, r.schedule) == []
+
+
+def test_backends_listed():
+    """cpsat and every dispatch rule are available in a full install."""
+    names = available("jobshop")
+    assert "cpsat" in names
+    assert {"dispatch:spt", "dispatch:mwkr", "dispatch:atc"} <= set(names)

@@ -1,0 +1,173 @@
+"""The CP-SAT backend: optimality on small shops, every feature of the model, progress and cancel."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+
+import pytest
+from opsplan.models import check, objective_value
+from opsplan.models.core import Calendar, Window
+from opsplan.models.jobshop.build import classic, from_routes, random_jobshop
+from opsplan.models.jobshop.scenario import Objective, SetupMatrix
+from opsplan.models.schedule import Assignment
+from opsplan.solvers import Params, StopToken, solve
+
+
+def _sequences(counts: list[int]):
+    """Every sequence of job indices where job j appears counts[j] times."""
+    if not any(counts):
+        yield ()
+        return
+    for j, c in enumerate(counts):
+        if c:
+            counts[j] -= 1
+            for rest in _sequences(counts):
+                yield (j, *rest)
+            counts[j] += 1
+
+
+def _brute_force_makespan(sc) -> int:
+    """Optimal makespan of a tiny classic shop by decoding every operation sequence.
+
+    Every semi-active schedule is the decoding of some job-index sequence (each op
+    appended at the earliest time after its job and machine), and an optimal
+    schedule is semi-active, so the minimum over all sequences is the optimum.
+    """
+    best = None
+    for seq in _sequences([len(j.operations) for j in sc.jobs]):
+        nxt = [0] * len(sc.jobs)
+        job_t = [0] * len(sc.jobs)
+        mach_t: dict[str, int] = {}
+        for j in seq:
+            md = sc.jobs[j].operations[nxt[j]].modes[0]
+            s = max(job_t[j], mach_t.get(md.resource, 0))
+            job_t[j] = mach_t[md.resource] = s + md.duration
+            nxt[j] += 1
+        mk = max(job_t)
+        best = mk if best is None else min(best, mk)
+    return best
+
+
+@pytest.fixture
+def shop_3x3(tiny_jobshop):
+    """The shared 3x3 classic shop."""
+    return tiny_jobshop
+
+
+def test_proves_optimum_on_tiny(shop_3x3):
+    """cpsat proves the optimum of the 3x3 shop, equal to brute force."""
+    r = solve(shop_3x3, "cpsat", Params(time_limit=10))
+    assert r.status == "optimal" and r.termination.value == "optimal"
+    assert r.objective == _brute_force_makespan(shop_3x3) == 11
+    assert r.bound == r.objective and r.gap == 0.0
+    assert check(shop_3x3, r.schedule) == []
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_proves_optimum_on_random_small(seed):
+    """On random 3x3 shops cpsat's proven optimum equals exhaustive search."""
+    sc = random_jobshop(3, 3, seed=seed, high=9)
+    r = solve(sc, "cpsat", Params(time_limit=10))
+    assert r.status == "optimal"
+    assert r.objective == _brute_force_makespan(sc)
+
+
+def test_ft06_optimal(bench_dir):
+    """ft06 solves to its known optimum 55 with a proof."""
+    from opsplan.models.io.importers import import_file
+
+    sc = import_file(str(bench_dir / "jobshop" / "ft06.txt"), "orlib-jobshop").scenario
+    r = solve(sc, "cpsat", Params(time_limit=30, threads=2))
+    assert (r.status, r.objective) == ("optimal", 55)
+    assert check(sc, r.schedule) == []
+
+
+@pytest.mark.parametrize("objective", list(Objective))
+def test_every_objective_with_calendars_setups_releases(objective):
+    """All objectives on a flexible shop with release dates, due dates, a calendar and setups."""
+    sc = from_routes(
+        "mixed",
+        [
+            [[(0, 3), (1, 4)], [(2, 2)]],
+            [[(1, 2)], [(0, 3), (2, 5)]],
+            [[(2, 4)], [(0, 2)], [(1, 1)]],
+        ],
+        releases=[0, 2, 1],
+        dues=[6, 9, 8],
+        weights=[3, 1, 2],
+        objective=objective,
+    )
+    machines = list(sc.machines)
+    machines[0] = replace(machines[0], calendar=Calendar((Window(4, 6, "maintenance"),)))
+    setups = (SetupMatrix("M1", ("J0", "J1", "J2"), ((0, 2, 1), (1, 0, 2), (2, 1, 0))),)
+    sc = replace(sc, machines=tuple(machines), setups=setups)
+    r = solve(sc, "cpsat", Params(time_limit=10))
+    assert r.status == "optimal"
+    assert check(sc, r.schedule) == []
+    assert r.objective == objective_value(sc, r.schedule) == r.bound
+    # no dispatch rule beats the proven optimum
+    from opsplan.solvers.dispatch import best_rule
+
+    _, _, rule_value = best_rule(sc)
+    assert r.objective <= rule_value
+
+
+def test_pinned_assignments_stay(shop_3x3):
+    """Pinned operations keep machine and start; the rest is re-optimised around them."""
+    pin = (Assignment("J2.0", "M1", 5, 9),)
+    r = solve(shop_3x3, "cpsat", Params(time_limit=10, pinned=pin))
+    assert r.status == "optimal"
+    assert r.schedule.by_task()["J2.0"] == pin[0]
+    assert check(shop_3x3, r.schedule) == []
+    assert r.objective >= 11
+
+
+def test_warm_start_is_used(shop_3x3):
+    """A feasible warm start is taken as the hint."""
+    first = solve(shop_3x3, "dispatch:spt")
+    r = solve(shop_3x3, "cpsat", Params(time_limit=10, warm_start=first.schedule))
+    assert r.stats["hint"] == "warm start"
+    assert r.objective <= first.objective
+
+
+def test_progress_reports_improving_solutions():
+    """on_progress sees a non-increasing objective sequence with elapsed times."""
+    sc = random_jobshop(10, 10, seed=3)
+    seen = []
+    r = solve(sc, "cpsat", Params(time_limit=3, threads=2), on_progress=seen.append)
+    assert seen
+    objs = [p.objective for p in seen]
+    assert all(a >= b for a, b in zip(objs, objs[1:]))
+    assert objs[-1] == r.objective
+    assert all(p.bound is not None and p.bound <= p.objective for p in seen)
+
+
+def test_cancel_stops_long_solve_within_two_seconds():
+    """Setting the stop token ends a 60 s solve within 2 s, returning the best schedule so far."""
+    sc = random_jobshop(30, 15, seed=7)
+    stop = StopToken()
+    threading.Timer(1.0, stop.set).start()
+    t0 = time.perf_counter()
+    r = solve(sc, "cpsat", Params(time_limit=60, threads=2), stop=stop)
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 1.0 + 2.0
+    assert r.termination.value == "cancelled"
+    assert r.schedule is not None and check(sc, r.schedule) == []
+
+
+def test_infeasible_pins_are_a_status_not_an_exception(shop_3x3):
+    """Two pins that overlap on one machine give termination 'infeasible' and no schedule."""
+    pins = (Assignment("J0.0", "M0", 0, 3), Assignment("J1.0", "M0", 1, 3))
+    r = solve(shop_3x3, "cpsat", Params(time_limit=10, pinned=pins))
+    assert r.status == "infeasible" and r.schedule is None
+
+
+def test_textbook_baseline_matches_on_small():
+    """The benchmark baseline also proves small optima (it is a fair baseline)."""
+    sc = classic("t", [[(0, 2), (1, 3)], [(1, 2), (0, 4)]])
+    a = solve(sc, "cpsat-textbook", Params(time_limit=10))
+    b = solve(sc, "cpsat", Params(time_limit=10))
+    assert a.objective == b.objective and a.status == b.status == "optimal"
+    assert check(sc, a.schedule) == []
