@@ -1,0 +1,183 @@
+"""``opsplan bench``: solvers against public benchmark sets, reported as gaps to the best known bounds."""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+from statistics import mean
+from typing import Any
+
+from opsplan.models.errors import OpsPlanError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def default_benchmarks() -> Path:
+    """``$OPSPLAN_BENCHMARKS`` or the ``shared/benchmarks`` folder beside the checkout."""
+    env = os.environ.get("OPSPLAN_BENCHMARKS")
+    return Path(env) if env else REPO.parent / "shared" / "benchmarks"
+
+
+def family_of(name: str) -> str:
+    """``la21`` -> ``la``; ``abz5`` -> ``abz``; ``ft06`` -> ``ft``."""
+    m = re.match(r"[a-z]+", name.lower())
+    return m.group(0) if m else name
+
+
+def expand_solvers(spec: str) -> list[str]:
+    """``'cpsat,dispatch:*'`` -> every named solver, ``dispatch:*`` meaning every rule."""
+    from opsplan.solvers import known
+
+    out: list[str] = []
+    for part in (p.strip() for p in spec.split(",") if p.strip()):
+        if "*" in part:
+            matched = [n for n in known() if fnmatch.fnmatch(n, part)]
+            if not matched:
+                raise OpsPlanError(f"no solver matches '{part}'")
+            out += matched
+        else:
+            out.append(part)
+    return out
+
+
+def load_index(folder: Path) -> dict[str, dict[str, Any]]:
+    index = folder / "index.json"
+    if not index.is_file():
+        raise OpsPlanError(f"{folder}: no index.json (expected instance files plus index.json)")
+    try:
+        return json.loads(index.read_text())
+    except json.JSONDecodeError as err:
+        raise OpsPlanError(f"{index}: not valid JSON (line {err.lineno}: {err.msg})") from None
+
+
+def run_instance(path: Path, fmt: str, solver: str, params, ub: float | None) -> dict[str, Any]:
+    """Solve one instance file and return its plain-data row."""
+    from opsplan.models import check
+    from opsplan.models.io.importers import import_file
+    from opsplan.solvers import solve
+
+    sc = import_file(str(path), fmt).scenario
+    result = solve(sc, solver, params)
+    violations = len(check(sc, result.schedule)) if result.schedule is not None else None
+    gap = None
+    if result.objective is not None and ub:
+        gap = 100.0 * (result.objective - ub) / ub
+    return {
+        "solver": solver,
+        "status": result.status,
+        "objective": result.objective,
+        "bound": result.bound,
+        "gap_pct": gap,
+        "runtime_s": round(result.runtime_s, 3),
+        "violations": violations,
+    }
+
+
+def summarise(rows: list[dict[str, Any]], solvers: list[str]) -> dict[str, Any]:
+    """Mean gap per family and overall, per solver (instances without a gap are left out)."""
+    families = sorted({r["family"] for r in rows}, key=lambda f: min(
+        i for i, r in enumerate(rows) if r["family"] == f))
+    table: dict[str, dict[str, Any]] = {}
+    for s in solvers:
+        per: dict[str, Any] = {}
+        for fam in families + ["all"]:
+            gaps = [r["gap_pct"] for r in rows if r["solver"] == s and r["gap_pct"] is not None
+                    and (fam == "all" or r["family"] == fam)]
+            n_opt = sum(1 for r in rows if r["solver"] == s and r["status"] == "optimal"
+                        and (fam == "all" or r["family"] == fam))
+            per[fam] = {"mean_gap_pct": mean(gaps) if gaps else None, "n": len(gaps), "proved_optimal": n_opt}
+        table[s] = per
+    return {"families": families, "by_solver": table}
+
+
+def run_jobshop_bench(args: argparse.Namespace) -> int:
+    from opsplan.app.progress import ProgressLine
+    from opsplan.solvers import Params
+    from opsplan.solvers.registry import split_name
+
+    folder = Path(args.dir) if args.dir else default_benchmarks() / "jobshop"
+    index = load_index(folder)
+    names = [n for n in index if fnmatch.fnmatch(n, args.instances)]
+    if not names:
+        raise OpsPlanError(f"no instance in {folder} matches '{args.instances}'")
+    solvers = expand_solvers(args.solver)
+    for s in solvers:
+        split_name(s)  # fail fast on an unknown name
+    params = Params(time_limit=args.time_limit, threads=args.threads, seed=args.seed)
+    line = ProgressLine()
+    rows: list[dict[str, Any]] = []
+    t0 = time.perf_counter()
+    total = len(names) * len(solvers)
+    try:
+        for name in names:
+            entry = index[name]
+            for s in solvers:
+                done = len(rows)
+                line.update(f"[{done + 1}/{total}] {name} with {s}  ({time.perf_counter() - t0:.0f}s elapsed)",
+                            force=True)
+                row = {"instance": name, "family": family_of(name), "ub": entry.get("ub"),
+                       "lb": entry.get("lb")}
+                row.update(run_instance(folder / entry["file"], "orlib-jobshop", s, params, entry.get("ub")))
+                rows.append(row)
+    except KeyboardInterrupt:
+        print("interrupted: reporting the instances finished so far", file=sys.stderr)
+    finally:
+        line.done()
+    summary = summarise(rows, solvers)
+    report = {
+        "set": "jobshop",
+        "dir": str(folder),
+        "solvers": solvers,
+        "time_limit": args.time_limit,
+        "threads": args.threads,
+        "rows": rows,
+        "summary": summary,
+        "mean_gap_pct": {s: summary["by_solver"][s]["all"]["mean_gap_pct"] for s in solvers},
+        "wall_s": round(time.perf_counter() - t0, 1),
+    }
+    if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(json.dumps(report, indent=1))
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print_table(report)
+    bad = [r for r in rows if r["violations"]]
+    if bad:
+        print(f"checker found violations in {len(bad)} schedule(s): this is a solver bug", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _g(v: float | None) -> str:
+    return "-" if v is None else f"{v:6.2f}%"
+
+
+def print_table(report: dict[str, Any]) -> None:
+    solvers = report["solvers"]
+    if len(solvers) == 1:
+        print(f"{'instance':10s} {'objective':>10s} {'bound':>10s} {'best ub':>8s} {'gap':>8s} "
+              f"{'status':>12s} {'time':>7s}")
+        for r in report["rows"]:
+            obj = "-" if r["objective"] is None else f"{r['objective']:.0f}"
+            bnd = "-" if r["bound"] is None else f"{r['bound']:.0f}"
+            print(f"{r['instance']:10s} {obj:>10s} {bnd:>10s} {r['ub'] or '-':>8} {_g(r['gap_pct']):>8s} "
+                  f"{r['status']:>12s} {r['runtime_s']:6.1f}s")
+        print()
+    fams = report["summary"]["families"] + ["all"]
+    width = max(12, *(len(s) for s in solvers))
+    print("mean gap to best known upper bound, per family (instances)")
+    print(f"{'solver':{width}s} " + " ".join(f"{f:>12s}" for f in fams))
+    for s in solvers:
+        cells = []
+        for f in fams:
+            c = report["summary"]["by_solver"][s][f]
+            cells.append(f"{_g(c['mean_gap_pct'])} ({c['n']:>2d})")
+        print(f"{s:{width}s} " + " ".join(f"{c:>12s}" for c in cells))
+    print(f"time limit {report['time_limit']} s, threads {report['threads']}, wall {report['wall_s']} s")

@@ -1,0 +1,290 @@
+"""``opsplan`` command line: headless import, solve, check, export and bench.
+
+Never imports Qt (the GUI is started lazily by ``opsplan gui`` once it exists).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from opsplan.models.errors import OpsPlanError, ValidationError
+
+PROG = "opsplan"
+
+
+# -- helpers --------------------------------------------------------------------
+def _fail(message: str, code: int = 2) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return code
+
+
+def _one_line(err: OpsPlanError) -> str:
+    if isinstance(err, ValidationError):
+        head = f"{err.source}: " if err.source else ""
+        shown = "; ".join(str(i) for i in err.issues[:5])
+        more = f"; ... {len(err.issues) - 5} more" if len(err.issues) > 5 else ""
+        return f"{head}{len(err.issues)} validation issue(s): {shown}{more}"
+    return " ".join(str(err).split())
+
+
+def _load_document(path: str, fmt: str | None, index: int | None):
+    """A Document from an OpsPlan JSON file or any importable file."""
+    from opsplan.models.io.importers import import_file
+
+    return import_file(path, fmt, index=index)
+
+
+def _params(args: argparse.Namespace, **extra: Any):
+    from opsplan.solvers import Params
+
+    return Params(
+        time_limit=args.time_limit,
+        threads=args.threads,
+        seed=args.seed,
+        **extra,
+    )
+
+
+def _fmt_num(v: float | None) -> str:
+    if v is None:
+        return "-"
+    return f"{v:.0f}" if float(v).is_integer() else f"{v:.3f}"
+
+
+# -- commands ----------------------------------------------------------------------
+def cmd_import(args: argparse.Namespace) -> int:
+    from opsplan.models.io.document import save
+
+    doc = _load_document(args.file, args.format, args.index)
+    save(doc, args.output)
+    sc = doc.scenario
+    print(f"imported {sc.name}: {len(sc.jobs)} jobs, {sc.n_operations} operations, "
+          f"{len(sc.machines)} machines -> {args.output}")
+    return 0
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from opsplan.app.progress import ProgressLine
+    from opsplan.models import check
+    from opsplan.models.io.document import save
+    from opsplan.solvers import StopToken, solve
+
+    doc = _load_document(args.file, args.format, args.index)
+    sc = doc.scenario
+    warm = None
+    if args.warm_start:
+        warm = doc.schedules[-1] if doc.schedules else None
+        if warm is None:
+            return _fail(f"{args.file}: --warm-start given but the document holds no schedule")
+    params = _params(args, warm_start=warm)
+    stop = StopToken()
+    line = ProgressLine()
+    quiet = args.json
+
+    def on_progress(p) -> None:  # noqa: ANN001
+        if not quiet:
+            gap = ""
+            if p.objective and p.bound is not None and p.objective != 0:
+                gap = f"  gap {abs(p.objective - p.bound) / abs(p.objective):.2%}"
+            line.update(f"  {p.elapsed_s:7.2f}s  objective {_fmt_num(p.objective)}  "
+                        f"bound {_fmt_num(p.bound)}{gap}")
+
+    old = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        result = solve(sc, args.solver, params, on_progress, stop)
+    finally:
+        signal.signal(signal.SIGINT, old)
+        line.done()
+    violations = check(sc, result.schedule) if result.schedule is not None else []
+    if args.output and result.schedule is not None:
+        sched = result.schedule.renamed(args.schedule_name or result.solver)
+        save(replace(doc, schedules=tuple(doc.schedules) + (sched,)), args.output)
+
+    if args.json:
+        out = result.summary()
+        out["violations"] = len(violations)
+        out["scenario"] = sc.name
+        out["objective_name"] = sc.objective.value
+        if args.output:
+            out["output"] = args.output
+        print(json.dumps(out))
+    else:
+        _print_summary(sc, result, violations, args.output)
+    if result.termination.value == "error":
+        return 1
+    return 0 if not violations else 1
+
+
+def _print_summary(sc, result, violations, output) -> None:  # noqa: ANN001
+    from opsplan.models.jobshop.kpi import kpis
+
+    print(f"scenario   {sc.name}  ({sc.kind}: {len(sc.jobs)} jobs, {sc.n_operations} operations, "
+          f"{len(sc.machines)} machines)")
+    extra = f"  [{result.message}]" if result.message else ""
+    print(f"solver     {result.solver} ({result.solver_version}){extra}")
+    gap = "-" if result.gap is None else f"{result.gap:.2%}"
+    print(f"status     {result.status}  (stopped: {result.termination.value})")
+    print(f"objective  {sc.objective.value} = {_fmt_num(result.objective)}   bound {_fmt_num(result.bound)}"
+          f"   gap {gap}")
+    print(f"runtime    {result.runtime_s:.2f} s")
+    if result.schedule is not None:
+        k = kpis(sc, result.schedule)
+        print("kpis       " + "   ".join(
+            f"{name} {_fmt_num(v) if isinstance(v, (int, float)) else v}"
+            for name, v in k.items() if not isinstance(v, dict)))
+        print(f"checker    {len(violations)} violation(s)")
+        for v in violations[:20]:
+            print(f"  - {v}")
+    if output and result.schedule is not None:
+        print(f"saved      {output}")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from opsplan.models import check
+    from opsplan.models.io.exporters import schedule_from_json
+
+    doc = _load_document(args.scenario, args.format, args.index)
+    schedule = schedule_from_json(args.schedule, name=args.name)
+    violations = check(doc.scenario, schedule)
+    if args.json:
+        print(json.dumps({"feasible": not violations, "violations": [
+            {"code": v.code, "message": v.message, "objects": list(v.objects)} for v in violations]}))
+    elif violations:
+        print(f"{len(violations)} violation(s):")
+        for v in violations:
+            print(f"  - {v}")
+    else:
+        print(f"feasible: {len(schedule.work())} operations, no violations")
+    return 1 if violations else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from opsplan.models.io.exporters import export_schedule
+
+    doc = _load_document(args.file, None, None)
+    if not doc.schedules:
+        return _fail(f"{args.file}: the document holds no schedule to export")
+    schedule = doc.schedules[-1]
+    if args.name:
+        named = [s for s in doc.schedules if s.name == args.name]
+        if not named:
+            return _fail(f"{args.file}: no schedule named '{args.name}' "
+                         f"(have: {', '.join(s.name for s in doc.schedules)})")
+        schedule = named[-1]
+    fmt = args.format or Path(args.output).suffix.lstrip(".").lower()
+    export_schedule(doc.scenario, schedule, args.output, fmt)
+    print(f"exported {schedule.name or 'schedule'} ({len(schedule.work())} operations) -> {args.output}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from opsplan.app.bench import run_jobshop_bench
+
+    if args.set != "jobshop":
+        return _fail(f"unknown benchmark set '{args.set}' (available: jobshop)")
+    return run_jobshop_bench(args)
+
+
+def cmd_solvers(args: argparse.Namespace) -> int:
+    from opsplan.solvers import available, known
+
+    avail = set(available())
+    for name in known():
+        print(f"{name:24s} {'available' if name in avail else 'not installed'}")
+    return 0
+
+
+# -- parser ----------------------------------------------------------------------
+def _add_solver_args(p: argparse.ArgumentParser, default: str = "cpsat") -> None:
+    p.add_argument("--solver", default=default, help="cpsat, dispatch:<rule>, ... (see `opsplan solvers`)")
+    p.add_argument("--time-limit", type=float, default=None, metavar="S", help="wall-clock limit in seconds")
+    p.add_argument("--threads", type=int, default=0, metavar="N", help="solver threads (0: solver default)")
+    p.add_argument("--seed", type=int, default=0)
+
+
+def _add_input_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", default=None, help="input format (opsplan, orlib-jobshop, fjs, orlib-wt)")
+    p.add_argument("--index", type=int, default=None, help="instance number in multi-instance files (orlib-wt)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="OpsPlan: operations planning from the command line")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("import", help="convert a benchmark/tabular file into an OpsPlan document")
+    p.add_argument("file")
+    _add_input_args(p)
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("solve", help="solve a scenario")
+    p.add_argument("file")
+    _add_input_args(p)
+    _add_solver_args(p)
+    p.add_argument("-o", "--output", default=None, help="write the document with the new schedule here")
+    p.add_argument("--schedule-name", default=None)
+    p.add_argument("--warm-start", action="store_true", help="start from the document's last schedule")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(func=cmd_solve)
+
+    p = sub.add_parser("check", help="check a schedule against a scenario (exit 1 when infeasible)")
+    p.add_argument("scenario")
+    p.add_argument("schedule")
+    p.add_argument("--name", default=None, help="schedule name when the file holds several")
+    _add_input_args(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("export", help="export a document's schedule (json, csv, xlsx)")
+    p.add_argument("file")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--name", default=None, help="schedule name (default: the last one)")
+    p.add_argument("--format", default=None, help="json, csv or xlsx (default: from the extension)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("bench", help="benchmark a solver on a public set (gap to best known bounds)")
+    p.add_argument("set", help="benchmark set: jobshop")
+    p.add_argument("--dir", default=None, help="benchmark folder with index.json")
+    _add_solver_args(p)
+    p.add_argument("--instances", default="*", metavar="GLOB", help="instance names to run, e.g. 'la0*'")
+    p.add_argument("--json", action="store_true", help="print one JSON object with rows and means")
+    p.add_argument("--output", default=None, help="also write the JSON result to this file")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("solvers", help="list solvers and whether they are installed")
+    p.set_defaults(func=cmd_solvers)
+    return parser
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("opsplan")
+    except Exception:  # noqa: BLE001 - running from a source tree without metadata
+        return "dev"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except OpsPlanError as err:
+        return _fail(_one_line(err))
+    except FileNotFoundError as err:
+        return _fail(f"{err.filename}: no such file")
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
