@@ -1,0 +1,479 @@
+"""The versioned OpsPlan JSON document: one scenario plus zero or more named schedules.
+
+On disk::
+
+    {"format": "opsplan", "version": 1, "kind": "jobshop",
+     "scenario": {...},
+     "schedules": [{"name": ..., "assignments": [{"task", "resource", "start", "end", "category"}],
+                    "extras": {...}}]}
+
+Loading is three gates, each with a precise message:
+
+1. the envelope (``format``, ``version``, ``kind``) -> :class:`FileFormatError`;
+2. the published JSON Schema -> :class:`FileFormatError` naming the JSON path
+   (``$.scenario.jobs[2].operations[0].modes[0].duration``) and the file;
+3. the kind's own validation (:func:`opsplan.models.validate`) ->
+   :class:`ValidationError` carrying every issue.
+
+Only ``json`` is used to read files; nothing is evaluated or unpickled.
+Kinds plug in through :data:`CODECS` (see :class:`KindCodec`); only ``jobshop`` exists so far.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from opsplan.models.core import Calendar, Resource, TimeUnit, Window
+from opsplan.models.errors import FileFormatError, ValidationError
+from opsplan.models.io.atomic import atomic_write_text
+from opsplan.models.io.schema import describe, schema_errors
+from opsplan.models.schedule import Assignment, Category, Schedule
+
+FORMAT = "opsplan"
+VERSION = 1
+
+Scenario = Any  # one of the per-kind scenario documents
+JsonDict = dict[str, Any]
+
+
+# --------------------------------------------------------------------------- document
+@dataclass(frozen=True)
+class Document:
+    """A scenario and its named schedules, as held in one OpsPlan file.
+
+    Immutable: edits make new documents (:meth:`with_schedule`, ``dataclasses.replace``).
+    """
+
+    scenario: Scenario
+    schedules: tuple[Schedule, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.schedules, tuple):
+            object.__setattr__(self, "schedules", tuple(self.schedules))
+
+    @property
+    def kind(self) -> str:
+        return self.scenario.kind
+
+    def schedule(self, name: str) -> Schedule | None:
+        """The last schedule called ``name``, or None."""
+        for s in reversed(self.schedules):
+            if s.name == name:
+                return s
+        return None
+
+    def with_schedule(self, schedule: Schedule) -> Document:
+        """A copy where ``schedule`` replaces the one of the same name, or is appended."""
+        names = [s.name for s in self.schedules]
+        if schedule.name in names:
+            i = names.index(schedule.name)
+            return replace(self, schedules=self.schedules[:i] + (schedule,) + self.schedules[i + 1 :])
+        return replace(self, schedules=self.schedules + (schedule,))
+
+    def without_schedule(self, name: str) -> Document:
+        """A copy without the schedules called ``name``."""
+        return replace(self, schedules=tuple(s for s in self.schedules if s.name != name))
+
+
+# --------------------------------------------------------------------------- per-kind codecs
+@dataclass(frozen=True)
+class KindCodec:
+    """How one scenario kind turns into JSON data and back.
+
+    ``from_json`` receives data that already passed the JSON Schema, so it only has
+    to build objects and fill defaults. A new kind registers a codec here and adds
+    its scenario definition (and its name in ``kind``'s enum) to the schema file.
+    """
+
+    kind: str
+    to_json: Callable[[Scenario], JsonDict]
+    from_json: Callable[[JsonDict], Scenario]
+
+
+def _jobshop_to_json(sc: Any) -> JsonDict:
+    return {
+        "name": sc.name,
+        "description": sc.description,
+        "time_unit": TimeUnit(sc.time_unit).value,
+        "epoch": sc.epoch,
+        "objective": _enum_value(sc.objective),
+        "machines": [
+            {
+                "id": m.id,
+                "name": m.name,
+                "capacity": m.capacity,
+                "calendar": [{"start": w.start, "end": w.end, "reason": w.reason} for w in m.calendar.windows],
+            }
+            for m in sc.machines
+        ],
+        "jobs": [
+            {
+                "id": j.id,
+                "name": j.name,
+                "release": j.release,
+                "due": j.due,
+                "weight": j.weight,
+                "operations": [
+                    {
+                        "id": op.id,
+                        "name": op.name,
+                        "modes": [{"resource": m.resource, "duration": m.duration} for m in op.modes],
+                    }
+                    for op in j.operations
+                ],
+            }
+            for j in sc.jobs
+        ],
+        "setups": [
+            {"machine": s.machine, "jobs": list(s.jobs), "matrix": [list(row) for row in s.matrix]} for s in sc.setups
+        ],
+    }
+
+
+def _jobshop_from_json(d: JsonDict) -> Any:
+    from opsplan.models.jobshop.scenario import (
+        Job,
+        JobShopScenario,
+        Mode,
+        Objective,
+        Operation,
+        SetupMatrix,
+    )
+
+    machines = tuple(
+        Resource(
+            id=m["id"],
+            name=m.get("name", ""),
+            capacity=int(m.get("capacity", 1)),
+            calendar=Calendar(
+                tuple(Window(int(w["start"]), int(w["end"]), w.get("reason", "")) for w in m.get("calendar", ()))
+            ),
+        )
+        for m in d["machines"]
+    )
+    jobs = tuple(
+        Job(
+            id=j["id"],
+            name=j.get("name", ""),
+            release=int(j.get("release", 0)),
+            due=None if j.get("due") is None else int(j["due"]),
+            weight=int(j.get("weight", 1)),
+            operations=tuple(
+                Operation(
+                    id=op["id"],
+                    name=op.get("name", ""),
+                    modes=tuple(Mode(m["resource"], int(m["duration"])) for m in op["modes"]),
+                )
+                for op in j["operations"]
+            ),
+        )
+        for j in d["jobs"]
+    )
+    setups = tuple(
+        SetupMatrix(
+            machine=s["machine"],
+            jobs=tuple(s["jobs"]),
+            matrix=tuple(tuple(int(v) for v in row) for row in s["matrix"]),
+        )
+        for s in d.get("setups", ())
+    )
+    return JobShopScenario(
+        name=d["name"],
+        machines=machines,
+        jobs=jobs,
+        objective=Objective(d.get("objective", Objective.MAKESPAN.value)),
+        setups=setups,
+        time_unit=TimeUnit(d.get("time_unit", TimeUnit.MINUTE.value)),
+        epoch=d.get("epoch"),
+        description=d.get("description", ""),
+    )
+
+
+CODECS: dict[str, KindCodec] = {
+    "jobshop": KindCodec("jobshop", _jobshop_to_json, _jobshop_from_json),
+}
+
+
+def register_codec(codec: KindCodec) -> None:
+    """Add (or replace) the codec of one scenario kind."""
+    CODECS[codec.kind] = codec
+
+
+def _codec(kind: str) -> KindCodec:
+    try:
+        return CODECS[kind]
+    except KeyError:
+        raise ValueError(f"no file codec for scenario kind '{kind}' (known: {', '.join(CODECS)})") from None
+
+
+# --------------------------------------------------------------------------- schedules
+def _enum_value(x: Any) -> Any:
+    return getattr(x, "value", x)
+
+
+def _jsonable(x: Any) -> Any:
+    """Plain JSON data from extras values: tuples become lists, enums their values."""
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if x is None or isinstance(x, (bool, int, float, str)):
+        return x
+    if hasattr(x, "value") and isinstance(x.value, (int, str)):
+        return x.value
+    raise TypeError(f"schedule extras must be plain JSON data, got {type(x).__name__}: {x!r}")
+
+
+def _frozen(x: Any) -> Any:
+    """JSON data as stored in a schedule: arrays become tuples (hashable); objects stay dicts."""
+    if isinstance(x, list):
+        return tuple(_frozen(v) for v in x)
+    if isinstance(x, dict):
+        return {k: _frozen(v) for k, v in x.items()}
+    return x
+
+
+def schedule_to_json(schedule: Schedule) -> JsonDict:
+    """The JSON form of one schedule: ``{"name", "assignments", "extras"}``."""
+    return {
+        "name": schedule.name,
+        "assignments": [
+            {
+                "task": a.task,
+                "resource": a.resource,
+                "start": a.start,
+                "end": a.end,
+                "category": Category(a.category).value,
+            }
+            for a in schedule.assignments
+        ],
+        "extras": {str(k): _jsonable(v) for k, v in schedule.extras},
+    }
+
+
+def schedule_from_json_data(d: JsonDict) -> Schedule:
+    """Build a :class:`Schedule` from schema-valid JSON data (see :func:`schedule_to_json`)."""
+    return Schedule(
+        assignments=tuple(
+            Assignment(
+                a["task"],
+                a["resource"],
+                int(a["start"]),
+                int(a["end"]),
+                Category(a.get("category", Category.WORK.value)),
+            )
+            for a in d["assignments"]
+        ),
+        name=d.get("name", ""),
+        extras=tuple((k, _frozen(v)) for k, v in d.get("extras", {}).items()),
+    )
+
+
+# --------------------------------------------------------------------------- dict <-> document
+def to_json_dict(doc: Document) -> JsonDict:
+    """The complete JSON data of ``doc`` (envelope, scenario, schedules)."""
+    kind = doc.scenario.kind
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "kind": kind,
+        "scenario": _codec(kind).to_json(doc.scenario),
+        "schedules": [schedule_to_json(s) for s in doc.schedules],
+    }
+
+
+def check_envelope(data: Any, source: str) -> str:
+    """Check ``format``, ``version`` and ``kind``; return the kind or raise FileFormatError."""
+    if not isinstance(data, dict):
+        kind = "an array" if isinstance(data, list) else f"a {type(data).__name__}"
+        raise FileFormatError(source, "$", f"expected a JSON object (an OpsPlan document), got {kind}")
+    fmt = data.get("format")
+    if fmt != FORMAT:
+        got = "no 'format' key" if "format" not in data else f"format {json.dumps(fmt)}"
+        raise FileFormatError(source, "$.format", f'not an OpsPlan document ({got}, expected "{FORMAT}")')
+    version = data.get("version")
+    if "version" not in data:
+        raise FileFormatError(source, "$.version", "missing 'version'")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise FileFormatError(source, "$.version", f"version must be an integer, got {json.dumps(version)}")
+    if version > VERSION:
+        raise FileFormatError(
+            source,
+            "$.version",
+            f"file version {version} was written by a newer OpsPlan; this one reads version {VERSION}",
+        )
+    if version != VERSION:
+        raise FileFormatError(source, "$.version", f"unsupported file version {version} (expected {VERSION})")
+    kind = data.get("kind")
+    if kind not in CODECS:
+        got = "missing 'kind'" if "kind" not in data else f"unknown scenario kind {json.dumps(kind)}"
+        raise FileFormatError(source, "$.kind", f"{got} (this build reads: {', '.join(CODECS)})")
+    return kind
+
+
+def check_schema(data: Any, source: str) -> None:
+    """Raise one FileFormatError listing the schema violations of ``data`` (most precise first)."""
+    errors = schema_errors(data)
+    if not errors:
+        return
+    first, rest = errors[0], errors[1:]
+    what = describe(first)
+    for e in rest[:9]:
+        what += f"\n  also {e.json_path}: {describe(e)}"
+    if len(rest) > 9:
+        what += f"\n  ... and {len(rest) - 9} more"
+    raise FileFormatError(source, first.json_path, what)
+
+
+def from_json_dict(data: Any, source: str = "<data>", *, validate: bool = True) -> Document:
+    """Build a :class:`Document` from JSON data, checking it on the way.
+
+    Parameters
+    ----------
+    data
+        Parsed JSON (as from :func:`json.load`).
+    source
+        Where the data came from; named in every error.
+    validate
+        Also run the kind's scenario validation (off only to open a draft for repair).
+
+    Raises
+    ------
+    FileFormatError
+        Wrong envelope or a schema violation (with the JSON path).
+    ValidationError
+        The scenario is well-formed but not usable; carries every issue.
+    """
+    kind = check_envelope(data, source)
+    check_schema(data, source)
+    scenario = CODECS[kind].from_json(data["scenario"])
+    schedules = tuple(schedule_from_json_data(s) for s in data.get("schedules", ()))
+    if validate:
+        from opsplan.models import validate as validate_scenario
+
+        issues = validate_scenario(scenario)
+        if issues:
+            raise ValidationError(issues, source=source)
+    return Document(scenario, schedules)
+
+
+# --------------------------------------------------------------------------- text
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> JsonDict:
+    out: JsonDict = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"duplicate key {json.dumps(k)} in one JSON object")
+        out[k] = v
+    return out
+
+
+def parse_json(text: str, source: str) -> Any:
+    """Strict JSON parsing (no NaN/Infinity, no duplicate keys); errors name line and column."""
+    try:
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as e:
+        raise FileFormatError(source, f"line {e.lineno} column {e.colno}", f"not valid JSON: {e.msg}") from None
+    except ValueError as e:
+        raise FileFormatError(source, None, f"not valid JSON: {e}") from None
+    except RecursionError:
+        raise FileFormatError(source, None, "not valid JSON: nested too deeply") from None
+
+
+def _compact(x: Any, level: int, width: int) -> str:
+    # Short objects and lists (a mode, a window, a matrix row) stay on one line; the rest is
+    # indented, which keeps files both diff-friendly and readable.
+    flat = json.dumps(x, ensure_ascii=False)
+    if len(flat) + 2 * level <= width or not isinstance(x, (dict, list)) or not x:
+        return flat
+    pad = "  " * (level + 1)
+    if isinstance(x, dict):
+        body = ",\n".join(
+            f"{pad}{json.dumps(k, ensure_ascii=False)}: {_compact(v, level + 1, width)}" for k, v in x.items()
+        )
+        return "{\n" + body + "\n" + "  " * level + "}"
+    body = ",\n".join(pad + _compact(v, level + 1, width) for v in x)
+    return "[\n" + body + "\n" + "  " * level + "]"
+
+
+def dump_json_text(data: Any, width: int = 100) -> str:
+    """Readable JSON text of plain data, ending with a newline."""
+    return _compact(data, 0, width) + "\n"
+
+
+def dumps(doc: Document) -> str:
+    """The JSON text of ``doc`` (what :func:`save` writes)."""
+    return dump_json_text(to_json_dict(doc))
+
+
+def loads(text: str | bytes, source: str = "<string>", *, validate: bool = True) -> Document:
+    """Parse a document from JSON text (see :func:`from_json_dict` for the checks)."""
+    if isinstance(text, bytes):
+        text = decode_text(text, source)
+    return from_json_dict(parse_json(text, source), source, validate=validate)
+
+
+# --------------------------------------------------------------------------- files
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """A file's bytes; every OS error becomes a FileFormatError naming the file."""
+    p = Path(path)
+    try:
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise FileFormatError(str(p), None, "file not found") from None
+    except IsADirectoryError:
+        raise FileFormatError(str(p), None, "is a folder, not a file") from None
+    except PermissionError:
+        raise FileFormatError(str(p), None, "permission denied") from None
+    except OSError as e:
+        raise FileFormatError(str(p), None, f"cannot read: {e.strerror or e}") from None
+
+
+def decode_text(data: bytes, source: str) -> str:
+    """UTF-8 text (a BOM is accepted); a binary or wrongly encoded file gives a FileFormatError."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise FileFormatError(source, f"line {line}", "not UTF-8 text (is this a binary file?)") from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise FileFormatError(source, f"line {line}", "contains NUL bytes (is this a binary file?)")
+    return text
+
+
+def load(path: str | os.PathLike[str], *, validate: bool = True) -> Document:
+    """Read an OpsPlan document.
+
+    Raises
+    ------
+    FileFormatError
+        Unreadable file, invalid JSON, wrong envelope or schema violation.
+    ValidationError
+        The scenario fails validation (every issue, ``source`` = the path).
+    """
+    source = str(path)
+    return loads(decode_text(read_bytes(path), source), source, validate=validate)
+
+
+def save(doc: Document, path: str | os.PathLike[str]) -> Path:
+    """Write ``doc`` atomically: a temporary file in the same folder, fsync, then ``os.replace``.
+
+    The whole text is produced before the disk is touched, so a document that cannot
+    be serialized leaves an existing file exactly as it was.
+    """
+    text = dumps(doc)
+    return atomic_write_text(path, text)
+
+
+def documents_equal(a: Document, b: Document) -> bool:
+    """True when both documents write the same JSON data (handy for 'unsaved changes')."""
+    return to_json_dict(a) == to_json_dict(b)

@@ -1,0 +1,323 @@
+"""Schedule exporters (JSON, CSV, Excel) and the reader for exported schedules.
+
+Every file is written atomically (:mod:`opsplan.models.io.atomic`).
+
+Exported schedule JSON::
+
+    {"format": "opsplan-schedule", "version": 1, "kind": "jobshop",
+     "scenario": "<scenario name>", "name": "<schedule name>",
+     "time_unit": "min", "epoch": "2026-12-01T06:00:00" | null,
+     "assignments": [{"task", "resource", "start", "end", "category"}, ...],
+     "extras": {...},
+     "kpis": {...}}            # when the kind has a KPI module
+
+CSV / Excel rows: ``task, job, resource, start, end, duration, category`` and, when
+the scenario has an epoch, ``start_time, end_time`` as ISO 8601 date-times.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import enum
+import importlib
+import io
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from opsplan.models.core import TimeUnit
+from opsplan.models.errors import FileFormatError, OpsPlanError
+from opsplan.models.io.atomic import atomic_path, atomic_write_text
+from opsplan.models.io.document import (
+    FORMAT,
+    check_envelope,
+    check_schema,
+    decode_text,
+    dump_json_text,
+    parse_json,
+    read_bytes,
+    schedule_from_json_data,
+    schedule_to_json,
+)
+from opsplan.models.schedule import Category, Schedule
+
+SCHEDULE_FORMAT = "opsplan-schedule"
+SCHEDULE_VERSION = 1
+EXPORT_FORMATS = ("json", "csv", "xlsx")
+COLUMNS = ("task", "job", "resource", "start", "end", "duration", "category")
+TIME_COLUMNS = ("start_time", "end_time")
+
+
+# --------------------------------------------------------------------------- helpers
+def _plain(x: Any) -> Any:
+    """KPI values as plain JSON data (dataclasses, enums, tuples, numpy scalars)."""
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return {f.name: _plain(getattr(x, f.name)) for f in dataclasses.fields(x)}
+    if isinstance(x, enum.Enum):
+        return _plain(x.value)
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in x]
+    if x is None or isinstance(x, (bool, int, float, str)):
+        return x
+    if hasattr(x, "item"):  # numpy scalar
+        return x.item()
+    if hasattr(x, "_asdict"):
+        return _plain(x._asdict())
+    return str(x)
+
+
+def schedule_kpis(scenario: Any, schedule: Schedule) -> dict[str, Any] | None:
+    """``opsplan.models.<kind>.kpi.kpis(scenario, schedule)`` as plain data, or None when the kind has none.
+
+    Imported lazily: the KPI module is optional for an exporter, and an incomplete
+    schedule whose KPIs cannot be computed (an OpsPlanError) is still exported.
+    """
+    modname = f"opsplan.models.{scenario.kind}.kpi"
+    try:
+        mod = importlib.import_module(modname)
+    except ModuleNotFoundError as e:
+        if e.name == modname:
+            return None
+        raise
+    fn = getattr(mod, "kpis", None)
+    if fn is None:
+        return None
+    try:
+        value = fn(scenario, schedule)
+    except OpsPlanError:
+        return None
+    plain = _plain(value)
+    return plain if isinstance(plain, dict) else {"value": plain}
+
+
+def _job_of(scenario: Any, task: str) -> str:
+    index = getattr(scenario, "operation_index", None)
+    if index is not None and task in index:
+        return index[task][0].id
+    return ""
+
+
+def _epoch(scenario: Any) -> datetime | None:
+    value = getattr(scenario, "epoch", None)
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise OpsPlanError(f"scenario epoch is not an ISO 8601 instant: {value!r}") from None
+
+
+def _unit_seconds(scenario: Any) -> int:
+    return TimeUnit(getattr(scenario, "time_unit", TimeUnit.MINUTE)).seconds
+
+
+def schedule_rows(scenario: Any, schedule: Schedule) -> list[dict[str, Any]]:
+    """One dict per assignment with the CSV/Excel columns (time columns only with an epoch)."""
+    epoch = _epoch(scenario)
+    unit = _unit_seconds(scenario)
+    rows = []
+    for a in schedule.assignments:
+        row: dict[str, Any] = {
+            "task": a.task,
+            "job": _job_of(scenario, a.task),
+            "resource": a.resource,
+            "start": a.start,
+            "end": a.end,
+            "duration": a.end - a.start,
+            "category": Category(a.category).value,
+        }
+        if epoch is not None:
+            row["start_time"] = epoch + timedelta(seconds=a.start * unit)
+            row["end_time"] = epoch + timedelta(seconds=a.end * unit)
+        rows.append(row)
+    return rows
+
+
+def _columns(scenario: Any) -> tuple[str, ...]:
+    return COLUMNS + (TIME_COLUMNS if _epoch(scenario) is not None else ())
+
+
+# --------------------------------------------------------------------------- writers
+def schedule_json_dict(scenario: Any, schedule: Schedule) -> dict[str, Any]:
+    """The exported-schedule JSON data (see the module docstring)."""
+    body = schedule_to_json(schedule)
+    data: dict[str, Any] = {
+        "format": SCHEDULE_FORMAT,
+        "version": SCHEDULE_VERSION,
+        "kind": scenario.kind,
+        "scenario": scenario.name,
+        "name": body["name"],
+        "time_unit": TimeUnit(getattr(scenario, "time_unit", TimeUnit.MINUTE)).value,
+        "epoch": getattr(scenario, "epoch", None),
+        "assignments": body["assignments"],
+        "extras": body["extras"],
+    }
+    kpis = schedule_kpis(scenario, schedule)
+    if kpis is not None:
+        data["kpis"] = kpis
+    return data
+
+
+def _csv_text(scenario: Any, schedule: Schedule) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(_columns(scenario)), lineterminator="\n")
+    writer.writeheader()
+    for row in schedule_rows(scenario, schedule):
+        for key in TIME_COLUMNS:
+            if key in row:
+                row[key] = row[key].isoformat()
+        writer.writerow(row)
+    return buf.getvalue()
+
+
+def _write_xlsx(scenario: Any, schedule: Schedule, path: Path) -> None:
+    try:
+        import openpyxl  # noqa: F401  (pandas' engine; fail early with a clear message)
+        import pandas as pd
+    except ImportError:
+        raise OpsPlanError(
+            "Excel export needs pandas and openpyxl: install them with  pip install 'opsplan[excel]'"
+        ) from None
+    rows = schedule_rows(scenario, schedule)
+    for row in rows:
+        for key in TIME_COLUMNS:
+            # Excel has no time zones: keep the wall-clock time of the epoch's offset.
+            if key in row and row[key].tzinfo is not None:
+                row[key] = row[key].replace(tzinfo=None)
+    frame = pd.DataFrame(rows, columns=list(_columns(scenario)))
+    kpis = schedule_kpis(scenario, schedule)
+    with atomic_path(path) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            frame.to_excel(writer, sheet_name="Schedule", index=False)
+            if kpis:
+                flat = [{"kpi": k, "value": v if not isinstance(v, (dict, list)) else str(v)} for k, v in kpis.items()]
+                pd.DataFrame(flat, columns=["kpi", "value"]).to_excel(writer, sheet_name="KPIs", index=False)
+
+
+def export_schedule(scenario: Any, schedule: Schedule, path: str | os.PathLike[str], fmt: str | None = None) -> Path:
+    """Write ``schedule`` of ``scenario`` to ``path`` atomically.
+
+    Parameters
+    ----------
+    scenario, schedule
+        What to export (the scenario supplies job ids, time unit, epoch and KPIs).
+    path
+        Target file; its folder must exist.
+    fmt
+        ``"json"``, ``"csv"`` or ``"xlsx"``; None: taken from the file suffix.
+
+    Raises
+    ------
+    OpsPlanError
+        Unknown format, or Excel requested without pandas/openpyxl.
+    """
+    p = Path(path)
+    if fmt is None:
+        fmt = p.suffix.lower().lstrip(".")
+        if fmt == "xls":
+            fmt = "xlsx"
+    fmt = fmt.lower()
+    if fmt == "json":
+        atomic_write_text(p, dump_json_text(schedule_json_dict(scenario, schedule)))
+    elif fmt == "csv":
+        atomic_write_text(p, _csv_text(scenario, schedule))
+    elif fmt in ("xlsx", "excel"):
+        _write_xlsx(scenario, schedule, p)
+    else:
+        raise OpsPlanError(f"unknown export format '{fmt}' (known: {', '.join(EXPORT_FORMATS)})")
+    return p
+
+
+# --------------------------------------------------------------------------- reading back
+_SCHEDULE_KEYS = {
+    "format",
+    "version",
+    "kind",
+    "scenario",
+    "name",
+    "time_unit",
+    "epoch",
+    "assignments",
+    "extras",
+    "kpis",
+}
+
+
+def _fail(source: str, where: str, what: str) -> FileFormatError:
+    return FileFormatError(source, where, what)
+
+
+def _check_assignments(data: dict[str, Any], source: str) -> None:
+    assignments = data.get("assignments")
+    if not isinstance(assignments, list):
+        raise _fail(source, "$.assignments", "expected an array of assignments")
+    categories = {c.value for c in Category}
+    for i, a in enumerate(assignments):
+        p = f"$.assignments[{i}]"
+        if not isinstance(a, dict):
+            raise _fail(source, p, "expected an object")
+        unknown = set(a) - {"task", "resource", "start", "end", "category"}
+        if unknown:
+            raise _fail(source, p, f"unknown key(s): {', '.join(sorted(unknown))}")
+        for key in ("task", "resource"):
+            if not isinstance(a.get(key), str):
+                raise _fail(source, f"{p}.{key}", "expected a string" if key in a else f"'{key}' is missing")
+        for key in ("start", "end"):
+            v = a.get(key)
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise _fail(source, f"{p}.{key}", "expected an integer" if key in a else f"'{key}' is missing")
+        if "category" in a and a["category"] not in categories:
+            raise _fail(source, f"{p}.category", f"{a['category']!r} is not one of {', '.join(sorted(categories))}")
+    extras = data.get("extras", {})
+    if not isinstance(extras, dict):
+        raise _fail(source, "$.extras", "expected an object")
+    if "name" in data and not isinstance(data["name"], str):
+        raise _fail(source, "$.name", "expected a string")
+
+
+def schedule_from_json_dict(data: Any, source: str = "<data>") -> Schedule:
+    """A schedule from exported-schedule data or from a full document (its last schedule).
+
+    Raises
+    ------
+    FileFormatError
+        Neither form, a document without schedules, or a malformed assignment.
+    """
+    if isinstance(data, dict) and data.get("format") == FORMAT:
+        check_envelope(data, source)
+        check_schema(data, source)
+        schedules = data.get("schedules") or []
+        if not schedules:
+            raise FileFormatError(source, "$.schedules", "the document holds no schedule")
+        return schedule_from_json_data(schedules[-1])
+    if not isinstance(data, dict):
+        raise FileFormatError(source, "$", "expected a JSON object (an exported schedule or an OpsPlan document)")
+    if data.get("format") != SCHEDULE_FORMAT:
+        raise FileFormatError(
+            source,
+            "$.format",
+            f'expected "{SCHEDULE_FORMAT}" (an exported schedule) or "{FORMAT}" (a document), '
+            f"got {data.get('format')!r}",
+        )
+    version = data.get("version")
+    if version != SCHEDULE_VERSION:
+        raise FileFormatError(source, "$.version", f"unsupported schedule file version {version!r}")
+    unknown = set(data) - _SCHEDULE_KEYS
+    if unknown:
+        raise FileFormatError(source, "$", f"unknown key(s): {', '.join(sorted(unknown))}")
+    _check_assignments(data, source)
+    return schedule_from_json_data(data)
+
+
+def schedule_from_json(path: str | os.PathLike[str]) -> Schedule:
+    """Read a schedule back from an exported schedule JSON or an OpsPlan document (last schedule).
+
+    Used by ``opsplan check SCENARIO SCHEDULE``. Raises FileFormatError naming the
+    file and the JSON path of any problem.
+    """
+    source = str(path)
+    return schedule_from_json_dict(parse_json(decode_text(read_bytes(path), source), source), source)
