@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -138,7 +139,7 @@ def _print_summary(sc, result, violations, output) -> None:  # noqa: ANN001
         k = kpis(sc, result.schedule)
         print("kpis       " + "   ".join(
             f"{name} {_fmt_num(v) if isinstance(v, (int, float)) else v}"
-            for name, v in k.items() if not isinstance(v, dict)))
+            for name, v in k.items() if not isinstance(v, dict) and not name.startswith("objective")))
         print(f"checker    {len(violations)} violation(s)")
         for v in violations[:20]:
             print(f"  - {v}")
@@ -284,6 +285,10 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"{err.filename}: no such file")
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
+    except Exception as err:  # a bug: say so in one line; OPSPLAN_DEBUG=1 shows the traceback
+        if os.environ.get("OPSPLAN_DEBUG"):
+            raise
+        return _fail(f"internal error ({type(err).__name__}: {err}); rerun with OPSPLAN_DEBUG=1 and report it", 3)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -279,8 +279,8 @@ def _check_assignments(data: dict[str, Any], source: str) -> None:
         raise _fail(source, "$.name", "expected a string")
 
 
-def schedule_from_json_dict(data: Any, source: str = "<data>") -> Schedule:
-    """A schedule from exported-schedule data or from a full document (its last schedule).
+def schedule_from_json_dict(data: Any, source: str = "<data>", name: str | None = None) -> Schedule:
+    """A schedule from exported-schedule data or from a full document (its last schedule, or ``name``).
 
     Raises
     ------
@@ -293,6 +293,12 @@ def schedule_from_json_dict(data: Any, source: str = "<data>") -> Schedule:
         schedules = data.get("schedules") or []
         if not schedules:
             raise FileFormatError(source, "$.schedules", "the document holds no schedule")
+        if name is not None:
+            named = [s for s in schedules if s.get("name") == name]
+            if not named:
+                have = ", ".join(repr(s.get("name", "")) for s in schedules)
+                raise FileFormatError(source, "$.schedules", f"no schedule named {name!r} (have: {have})")
+            return schedule_from_json_data(named[-1])
         return schedule_from_json_data(schedules[-1])
     if not isinstance(data, dict):
         raise FileFormatError(source, "$", "expected a JSON object (an exported schedule or an OpsPlan document)")
@@ -313,11 +319,11 @@ def schedule_from_json_dict(data: Any, source: str = "<data>") -> Schedule:
     return schedule_from_json_data(data)
 
 
-def schedule_from_json(path: str | os.PathLike[str]) -> Schedule:
+def schedule_from_json(path: str | os.PathLike[str], name: str | None = None) -> Schedule:
     """Read a schedule back from an exported schedule JSON or an OpsPlan document (last schedule).
 
     Used by ``opsplan check SCENARIO SCHEDULE``. Raises FileFormatError naming the
     file and the JSON path of any problem.
     """
     source = str(path)
-    return schedule_from_json_dict(parse_json(decode_text(read_bytes(path), source), source), source)
+    return schedule_from_json_dict(parse_json(decode_text(read_bytes(path), source), source), source, name)

@@ -72,7 +72,9 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     jm = jsm.add_variables(sc, horizon)
     jsm.add_constraints(jm)
     jsm.add_pins(jm, params.pinned)
-    jsm.add_objective(jm, jsm.lower_bound(sc) if sc.objective == Objective.MAKESPAN else 0)
+    # Measured: a trivial lower bound in the objective's domain stops CP-SAT's own
+    # bound from improving (la21: 935 stays, against 995 without it), so none is set.
+    jsm.add_objective(jm)
     if hint is not None:
         jsm.add_hint(jm, hint)
 

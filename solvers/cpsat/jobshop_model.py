@@ -133,11 +133,11 @@ def add_pins(jm: JobShopModel, pinned: tuple[Assignment, ...]) -> None:
 
 
 # -- objective ----------------------------------------------------------------
-def add_objective(jm: JobShopModel, lower_bound: int = 0) -> None:
+def add_objective(jm: JobShopModel) -> None:
     sc, m = jm.scenario, jm.model
     ends = list(jm.job_end.values())
     if sc.objective == Objective.MAKESPAN:
-        obj = m.new_int_var(max(0, lower_bound), jm.horizon, "makespan")
+        obj = m.new_int_var(0, jm.horizon, "makespan")
         m.add_max_equality(obj, ends)
     elif sc.objective == Objective.TOTAL_WEIGHTED_TARDINESS:
         terms = []
@@ -211,13 +211,3 @@ def setup_assignments(sc: JobShopScenario, work: list[Assignment]) -> list[Assig
                 out.append(Assignment(nxt.task, res, nxt.start - st, nxt.start, Category.SETUP))
     return out
 
-
-def lower_bound(sc: JobShopScenario) -> int:
-    """A simple makespan lower bound: longest job chain and busiest single-mode machine."""
-    lb = max((j.release + sum(op.min_duration for op in j.operations) for j in sc.jobs), default=0)
-    load: dict[str, int] = {}
-    for j in sc.jobs:
-        for op in j.operations:
-            if len(op.modes) == 1:
-                load[op.modes[0].resource] = load.get(op.modes[0].resource, 0) + op.modes[0].duration
-    return max([lb, *load.values()])
