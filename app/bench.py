@@ -103,7 +103,8 @@ def run_jobshop_bench(args: argparse.Namespace) -> int:
 
     folder = Path(args.dir) if args.dir else default_benchmarks() / "jobshop"
     index = load_index(folder)
-    names = [n for n in index if fnmatch.fnmatch(n, args.instances)]
+    globs = [g.strip() for g in args.instances.split(",") if g.strip()]
+    names = [n for n in index if any(fnmatch.fnmatch(n, g) for g in globs)]
     if not names:
         raise OpsPlanError(f"no instance in {folder} matches '{args.instances}'")
     solvers = expand_solvers(args.solver)
@@ -111,6 +112,7 @@ def run_jobshop_bench(args: argparse.Namespace) -> int:
         split_name(s)  # fail fast on an unknown name
     params = Params(time_limit=args.time_limit, threads=args.threads, seed=args.seed)
     line = ProgressLine()
+    proven = _proven_rows(args.reuse_proven, args.time_limit) if args.reuse_proven else {}
     rows: list[dict[str, Any]] = []
     t0 = time.perf_counter()
     total = len(names) * len(solvers)
@@ -123,7 +125,11 @@ def run_jobshop_bench(args: argparse.Namespace) -> int:
                             force=True)
                 row = {"instance": name, "family": family_of(name), "ub": entry.get("ub"),
                        "lb": entry.get("lb")}
-                row.update(run_instance(folder / entry["file"], "orlib-jobshop", s, params, entry.get("ub")))
+                if (name, s) in proven:
+                    row.update(proven[name, s])
+                    row["reused"] = True
+                else:
+                    row.update(run_instance(folder / entry["file"], "orlib-jobshop", s, params, entry.get("ub")))
                 rows.append(row)
     except KeyboardInterrupt:
         print("interrupted: reporting the instances finished so far", file=sys.stderr)
@@ -153,6 +159,24 @@ def run_jobshop_bench(args: argparse.Namespace) -> int:
         print(f"checker found violations in {len(bad)} schedule(s): this is a solver bug", file=sys.stderr)
         return 1
     return 0
+
+
+def _proven_rows(path: str, time_limit: float | None) -> dict[tuple[str, str], dict[str, Any]]:
+    """Rows of an earlier report whose solver proved optimality within a limit no larger than this one.
+
+    A proof found in 10 s stands at 60 s, so a longer run may reuse it instead of
+    solving the instance again; reused rows are marked ``"reused": true``.
+    """
+    try:
+        old = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise OpsPlanError(f"{path}: cannot reuse this report ({err})") from None
+    old_limit = old.get("time_limit")
+    if time_limit is not None and (old_limit is None or old_limit > time_limit):
+        raise OpsPlanError(f"{path}: its time limit {old_limit} is not below this run's {time_limit}")
+    keep = ("solver", "status", "objective", "bound", "gap_pct", "runtime_s", "violations")
+    return {(r["instance"], r["solver"]): {k: r[k] for k in keep}
+            for r in old.get("rows", []) if r.get("status") == "optimal"}
 
 
 def _g(v: float | None) -> str:

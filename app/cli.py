@@ -255,9 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("set", help="benchmark set: jobshop")
     p.add_argument("--dir", default=None, help="benchmark folder with index.json")
     _add_solver_args(p)
-    p.add_argument("--instances", default="*", metavar="GLOB", help="instance names to run, e.g. 'la0*'")
+    p.add_argument("--instances", default="*", metavar="GLOB", help="instance names to run, comma-separated globs, e.g. 'ft*,la*'")
     p.add_argument("--json", action="store_true", help="print one JSON object with rows and means")
     p.add_argument("--output", default=None, help="also write the JSON result to this file")
+    p.add_argument("--reuse-proven", default=None, metavar="REPORT",
+                   help="reuse instances an earlier bench report (shorter limit) proved optimal")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("solvers", help="list solvers and whether they are installed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import ortools
@@ -42,6 +43,40 @@ class _Callback(cp_model.CpSolverSolutionCallback):
             )
 
 
+class _StopBridge:
+    """Relays the cancel token to a running CP-SAT solve.
+
+    ``stop_search`` only acts on a search in progress, so a token set while the
+    model is still being built or presolved would be lost; once set, the bridge
+    keeps calling it every 50 ms until the solve returns.
+    """
+
+    def __init__(self, stop: StopToken, solver: cp_model.CpSolver) -> None:
+        self._stop = stop
+        self._solver = solver
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _fire(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="cpsat-stop", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._done.is_set():
+            self._solver.stop_search()
+            self._done.wait(0.05)
+
+    def __enter__(self) -> _StopBridge:
+        self._stop.on_stop(self._fire)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._stop.remove(self._fire)
+        if self._thread is not None:
+            self._thread.join()
+
+
 def _initial_schedule(sc, params: Params) -> tuple[Schedule | None, str]:
     """The warm start if given and feasible, else the best dispatch rule's schedule."""
     if params.warm_start is not None and not check(sc, params.warm_start):
@@ -65,6 +100,9 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         return Result(Termination.CANCELLED, SolutionStatus.NONE, None, None, None, 0.0, NAME, VERSION)
 
     hint, hint_source = (None, "") if params.options.get("no_hint") else _initial_schedule(sc, params)
+    if stop.is_set():
+        return Result(Termination.CANCELLED, SolutionStatus.NONE, None, None, None,
+                      time.perf_counter() - t0, NAME, VERSION, message="cancelled before the search started")
     horizon = sc.horizon()
     if hint is not None and sc.objective == Objective.MAKESPAN:
         # only schedules at least as good as the hint matter: shrink every domain to it
@@ -96,12 +134,8 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         solver.log_callback = log_lines.append
 
     cb = _Callback(jm.objective, on_progress, t0)
-    stopper = solver.stop_search
-    stop.on_stop(stopper)
-    try:
+    with _StopBridge(stop, solver):
         status = solver.solve(jm.model, cb)
-    finally:
-        stop.remove(stopper)
     runtime = time.perf_counter() - t0
 
     cancelled = stop.is_set()
