@@ -152,6 +152,8 @@ def run_jobshop_bench(args: argparse.Namespace) -> int:
         Path(args.output).write_text(json.dumps(report, indent=1))
     if args.json:
         print(json.dumps(report))
+    elif args.markdown:
+        print(markdown_table(report))
     else:
         print_table(report)
     bad = [r for r in rows if r["violations"]]
@@ -205,3 +207,15 @@ def print_table(report: dict[str, Any]) -> None:
             cells.append(f"{_g(c['mean_gap_pct'])} ({c['n']:>2d})")
         print(f"{s:{width}s} " + " ".join(f"{c:>12s}" for c in cells))
     print(f"time limit {report['time_limit']} s, threads {report['threads']}, wall {report['wall_s']} s")
+
+
+def markdown_table(report: dict[str, Any]) -> str:
+    """The per-family mean gaps as a Markdown table (what the README shows)."""
+    fams = report["summary"]["families"] + ["all"]
+    lines = ["| solver | " + " | ".join(f"{f} ({report['summary']['by_solver'][report['solvers'][0]][f]['n']})"
+                                         for f in fams) + " |",
+             "|---" * (len(fams) + 1) + "|"]
+    for s in report["solvers"]:
+        cells = [_g(report["summary"]["by_solver"][s][f]["mean_gap_pct"]).strip() for f in fams]
+        lines.append(f"| {s} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -257,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_solver_args(p)
     p.add_argument("--instances", default="*", metavar="GLOB", help="instance names to run, comma-separated globs, e.g. 'ft*,la*'")
     p.add_argument("--json", action="store_true", help="print one JSON object with rows and means")
+    p.add_argument("--markdown", action="store_true", help="print the per-family table as Markdown")
     p.add_argument("--output", default=None, help="also write the JSON result to this file")
     p.add_argument("--reuse-proven", default=None, metavar="REPORT",
                    help="reuse instances an earlier bench report (shorter limit) proved optimal")

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from opsplan.models.jobshop.build import classic
 
 ROOT = Path(__file__).resolve().parents[1]

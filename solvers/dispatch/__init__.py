@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from opsplan.models.schedule import Assignment, Schedule
 from opsplan.solvers.dispatch.rules import DETERMINISTIC, RULES, RuleSpec, get_rule
-from opsplan.solvers.dispatch.simulator import Candidate, CandidateBatch, DispatchError, JobShopSim
+from opsplan.solvers.dispatch.simulator import SCHEMES, Candidate, CandidateBatch, DispatchError, JobShopSim
 from opsplan.solvers.result import (
     Params,
     Progress,
@@ -60,6 +60,7 @@ def dispatch(
     seed: int = 0,
     pinned: tuple[Assignment, ...] = (),
     options: Mapping[str, Any] | None = None,
+    scheme: str | None = None,
 ) -> Schedule:
     """Build one schedule with the priority rule ``rule``.
 
@@ -89,7 +90,7 @@ def dispatch(
         its pinned successor starts, or a pin names an unknown operation/machine).
     """
     spec = get_rule(rule)
-    sim = JobShopSim(scenario, pinned)
+    sim = JobShopSim(scenario, pinned, scheme or spec.scheme)
     return _rollout(sim, spec, np.random.default_rng(seed), options or {}, f"{NAME}:{rule}")
 
 
@@ -119,14 +120,15 @@ def best_rule(
     names = tuple(rules) if rules is not None else DETERMINISTIC
     if not names:
         raise DispatchError("best_rule needs at least one rule")
-    sim = JobShopSim(scenario, pinned)
     best: tuple[str, Schedule, int] | None = None
-    for name in names:
-        spec = get_rule(name)
-        schedule = _rollout(sim, spec, np.random.default_rng(0), {}, f"{NAME}:{name}")
-        value = _objective(scenario, schedule)
-        if best is None or value < best[2]:
-            best = (name, schedule, value)
+    for scheme in SCHEMES:  # each rule under both generation schemes: cheap, and neither always wins
+        sim = JobShopSim(scenario, pinned, scheme)
+        for name in names:
+            spec = get_rule(name)
+            schedule = _rollout(sim, spec, np.random.default_rng(0), {}, f"{NAME}:{name}")
+            value = _objective(scenario, schedule)
+            if best is None or value < best[2]:
+                best = (name if scheme == spec.scheme else f"{name}/{scheme}", schedule, value)
     assert best is not None
     return best
 
@@ -160,7 +162,7 @@ def solve(
     if spec.deterministic:
         samples = 1  # every rollout would be the same
     try:
-        sim = JobShopSim(scenario, params.pinned)
+        sim = JobShopSim(scenario, params.pinned, options.pop("scheme", spec.scheme))
         best: tuple[Schedule, int] | None = None
         termination = Termination.COMPLETED
         done = 0

@@ -34,6 +34,9 @@ from opsplan.models.jobshop.scenario import JobShopScenario
 from opsplan.models.schedule import Assignment, Category, Schedule
 
 INF = math.inf
+# "active": Giffler-Thompson conflict set on the machine of the earliest completion;
+# "nondelay": only pairs that can start at the earliest possible start time.
+SCHEMES = ("active", "nondelay")
 
 
 class DispatchError(SolverError):
@@ -208,9 +211,14 @@ class JobShopSim:
         the operation cannot use, or pins one operation twice.
     """
 
-    def __init__(self, scenario: JobShopScenario, pinned: Iterable[Assignment] = ()) -> None:
+    def __init__(
+        self, scenario: JobShopScenario, pinned: Iterable[Assignment] = (), scheme: str = "active"
+    ) -> None:
+        if scheme not in SCHEMES:
+            raise DispatchError(f"unknown schedule-generation scheme '{scheme}' (use one of {', '.join(SCHEMES)})")
         sc = scenario
         self.scenario = sc
+        self.scheme = scheme
         self.machine_ids: tuple[str, ...] = tuple(m.id for m in sc.machines)
         self.job_ids: tuple[str, ...] = tuple(j.id for j in sc.jobs)
         m_index = {mid: i for i, mid in enumerate(self.machine_ids)}
@@ -381,6 +389,7 @@ class JobShopSim:
         self._m_pin = [0] * self.n_machines
         self._m_front: list[set[int]] = [set() for _ in range(self.n_machines)]
         self._ect = np.full(n_pairs, INF)
+        self._est = np.full(n_pairs, INF)
         self._p_setup = [0] * n_pairs
         self._p_pin = [0] * n_pairs
         self._p_prev = [-1] * n_pairs
@@ -490,6 +499,7 @@ class JobShopSim:
         self._p_pin[p] = k
         self._p_prev[p] = prev
         self._ect[p] = t + d
+        self._est[p] = t
 
     # -- decisions -----------------------------------------------------------------
     def candidate_pairs(self) -> list[int]:
@@ -503,11 +513,15 @@ class JobShopSim:
         if self.done:
             self._cand = []
             return self._cand
-        best = int(self._ect.argmin())
-        m_star = self._pair_m[best]
-        start = self._p_start
-        c_star = start[best] + self._pair_d[best]
-        cand = sorted([p for p in self._m_front[m_star] if start[p] < c_star or p == best])
+        if self.scheme == "nondelay":
+            # non-delay: every (operation, machine) pair that can start at the earliest start time
+            cand = np.flatnonzero(self._est == self._est.min()).tolist()
+        else:
+            best = int(self._ect.argmin())
+            m_star = self._pair_m[best]
+            start = self._p_start
+            c_star = start[best] + self._pair_d[best]
+            cand = sorted([p for p in self._m_front[m_star] if start[p] < c_star or p == best])
         dl = self._deadline
         urgent = [p for p in cand if dl[self._pair_op[p]] < INF]
         self._cand = urgent or cand
@@ -621,6 +635,7 @@ class JobShopSim:
         for q in range(self._op_lo[o], self._op_hi[o]):
             self._m_front[self._pair_m[q]].discard(q)
             self._ect[q] = INF
+            self._est[q] = INF
         self._scheduled += 1
         self._job_ready[j] = end
         self._advance(j, o + 1)

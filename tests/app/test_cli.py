@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from opsplan.app.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,3 +138,23 @@ def test_bench_json_on_a_small_folder(capsys, tmp_path, bench_dir):
     rc, out, _ = run(capsys, "bench", "jobshop", "--dir", str(tmp_path), "--solver", "dispatch:spt",
                      "--instances", "la*")
     assert rc == 0 and "la" in out and "mean gap" in out
+
+
+def test_bench_reuses_proofs_of_a_shorter_run(capsys, tmp_path, bench_dir):
+    """--reuse-proven takes instances proved optimal at a shorter limit instead of solving again."""
+    src = bench_dir / "jobshop"
+    index = json.loads((src / "index.json").read_text())
+    (tmp_path / "index.json").write_text(json.dumps({"ft06": index["ft06"]}))
+    shutil.copy(src / "ft06.txt", tmp_path / "ft06.txt")
+    first = tmp_path / "short.json"
+    assert main(["bench", "jobshop", "--dir", str(tmp_path), "--solver", "cpsat", "--time-limit", "20",
+                 "--output", str(first), "--json"]) == 0
+    capsys.readouterr()
+    rc, out, _ = run(capsys, "bench", "jobshop", "--dir", str(tmp_path), "--solver", "cpsat,dispatch:spt",
+                     "--time-limit", "30", "--reuse-proven", str(first), "--json")
+    rows = {r["solver"]: r for r in json.loads(out)["rows"]}
+    assert rc == 0 and rows["cpsat"].get("reused") and rows["cpsat"]["objective"] == 55
+    assert not rows["dispatch:spt"].get("reused")
+    rc, _, err = run(capsys, "bench", "jobshop", "--dir", str(tmp_path), "--time-limit", "5",
+                     "--reuse-proven", str(first))
+    assert rc == 2 and "not below" in err

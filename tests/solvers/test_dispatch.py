@@ -308,8 +308,15 @@ def test_unknown_rule_is_refused(tiny_jobshop: JobShopScenario) -> None:
 
 # -- best_rule ----------------------------------------------------------------------------------
 def test_best_rule_returns_the_minimum(everything_shop: JobShopScenario) -> None:
+    """best_rule keeps the best of every deterministic rule under both generation schemes."""
     name, schedule, value = best_rule(everything_shop)
-    values = {r: objective_value(everything_shop, dispatch(everything_shop, r)) for r in DETERMINISTIC}
+    values = {
+        (r if scheme == "nondelay" else f"{r}/{scheme}"): objective_value(
+            everything_shop, dispatch(everything_shop, r, scheme=scheme)
+        )
+        for scheme in ("nondelay", "active")
+        for r in DETERMINISTIC
+    }
     assert value == min(values.values()) == values[name]
     assert value == objective_value(everything_shop, schedule)
     assert_feasible(everything_shop, schedule)
@@ -319,7 +326,7 @@ def test_best_rule_with_a_subset_and_pins(classic_shop: JobShopScenario) -> None
     base = dispatch(classic_shop, "mwkr")
     pins = time_prefix(base, base.makespan // 3)
     name, schedule, _ = best_rule(classic_shop, ["spt", "lpt"], pinned=pins)
-    assert name in ("spt", "lpt")
+    assert name.split("/")[0] in ("spt", "lpt")
     assert set(pins) <= set(schedule.assignments)
     assert_feasible(classic_shop, schedule)
 
@@ -419,3 +426,23 @@ def test_solve_cancelled_before_start(tiny_jobshop: JobShopScenario) -> None:
     stop.set()
     result = solve(tiny_jobshop, "dispatch:spt", stop=stop)
     assert result.status == "cancelled" and result.schedule is None
+
+
+def test_nondelay_never_leaves_a_machine_idle_when_work_waits(classic_shop: JobShopScenario) -> None:
+    """Under the non-delay scheme no operation could have started earlier on an idle machine at its start."""
+    sc = classic_shop
+    schedule = dispatch(sc, "spt", scheme="nondelay")
+    by_task = schedule.by_task()
+    by_res = schedule.by_resource()
+    for job in sc.jobs:
+        for k, op in enumerate(job.operations):
+            a = by_task[op.id]
+            ready = max(job.release, by_task[job.operations[k - 1].id].end if k else 0)
+            if a.start > ready:
+                # the machine must be busy at every moment of [ready, a.start)
+                busy = sorted((b.start, b.end) for b in by_res[a.resource] if b.end > ready and b.start < a.start)
+                t = ready
+                for s, e in busy:
+                    assert s <= t, f"{op.id} waited while {a.resource} was idle at {t}"
+                    t = max(t, e)
+                assert t >= a.start

@@ -11,6 +11,7 @@ from opsplan.models.jobshop.build import from_routes
 from opsplan.models.jobshop.checker import check_jobshop
 from opsplan.models.jobshop.scenario import JobShopScenario, Objective, SetupMatrix
 from opsplan.solvers.dispatch import RULES, DispatchError, dispatch
+from opsplan.solvers.dispatch.simulator import SCHEMES
 
 
 @st.composite
@@ -49,16 +50,17 @@ def shops(draw: st.DrawFn) -> JobShopScenario:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(sc=shops(), seed=st.integers(0, 2**16), cut=st.floats(0.0, 1.0))
-def test_every_rule_passes_the_checker(sc: JobShopScenario, seed: int, cut: float) -> None:
+@given(sc=shops(), seed=st.integers(0, 2**16), cut=st.floats(0.0, 1.0), scheme=st.sampled_from(SCHEMES))
+def test_every_rule_passes_the_checker(sc: JobShopScenario, seed: int, cut: float, scheme: str) -> None:
+    """Every rule under either generation scheme, alone and re-dispatched around its own early part."""
     for rule in RULES:
-        schedule = dispatch(sc, rule, seed=seed)
+        schedule = dispatch(sc, rule, seed=seed, scheme=scheme)
         assert check_jobshop(sc, schedule) == [], (rule, [str(v) for v in check_jobshop(sc, schedule)])
         assert len(schedule.work()) == sc.n_operations
         # Pin what starts before a cut (a valid pin set) and re-dispatch the rest with the same rule.
         t = int(cut * schedule.makespan)
         pins = tuple(a for a in schedule.work() if a.start < t)
-        repaired = dispatch(sc, rule, seed=seed, pinned=pins)
+        repaired = dispatch(sc, rule, seed=seed, pinned=pins, scheme=scheme)
         assert check_jobshop(sc, repaired) == [], (rule, t, [str(v) for v in check_jobshop(sc, repaired)])
         assert set(pins) <= set(repaired.assignments)
 
