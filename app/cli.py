@@ -255,7 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("set", help="benchmark set: jobshop")
     p.add_argument("--dir", default=None, help="benchmark folder with index.json")
     _add_solver_args(p)
-    p.add_argument("--instances", default="*", metavar="GLOB", help="instance names to run, comma-separated globs, e.g. 'ft*,la*'")
+    p.add_argument("--instances", default="*", metavar="GLOB",
+                   help="instance names to run, comma-separated globs, e.g. 'ft*,la*'")
     p.add_argument("--json", action="store_true", help="print one JSON object with rows and means")
     p.add_argument("--markdown", action="store_true", help="print the per-family table as Markdown")
     p.add_argument("--output", default=None, help="also write the JSON result to this file")
