@@ -46,7 +46,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     Parameters
     ----------
     path
-        The target file; its folder must exist.
+        The target file; missing parent folders are created.
     data
         The complete new content.
 
@@ -56,6 +56,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
         The target path.
     """
     target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_name(target)
     # O_EXCL: never follow or reuse somebody else's file; mode 0o666 lets the umask decide.
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)

@@ -206,7 +206,7 @@ def export_schedule(scenario: Any, schedule: Schedule, path: str | os.PathLike[s
     scenario, schedule
         What to export (the scenario supplies job ids, time unit, epoch and KPIs).
     path
-        Target file; its folder must exist.
+        Target file; missing parent folders are created.
     fmt
         ``"json"``, ``"csv"`` or ``"xlsx"``; None: taken from the file suffix.
 

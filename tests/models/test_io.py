@@ -470,3 +470,14 @@ def test_resource_not_a_machine_still_round_trips(tmp_path):
     with pytest.raises(ValidationError, match="capacity"):
         load(path)
     assert load(path, validate=False) == doc
+
+
+def test_save_creates_missing_folders(tmp_path):
+    """Saving into a folder that does not exist yet creates it (what `-o out/plan.json` needs)."""
+    from opsplan.models.io.document import Document, load, save
+    from opsplan.models.jobshop.build import classic
+
+    doc = Document(classic("t", [[(0, 2)]]))
+    target = tmp_path / "new" / "deeper" / "plan.json"
+    save(doc, target)
+    assert load(target) == doc
