@@ -287,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(_one_line(err))
     except FileNotFoundError as err:
         return _fail(f"{err.filename}: no such file")
+    except OSError as err:  # disk full, permission denied, ...: the file named, nothing half-written
+        return _fail(f"{err.filename or 'I/O'}: {err.strerror or err}")
     except KeyboardInterrupt:
         return _fail("interrupted", 130)
     except Exception as err:  # a bug: say so in one line; OPSPLAN_DEBUG=1 shows the traceback

@@ -16,7 +16,8 @@ from pathlib import Path
 
 def _temp_name(target: Path) -> Path:
     # A hidden name in the same folder: os.replace is only atomic within one file system.
-    return target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+    # The suffix is kept so writers that pick a format by extension (pandas) still work.
+    return target.with_name(f".{target.stem}.{secrets.token_hex(6)}.tmp{target.suffix}")
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -55,25 +56,12 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     Path
         The target path.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp_name(target)
-    # O_EXCL: never follow or reuse somebody else's file; mode 0o666 lets the umask decide.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
+    with atomic_path(path) as tmp:
+        # O_EXCL: never follow or reuse somebody else's file; mode 0o666 lets the umask decide.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if target.exists():
-            _copy_mode(target, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(target.parent)
-    return target
+    return Path(path)
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
@@ -90,7 +78,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     On an exception the temporary file is removed and ``path`` is left as it was.
     """
     target = Path(path)
-    tmp = target.with_name(f".{target.stem}.{secrets.token_hex(6)}.tmp{target.suffix}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_name(target)
     try:
         yield tmp
         fd = os.open(tmp, os.O_RDONLY | getattr(os, "O_BINARY", 0))
