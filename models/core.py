@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
 
 
 class TimeUnit(enum.StrEnum):
@@ -103,9 +102,3 @@ class Violation:
     def __str__(self) -> str:
         return f"[{self.code}] {self.message}"
 
-
-def parse_epoch(value: str | None) -> datetime | None:
-    """Parse an ISO 8601 instant; None stays None. Raises ValueError on a bad string."""
-    if value is None:
-        return None
-    return datetime.fromisoformat(value)

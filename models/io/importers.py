@@ -127,6 +127,18 @@ def _trailing(lines: _Lines, rest: list[tuple[int, str]], expected: str) -> None
         raise lines.fail(lineno, f"unexpected data after {expected}: {text[:40]!r}")
 
 
+def _sizes_and_job_lines(
+    lines: _Lines, lineno: int, head: list[int], data: list[tuple[int, str]]
+) -> tuple[int, int, list[tuple[int, str]]]:
+    """Check the header's job and machine counts; return them and the job lines after it."""
+    n_jobs = _positive(lines, lineno, head[0], "the number of jobs")
+    n_machines = _positive(lines, lineno, head[1], "the number of machines")
+    body = data[1:]
+    if len(body) < n_jobs:
+        raise lines.fail(lines.end_line(), f"file ends after {len(body)} of {n_jobs} job lines (is it truncated?)")
+    return n_jobs, n_machines, body
+
+
 # --------------------------------------------------------------------------- orlib-jobshop
 def import_orlib_jobshop(path: Path, *, index: int | None = None, n: int | None = None) -> Document:
     """Read an OR-Library job-shop file (machines numbered from 0)."""
@@ -137,11 +149,7 @@ def import_orlib_jobshop(path: Path, *, index: int | None = None, n: int | None 
     head = lines.ints(lineno, text)
     if len(head) != 2:
         raise lines.fail(lineno, f"expected 2 numbers 'n_jobs n_machines', got {len(head)}")
-    n_jobs = _positive(lines, lineno, head[0], "the number of jobs")
-    n_machines = _positive(lines, lineno, head[1], "the number of machines")
-    body = data[1:]
-    if len(body) < n_jobs:
-        raise lines.fail(lines.end_line(), f"file ends after {len(body)} of {n_jobs} job lines (is it truncated?)")
+    n_jobs, n_machines, body = _sizes_and_job_lines(lines, lineno, head, data)
     routes = []
     for lineno, text in body[:n_jobs]:
         nums = lines.ints(lineno, text)
@@ -193,11 +201,7 @@ def import_fjs(path: Path, *, index: int | None = None, n: int | None = None) ->
     head = lines.ints(lineno, " ".join(toks[:2]))
     if len(toks) == 3 and not _NUMBER.match(toks[2]):
         raise lines.fail(lineno, f"not a number: {toks[2]!r}")
-    n_jobs = _positive(lines, lineno, head[0], "the number of jobs")
-    n_machines = _positive(lines, lineno, head[1], "the number of machines")
-    body = data[1:]
-    if len(body) < n_jobs:
-        raise lines.fail(lines.end_line(), f"file ends after {len(body)} of {n_jobs} job lines (is it truncated?)")
+    n_jobs, n_machines, body = _sizes_and_job_lines(lines, lineno, head, data)
     routes = []
     for j, (lineno, text) in enumerate(body[:n_jobs]):
         cur = _Cursor(lines, lineno, lines.ints(lineno, text), f"job {j + 1}")

@@ -77,21 +77,19 @@ class _StopBridge:
             self._thread.join()
 
 
-def _initial_schedule(sc, params: Params) -> tuple[Schedule | None, str]:
-    """The warm start if given and feasible, else the best dispatch rule's schedule."""
+def _initial_schedule(sc, params: Params) -> tuple[Schedule | None, str, int | None]:
+    """The warm start if given and feasible, else the best dispatch rule's schedule, with its objective."""
     if params.warm_start is not None and not check(sc, params.warm_start):
-        return params.warm_start, "warm start"
+        return params.warm_start, "warm start", objective_value(sc, params.warm_start)
+    from opsplan.solvers.dispatch import best_rule
+
     try:
-        from opsplan.solvers.dispatch import best_rule
-    except ImportError:  # pragma: no cover - dispatch ships with the package
-        return None, ""
-    try:
-        rule, schedule, _ = best_rule(sc, pinned=params.pinned)
+        rule, schedule, value = best_rule(sc, pinned=params.pinned)
     except Exception:  # a rule that cannot honour odd pins must not stop the exact solver
-        return None, ""
+        return None, "", None
     if check(sc, schedule):
-        return None, ""
-    return schedule, f"dispatch:{rule}"
+        return None, "", None
+    return schedule, f"dispatch:{rule}", value
 
 
 def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopToken, variant=None) -> Result:
@@ -99,7 +97,8 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     if stop.is_set():
         return Result(Termination.CANCELLED, SolutionStatus.NONE, None, None, None, 0.0, NAME, VERSION)
 
-    hint, hint_source = (None, "") if params.options.get("no_hint") else _initial_schedule(sc, params)
+    no_hint = params.options.get("no_hint")
+    hint, hint_source, hint_value = (None, "", None) if no_hint else _initial_schedule(sc, params)
     if stop.is_set():
         return Result(Termination.CANCELLED, SolutionStatus.NONE, None, None, None,
                       time.perf_counter() - t0, NAME, VERSION, message="cancelled before the search started")
@@ -163,7 +162,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         "branches": solver.num_branches,
         "conflicts": solver.num_conflicts,
         "hint": hint_source,
-        "hint_objective": objective_value(sc, hint) if hint is not None else None,
+        "hint_objective": hint_value,
         "horizon": horizon,
     }
     return Result(

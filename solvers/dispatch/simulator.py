@@ -458,8 +458,7 @@ class JobShopSim:
         cal = self._cal[m]
         setup = self._setup[m]
         s = 0
-        if k >= n_pins:
-            # The common case: no pin ahead on this machine, no search needed.
+        while True:
             if d > 0 and setup is not None and prev >= 0:
                 s = setup[prev][j]
             t = avail + s
@@ -467,33 +466,24 @@ class JobShopSim:
                 t = r
             if cal is not None:
                 t = cal.earliest_start(t, d) if d > 0 else _point_start(cal.windows, t)
-        else:
-            while True:
-                if d > 0 and setup is not None and prev >= 0:
-                    s = setup[prev][j]
-                t = avail + s
-                if r > t:
-                    t = r
-                if cal is not None:
-                    t = cal.earliest_start(t, d) if d > 0 else _point_start(cal.windows, t)
-                if k < n_pins:
-                    ps, pe, pj = pins[k]
-                    fits = t + d <= ps
-                    if fits and d > 0 and setup is not None:
-                        # The setup is owed to the next pin that takes machine time.
-                        q = self._pin_next_real[m][k]
-                        if q < n_pins:
-                            qs, _, qj = pins[q]
-                            fits = t + d + setup[j][qj] <= qs
-                    if not fits:
-                        # Does not fit before the next pinned block: try after it.
-                        if pe > ps:
-                            avail, prev = pe, pj
-                        elif pe > avail:
-                            avail = pe
-                        k += 1
-                        continue
-                break
+            if k < n_pins:
+                ps, pe, pj = pins[k]
+                fits = t + d <= ps
+                if fits and d > 0 and setup is not None:
+                    # The setup is owed to the next pin that takes machine time.
+                    q = self._pin_next_real[m][k]
+                    if q < n_pins:
+                        qs, _, qj = pins[q]
+                        fits = t + d + setup[j][qj] <= qs
+                if not fits:
+                    # Does not fit before the next pinned block: try after it.
+                    if pe > ps:
+                        avail, prev = pe, pj
+                    elif pe > avail:
+                        avail = pe
+                    k += 1
+                    continue
+            break
         self._p_start[p] = t
         self._p_setup[p] = s
         self._p_pin[p] = k
