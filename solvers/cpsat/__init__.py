@@ -126,7 +126,10 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         p.relative_gap_limit = float(params.gap)
     p.log_search_progress = bool(params.log)
     for key, value in params.options.get("cpsat", {}).items():
-        setattr(p, key, value)
+        if isinstance(value, list | tuple):  # repeated fields (e.g. subsolvers) cannot be assigned
+            getattr(p, key).extend(value)
+        else:
+            setattr(p, key, value)
     log_lines: list[str] = []
     if params.log:
         p.log_to_stdout = False

@@ -177,3 +177,11 @@ def test_textbook_baseline_matches_on_small():
     b = solve(sc, "cpsat", Params(time_limit=10))
     assert a.objective == b.objective and a.status == b.status == "optimal"
     assert check(sc, a.schedule) == []
+
+
+def test_cpsat_parameters_pass_through_including_repeated_fields(shop_3x3):
+    """Raw CP-SAT parameters in options reach the solver; list-valued ones are extended, not assigned."""
+    opts = {"cpsat": {"ignore_subsolvers": ["feasibility_pump"], "cp_model_presolve": False}}
+    r = solve(shop_3x3, "cpsat", Params(time_limit=10, threads=2, log=True, options=opts))
+    assert r.status == "optimal" and r.objective == 11
+    assert "ignore_subsolvers" in r.log and "cp_model_presolve: false" in r.log
