@@ -5,7 +5,17 @@ from __future__ import annotations
 import time
 
 from opsplan.models.errors import SolverError, ValidationError
-from opsplan.solvers.registry import available, known, load, split_name
+from opsplan.solvers.registry import (
+    CAPABILITIES,
+    CHANGE_BUDGET,
+    EARLIEST,
+    PINS,
+    available,
+    known,
+    load,
+    split_name,
+    supports,
+)
 from opsplan.solvers.result import (
     Params,
     Progress,
@@ -43,13 +53,23 @@ def solve(
     -------
     Result
         Never raises for infeasibility; raises :class:`SolverError` for an
-        unknown or uninstalled solver or an unsupported scenario kind.
+        unknown or uninstalled solver, an unsupported scenario kind, or options
+        the backend cannot honour (``earliest``, a change budget ``max_changes``;
+        see :data:`CAPABILITIES` and :func:`supports`).
     """
     from opsplan.models import validate
 
     backend, variant = split_name(solver)
     if scenario.kind not in backend.kinds:
         raise SolverError(f"solver '{solver}' does not handle {scenario.kind} scenarios")
+    options = params.options if params is not None else {}
+    for key, capability, what in (
+        ("earliest", EARLIEST, "earliest start times"),
+        ("max_changes", CHANGE_BUDGET, "a change budget (max_changes)"),
+    ):
+        if options.get(key) is not None and capability not in backend.capabilities:
+            able = ", ".join(available(scenario.kind, capability)) or "none installed"
+            raise SolverError(f"solver '{solver}' cannot honour {what}; use one of: {able}")
     issues = validate(scenario)
     if issues:
         raise ValidationError(issues, source=getattr(scenario, "name", None))
@@ -66,6 +86,10 @@ def solve(
 
 
 __all__ = [
+    "CAPABILITIES",
+    "CHANGE_BUDGET",
+    "EARLIEST",
+    "PINS",
     "Params",
     "Progress",
     "ProgressCallback",
@@ -77,4 +101,5 @@ __all__ = [
     "available",
     "known",
     "solve",
+    "supports",
 ]

@@ -9,10 +9,20 @@ from dataclasses import dataclass
 
 from opsplan.models.errors import SolverError
 
+# Capabilities a backend may declare (what of ``Params`` it honours beyond limits and seed).
+PINS = "pins"  # ``Params.pinned``: assignments kept exactly
+EARLIEST = "earliest"  # ``Params.options["earliest"]``: task -> earliest start
+CHANGE_BUDGET = "change_budget"  # ``options["baseline"]`` + ``["max_changes"]`` (+ ``["change_tolerance"]``)
+CAPABILITIES = (PINS, EARLIEST, CHANGE_BUDGET)
+
 
 @dataclass(frozen=True)
 class Backend:
-    """A registered backend family: a module exposing ``solve(scenario, params, on_progress, stop, variant)``."""
+    """A registered backend family: a module exposing ``solve(scenario, params, on_progress, stop, variant)``.
+
+    ``capabilities`` names what the backend honours among :data:`CAPABILITIES`;
+    :func:`opsplan.solvers.solve` refuses options a backend cannot honour.
+    """
 
     name: str
     module: str
@@ -20,6 +30,7 @@ class Backend:
     requires: tuple[str, ...]  # top-level modules that must be importable
     variants: Callable[[], tuple[str, ...]] | None = None  # e.g. dispatch rule names
     description: str = ""
+    capabilities: frozenset[str] = frozenset()
 
 
 def _dispatch_rules() -> tuple[str, ...]:
@@ -29,7 +40,15 @@ def _dispatch_rules() -> tuple[str, ...]:
 
 
 _BACKENDS: dict[str, Backend] = {
-    "cpsat": Backend("cpsat", "opsplan.solvers.cpsat", ("jobshop",), ("ortools",), None, "OR-Tools CP-SAT"),
+    "cpsat": Backend(
+        "cpsat",
+        "opsplan.solvers.cpsat",
+        ("jobshop",),
+        ("ortools",),
+        None,
+        "OR-Tools CP-SAT",
+        frozenset({PINS, EARLIEST, CHANGE_BUDGET}),
+    ),
     "cpsat-textbook": Backend(
         "cpsat-textbook",
         "opsplan.solvers.cpsat.textbook",
@@ -39,7 +58,13 @@ _BACKENDS: dict[str, Backend] = {
         "textbook CP-SAT model (benchmark baseline)",
     ),
     "dispatch": Backend(
-        "dispatch", "opsplan.solvers.dispatch", ("jobshop",), (), _dispatch_rules, "priority dispatch rules"
+        "dispatch",
+        "opsplan.solvers.dispatch",
+        ("jobshop",),
+        (),
+        _dispatch_rules,
+        "priority dispatch rules",
+        frozenset({PINS, EARLIEST}),
     ),
 }
 
@@ -81,11 +106,27 @@ def is_installed(backend: Backend) -> bool:
     return all(importlib.util.find_spec(mod) is not None for mod in backend.requires)
 
 
-def available(kind: str | None = None) -> list[str]:
-    """Solver names whose dependencies are installed (optionally only those for ``kind``)."""
+def supports(name: str, capability: str) -> bool:
+    """True when the solver ``name`` (``'cpsat'``, ``'dispatch:spt'``) has ``capability``.
+
+    ``capability`` is one of :data:`CAPABILITIES`, e.g. ``supports("cpsat", CHANGE_BUDGET)``.
+    Raises SolverError for an unknown solver name.
+    """
+    backend, _ = split_name(name)
+    return capability in backend.capabilities
+
+
+def available(kind: str | None = None, capability: str | None = None) -> list[str]:
+    """Solver names whose dependencies are installed.
+
+    Optionally only those for scenario ``kind`` and only those with ``capability``
+    (e.g. ``available("jobshop", CHANGE_BUDGET)`` for the solvers a change budget can go to).
+    """
     out: list[str] = []
     for b in _BACKENDS.values():
         if kind is not None and kind not in b.kinds:
+            continue
+        if capability is not None and capability not in b.capabilities:
             continue
         if not is_installed(b):
             continue

@@ -7,8 +7,9 @@ import time
 
 import ortools
 from opsplan.models import check, objective_value
+from opsplan.models.errors import SolverError
 from opsplan.models.jobshop.scenario import Objective
-from opsplan.models.schedule import Schedule
+from opsplan.models.schedule import Assignment, Category, Schedule
 from opsplan.solvers.cpsat import jobshop_model as jsm
 from opsplan.solvers.result import (
     Params,
@@ -77,19 +78,63 @@ class _StopBridge:
             self._thread.join()
 
 
-def _initial_schedule(sc, params: Params) -> tuple[Schedule | None, str, int | None]:
-    """The warm start if given and feasible, else the best dispatch rule's schedule, with its objective."""
-    if params.warm_start is not None and not check(sc, params.warm_start):
-        return params.warm_start, "warm start", objective_value(sc, params.warm_start)
+def _budget(params: Params) -> tuple[tuple[Assignment, ...], int, int] | None:
+    """``(baseline work, max_changes, tolerance)`` from the options, or None without a budget."""
+    k = params.options.get("max_changes")
+    if k is None:
+        return None
+    tol = params.options.get("change_tolerance", 0) or 0
+    for name, v in (("max_changes", k), ("change_tolerance", tol)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise SolverError(f"option {name} must be a whole number >= 0, got {v!r}")
+    baseline = params.options.get("baseline")
+    if baseline is None:
+        raise SolverError("option max_changes needs a baseline (options['baseline']: the old assignments)")
+    work = tuple(a for a in baseline if a.category == Category.WORK)
+    return work, k, tol
+
+
+def _honours(schedule: Schedule, params: Params, earliest, budget) -> bool:  # noqa: ANN001
+    """True when ``schedule`` (already through the checker) keeps the pins, earliest starts and budget.
+
+    Only such a schedule is a solution of the whole model and may shrink the horizon to its makespan.
+    """
+    by_task = schedule.by_task()
+    for a in params.pinned:
+        b = by_task.get(a.task)
+        if a.category == Category.WORK and (b is None or (b.resource, b.start) != (a.resource, a.start)):
+            return False
+    for task, t in earliest.items():
+        b = by_task.get(task)
+        if b is not None and b.start < t:
+            return False
+    if budget is not None:
+        from opsplan.solvers.reschedule import count_changes
+
+        baseline, k, tol = budget
+        if count_changes(Schedule(baseline), schedule, tol) > k:
+            return False
+    return True
+
+
+def _initial_schedule(sc, params: Params, earliest, budget) -> tuple[Schedule | None, str, int | None, bool]:
+    """The warm start if given and feasible, else the best dispatch rule's schedule, with its objective.
+
+    The last item says whether the schedule satisfies every constraint of the model
+    (a dispatch schedule that breaks the change budget is still a useful hint).
+    """
+    warm = params.warm_start
+    if warm is not None and not check(sc, warm) and _honours(warm, params, earliest, budget):
+        return params.warm_start, "warm start", objective_value(sc, params.warm_start), True
     from opsplan.solvers.dispatch import best_rule
 
     try:
-        rule, schedule, value = best_rule(sc, pinned=params.pinned)
+        rule, schedule, value = best_rule(sc, pinned=params.pinned, earliest=earliest)
     except Exception:  # a rule that cannot honour odd pins must not stop the exact solver
-        return None, "", None
+        return None, "", None, False
     if check(sc, schedule):
-        return None, "", None
-    return schedule, f"dispatch:{rule}", value
+        return None, "", None, False
+    return schedule, f"dispatch:{rule}", value, _honours(schedule, params, earliest, budget)
 
 
 def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopToken, variant=None) -> Result:
@@ -97,18 +142,28 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     if stop.is_set():
         return Result(Termination.CANCELLED, SolutionStatus.NONE, None, None, None, 0.0, NAME, VERSION)
 
+    earliest = {str(k): int(v) for k, v in (params.options.get("earliest") or {}).items()}
+    budget = _budget(params)
     no_hint = params.options.get("no_hint")
-    hint, hint_source, hint_value = (None, "", None) if no_hint else _initial_schedule(sc, params)
+    hint, hint_source, hint_value, exact = (
+        (None, "", None, False) if no_hint else _initial_schedule(sc, params, earliest, budget)
+    )
     if stop.is_set():
         return Result(Termination.CANCELLED, SolutionStatus.NONE, None, None, None,
                       time.perf_counter() - t0, NAME, VERSION, message="cancelled before the search started")
-    horizon = sc.horizon()
-    if hint is not None and sc.objective == Objective.MAKESPAN:
+    # earliest starts and pins may sit late: a serial plan after the latest of them still fits
+    late = max([0, *earliest.values(), *(a.end for a in params.pinned)])
+    horizon = sc.horizon() + late
+    if hint is not None and exact and sc.objective == Objective.MAKESPAN:
         # only schedules at least as good as the hint matter: shrink every domain to it
         horizon = min(horizon, hint.makespan)
     jm = jsm.add_variables(sc, horizon)
     jsm.add_constraints(jm)
     jsm.add_pins(jm, params.pinned)
+    if earliest:
+        jsm.add_earliest(jm, earliest)
+    if budget is not None:
+        jsm.add_change_budget(jm, budget[0], budget[1], budget[2], params.pinned)
     # Measured: a trivial lower bound in the objective's domain stops CP-SAT's own
     # bound from improving (la21: 935 stays, against 995 without it), so none is set.
     jsm.add_objective(jm)
@@ -168,6 +223,12 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         "hint_objective": hint_value,
         "horizon": horizon,
     }
+    if budget is not None:
+        from opsplan.solvers.reschedule import count_changes
+
+        stats["max_changes"] = budget[1]
+        if schedule is not None:
+            stats["changes"] = count_changes(Schedule(budget[0]), schedule, budget[2])
     return Result(
         term, sol, schedule, objective, bound, runtime, NAME, VERSION,
         message=message, log="\n".join(log_lines), stats=stats,

@@ -3,12 +3,18 @@
 One optional interval per (operation, mode); no-overlap per machine, with the
 machine's calendar windows as fixed intervals; a circuit per machine when
 sequence-dependent setups are given.
+
+Rescheduling adds two optional parts: :func:`add_earliest` (per-operation
+earliest starts) and :func:`add_change_budget` (at most K operations may leave
+their baseline machine and start).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from opsplan.models.core import Window
 from opsplan.models.jobshop.scenario import JobShopScenario, Objective
 from opsplan.models.schedule import Assignment, Category, Schedule
 from ortools.sat.python import cp_model
@@ -36,6 +42,8 @@ class JobShopModel:
     job_end: dict[str, cp_model.IntVar]
     objective: cp_model.IntVar | None = None
     horizon: int = 0
+    # set by add_change_budget: op id -> "changed" literal (non-pinned ops with a baseline)
+    changed: dict[str, cp_model.IntVar] = field(default_factory=dict)
 
 
 # -- variables ----------------------------------------------------------------
@@ -87,13 +95,26 @@ def add_constraints(jm: JobShopModel) -> None:
     for machine in sc.machines:
         entries = per_machine.get(machine.id, [])
         intervals = [itv for _, _, itv, _ in entries]
-        # calendar windows block the machine like fixed operations
-        for k, w in enumerate(machine.calendar.windows):
-            intervals.append(m.new_fixed_size_interval_var(w.start, w.end - w.start, f"w_{machine.id}_{k}"))
+        # calendar windows block the machine like fixed operations (merged first: two
+        # overlapping fixed intervals in one no-overlap would make the model infeasible)
+        for k, (ws, we) in enumerate(merged_windows(machine.calendar.windows)):
+            intervals.append(m.new_fixed_size_interval_var(ws, we - ws, f"w_{machine.id}_{k}"))
         if len(intervals) > 1:
             m.add_no_overlap(intervals)
         if machine.id in sc.setup_index and len(entries) > 1:
             _add_setup_circuit(jm, machine.id, entries)
+
+
+def merged_windows(windows: Iterable[Window]) -> list[tuple[int, int]]:
+    """The union of ``windows`` as sorted, disjoint ``(start, end)`` spans (empty windows dropped)."""
+    out: list[tuple[int, int]] = []
+    for ws, we in sorted((w.start, w.end) for w in windows if w.end > w.start):
+        if out and ws <= out[-1][1]:
+            if we > out[-1][1]:
+                out[-1] = (out[-1][0], we)
+        else:
+            out.append((ws, we))
+    return out
 
 
 def _add_setup_circuit(jm: JobShopModel, machine: str, entries: list) -> None:
@@ -130,6 +151,64 @@ def add_pins(jm: JobShopModel, pinned: tuple[Assignment, ...]) -> None:
         if not isinstance(lit, int):
             jm.model.add(lit == 1)
         jm.model.add(ov.start == a.start)
+
+
+def add_earliest(jm: JobShopModel, earliest: Mapping[str, int]) -> None:
+    """Operation ``task`` may not start before ``earliest[task]`` (unknown tasks are ignored)."""
+    for task, t in earliest.items():
+        ov = jm.ops.get(task)
+        if ov is not None:
+            jm.model.add(ov.start >= int(t))
+
+
+def add_change_budget(
+    jm: JobShopModel,
+    baseline: Iterable[Assignment],
+    max_changes: int,
+    tolerance: int = 0,
+    pinned: Iterable[Assignment] = (),
+) -> dict[str, cp_model.IntVar]:
+    """At most ``max_changes`` operations may differ from ``baseline``.
+
+    An operation is *changed* when it runs on another machine than in the
+    baseline or starts more than ``tolerance`` away from its baseline start
+    (:func:`opsplan.solvers.reschedule.count_changes` counts the same way).
+    Each non-pinned operation with a baseline assignment gets a literal
+    ``changed``; ``not changed`` enforces the baseline machine and
+    ``|start - baseline start| <= tolerance``. A pinned operation is a constant:
+    changed only when its pin differs from the baseline. An operation without a
+    baseline assignment (or whose baseline machine it cannot use) is always
+    changed. Then ``sum(changed) <= max_changes``. Returns the literals by op id.
+    """
+    m = jm.model
+    tol = max(0, int(tolerance))
+    base = {a.task: a for a in baseline if a.category == Category.WORK}
+    pins = {a.task: a for a in pinned if a.category == Category.WORK}
+    forced = 0
+    changed: dict[str, cp_model.IntVar] = {}
+    for op_id, ov in jm.ops.items():
+        b = base.get(op_id)
+        pin = pins.get(op_id)
+        if pin is not None:
+            forced += b is None or pin.resource != b.resource or abs(pin.start - b.start) > tol
+            continue
+        mode = ov.modes.get(b.resource) if b is not None else None
+        if mode is None:
+            forced += 1
+            continue
+        ch = m.new_bool_var(f"chg_{op_id}")
+        lit = mode[0]
+        if not isinstance(lit, int):
+            m.add_implication(~ch, lit)
+        m.add(ov.start >= b.start - tol).only_enforce_if(~ch)
+        m.add(ov.start <= b.start + tol).only_enforce_if(~ch)
+        changed[op_id] = ch
+    if changed:
+        m.add(sum(changed.values()) <= int(max_changes) - forced)
+    elif forced > int(max_changes):
+        m.add_bool_or([])  # more forced changes than the budget: infeasible
+    jm.changed = changed
+    return changed
 
 
 # -- objective ----------------------------------------------------------------

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
+from opsplan.models.errors import SolverError
 from opsplan.models.schedule import Assignment, Schedule
 from opsplan.solvers.dispatch.rules import DETERMINISTIC, RULES, RuleSpec, get_rule
 from opsplan.solvers.dispatch.simulator import SCHEMES, Candidate, CandidateBatch, DispatchError, JobShopSim
@@ -61,6 +62,7 @@ def dispatch(
     pinned: tuple[Assignment, ...] = (),
     options: Mapping[str, Any] | None = None,
     scheme: str | None = None,
+    earliest: Mapping[str, int] | None = None,
 ) -> Schedule:
     """Build one schedule with the priority rule ``rule``.
 
@@ -77,6 +79,10 @@ def dispatch(
         Work assignments kept exactly; the rest is dispatched around them.
     options
         Rule settings, e.g. ``{"atc_k": 3.0}``.
+    scheme
+        Schedule-generation scheme (default: the rule's own).
+    earliest
+        Operation id -> earliest start (rescheduling's cut time, late operations).
 
     Returns
     -------
@@ -90,7 +96,7 @@ def dispatch(
         its pinned successor starts, or a pin names an unknown operation/machine).
     """
     spec = get_rule(rule)
-    sim = JobShopSim(scenario, pinned, scheme or spec.scheme)
+    sim = JobShopSim(scenario, pinned, scheme or spec.scheme, earliest)
     return _rollout(sim, spec, np.random.default_rng(seed), options or {}, f"{NAME}:{rule}")
 
 
@@ -99,6 +105,7 @@ def best_rule(
     rules: Iterable[str] | None = None,
     *,
     pinned: tuple[Assignment, ...] = (),
+    earliest: Mapping[str, int] | None = None,
 ) -> tuple[str, Schedule, int]:
     """Run several rules and keep the best schedule by the scenario's objective.
 
@@ -110,6 +117,8 @@ def best_rule(
         Rule names to try; by default every deterministic rule, in :data:`RULES` order.
     pinned
         Work assignments kept exactly.
+    earliest
+        Operation id -> earliest start.
 
     Returns
     -------
@@ -122,7 +131,7 @@ def best_rule(
         raise DispatchError("best_rule needs at least one rule")
     best: tuple[str, Schedule, int] | None = None
     for scheme in SCHEMES:  # each rule under both generation schemes: cheap, and neither always wins
-        sim = JobShopSim(scenario, pinned, scheme)
+        sim = JobShopSim(scenario, pinned, scheme, earliest)
         for name in names:
             spec = get_rule(name)
             schedule = _rollout(sim, spec, np.random.default_rng(0), {}, f"{NAME}:{name}")
@@ -142,10 +151,17 @@ def solve(
 ) -> Result:
     """Backend entry for ``opsplan.solvers.solve(scenario, "dispatch:<rule>")``.
 
-    Honours ``params.pinned`` and ``params.seed``; for ``random``,
+    Honours ``params.pinned``, ``params.seed`` and ``params.options["earliest"]``
+    (operation id -> earliest start); for ``random``,
     ``params.options["samples"]`` (default 1) runs best-of-N rollouts (sample 0
     is the schedule of ``dispatch(..., seed=params.seed)``), stopping early on
     ``stop`` or ``params.time_limit``. Other ``params.options`` go to the rule.
+
+    Raises
+    ------
+    SolverError
+        When ``params.options`` asks for a change budget (``max_changes``): a
+        greedy rule cannot promise one; use ``cpsat``.
     """
     t0 = time.perf_counter()
     rule = variant or "spt"
@@ -155,14 +171,19 @@ def solve(
     def result(term: Termination, status: SolutionStatus, sched: Schedule | None, obj, msg: str = "", **stats):
         return Result(term, status, sched, obj, None, time.perf_counter() - t0, solver, VERSION, msg, stats=stats)
 
+    if params.options.get("max_changes") is not None:
+        raise SolverError(f"solver '{solver}' cannot honour a change budget (max_changes); use cpsat")
     if stop.is_set():
         return result(Termination.CANCELLED, SolutionStatus.NONE, None, None, "cancelled before start")
     options = dict(params.options)
+    earliest = options.pop("earliest", None)
+    for key in ("baseline", "max_changes", "change_tolerance"):
+        options.pop(key, None)
     samples = max(1, int(options.pop("samples", 1)))
     if spec.deterministic:
         samples = 1  # every rollout would be the same
     try:
-        sim = JobShopSim(scenario, params.pinned, options.pop("scheme", spec.scheme))
+        sim = JobShopSim(scenario, params.pinned, options.pop("scheme", spec.scheme), earliest)
         best: tuple[Schedule, int] | None = None
         termination = Termination.COMPLETED
         done = 0

@@ -12,7 +12,8 @@ generalised to flexible shops by working on (operation, machine) pairs:
 Earliest starts honour job release dates, route order, machine calendars
 (an operation never crosses an unavailability window), sequence-dependent
 setups (an operation after one of job ``p`` on machine ``m`` starts no earlier
-than the previous end plus ``scenario.setup_time(m, p, job)``) and pinned
+than the previous end plus ``scenario.setup_time(m, p, job)``), per-operation
+earliest starts (rescheduling: nothing new before the cut time) and pinned
 assignments, which are reserved before anything else and kept exactly.
 
 The hot path is plain Python over lists plus a numpy arg-min, so that a 100 x 20
@@ -24,7 +25,7 @@ arrays (for batch scoring by a policy).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -195,6 +196,12 @@ class JobShopSim:
         They are reserved on their machines before dispatching; the other
         operations fit around them (with setups), route predecessors of a pinned
         operation must end before it starts and successors start after it ends.
+    scheme
+        ``"active"`` or ``"nondelay"`` (see :data:`SCHEMES`).
+    earliest
+        Operation id -> earliest start: a per-operation ready time on top of the
+        job's release and route (unknown ids are ignored; pinned operations keep
+        their pin).
 
     Notes
     -----
@@ -212,7 +219,11 @@ class JobShopSim:
     """
 
     def __init__(
-        self, scenario: JobShopScenario, pinned: Iterable[Assignment] = (), scheme: str = "active"
+        self,
+        scenario: JobShopScenario,
+        pinned: Iterable[Assignment] = (),
+        scheme: str = "active",
+        earliest: Mapping[str, int] | None = None,
     ) -> None:
         if scheme not in SCHEMES:
             raise DispatchError(f"unknown schedule-generation scheme '{scheme}' (use one of {', '.join(SCHEMES)})")
@@ -278,6 +289,14 @@ class JobShopSim:
         self._pair_job = [op_job[o] for o in pair_op]
         self._job_first = job_first
         self._release = [int(j.release) for j in sc.jobs]
+        # Per-pair earliest start (0 = none beyond release and route).
+        op_earliest = [0] * self.n_ops
+        for oid, t in (earliest or {}).items():
+            o = self._op_index.get(oid)
+            if o is not None:
+                op_earliest[o] = max(op_earliest[o], int(t))
+        self._pair_earliest = [op_earliest[o] for o in pair_op]
+        self.op_earliest = np.asarray(op_earliest, dtype=np.int64)
 
         self.op_job = np.asarray(op_job, dtype=np.int64)
         self.op_position = np.asarray(op_pos, dtype=np.int64)
@@ -450,6 +469,9 @@ class JobShopSim:
         d = self._pair_d[p]
         j = self._pair_job[p]
         r = self._job_ready[j]
+        e = self._pair_earliest[p]
+        if e > r:
+            r = e
         avail = self._m_avail[m]
         prev = self._m_last[m]
         k = self._m_pin[m]
