@@ -1,4 +1,4 @@
-"""``opsplan`` command line: headless import, solve, check, export and bench.
+"""``opsplan`` command line: headless import, solve, reschedule, check, export and bench.
 
 Never imports Qt (the GUI is started lazily by ``opsplan gui`` once it exists).
 """
@@ -185,6 +185,105 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _running_schedule(doc, spec: str, name: str | None, source: str):  # noqa: ANN001, ANN202
+    """SCHEDULE of ``opsplan reschedule``: a schedule file if the path exists, else a schedule named in the document."""
+    from opsplan.models.io.exporters import schedule_from_json
+
+    if Path(spec).is_file():
+        return schedule_from_json(spec, name=name)
+    found = doc.schedule(spec)
+    if found is not None:
+        return found
+    have = ", ".join(repr(s.name) for s in doc.schedules) or "none"
+    raise OpsPlanError(f"{spec}: no such file, and {source} holds no schedule named '{spec}' (have: {have})")
+
+
+def _distinct(name: str, taken: set[str]) -> str:
+    out, k = name, 2
+    while out in taken:
+        out, k = f"{name} ({k})", k + 1
+    return out
+
+
+def cmd_reschedule(args: argparse.Namespace) -> int:
+    from opsplan.app.progress import ProgressLine
+    from opsplan.models import check, objective_value
+    from opsplan.models.io.document import Document, save
+    from opsplan.solvers import StopToken
+    from opsplan.solvers.reschedule import parse_down, parse_late, prepare, reschedule
+
+    disruptions = [parse_down(x) for x in args.down] + [parse_late(x) for x in args.late]
+    for flag, v in (("--max-changes", args.max_changes), ("--tolerance", args.tolerance), ("--at", args.at)):
+        if v is not None and v < 0:
+            return _fail(f"{flag} must not be negative, got {v}")
+    doc = _load_document(args.scenario, args.format, args.index)
+    sc = doc.scenario
+    old = _running_schedule(doc, args.schedule, args.name, args.scenario)
+    old = old.renamed(old.name or "plan")
+    plan = prepare(sc, old, disruptions, args.at)  # validation errors before any solving
+    stop = StopToken()
+    line = ProgressLine()
+
+    def on_progress(p) -> None:  # noqa: ANN001
+        if not args.json:
+            line.update(f"  {p.elapsed_s:7.2f}s  objective {_fmt_num(p.objective)}  bound {_fmt_num(p.bound)}")
+
+    old_sig = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        new_sc, result = reschedule(sc, old, disruptions, args.solver, _params(args), args.max_changes,
+                                    args.tolerance, on_progress, stop, at=args.at)
+    finally:
+        signal.signal(signal.SIGINT, old_sig)
+        line.done()
+    info = result.stats["reschedule"]
+    violations = check(new_sc, result.schedule) if result.schedule is not None else []
+    before = objective_value(sc, old)
+    if args.output and result.schedule is not None:
+        new = result.schedule.renamed(_distinct(result.schedule.name, {old.name}))
+        save(Document(new_sc, (old, new)), args.output)
+
+    if args.json:
+        out = result.summary()
+        out.update(scenario=sc.name, objective_name=sc.objective.value, objective_before=before,
+                   objective_after=result.objective, at=info["at"], frozen=info["frozen"],
+                   interrupted=info["interrupted"], changes=info["changes"], max_changes=args.max_changes,
+                   tolerance=args.tolerance, violations=len(violations),
+                   disruptions=[str(d) for d in disruptions])
+        if args.output and result.schedule is not None:
+            out["output"] = args.output
+        print(json.dumps(out))
+    else:
+        print(f"scenario     {sc.name}  ({len(sc.jobs)} jobs, {sc.n_operations} operations, "
+              f"{len(sc.machines)} machines)")
+        print(f"disruptions  {', '.join(str(d) for d in disruptions) or 'none'}   cut at {info['at']}")
+        interrupted = ", ".join(info["interrupted"]) or "none"
+        print(f"frozen       {info['frozen']} operation(s) started before {info['at']}   "
+              f"interrupted: {interrupted}")
+        print(f"solver       {result.solver}   status {result.status}  (stopped: {result.termination.value})"
+              + (f"  [{result.message}]" if result.message else ""))
+        print(f"objective    {sc.objective.value}: before {_fmt_num(before)} -> after {_fmt_num(result.objective)}")
+        if result.schedule is not None:
+            limit = "no limit" if args.max_changes is None else f"limit {args.max_changes}"
+            print(f"changes      {info['changes']} operation(s) changed ({limit}, tolerance {args.tolerance})")
+            print(f"checker      {len(violations)} violation(s)")
+            for v in violations[:20]:
+                print(f"  - {v}")
+        if args.output and result.schedule is not None:
+            print(f"saved        {args.output}")
+    if result.schedule is None:
+        if result.status == "infeasible":
+            reason = "the frozen past, the downtime and the earliest starts leave no feasible plan"
+            if args.max_changes is not None:
+                reason = (f"no plan changes at most {args.max_changes} operation(s); the budget must cover "
+                          f"the {len(plan.interrupted)} interrupted operation(s) and every operation pushed later")
+        elif result.status == "error":
+            reason = result.message or "the solver failed"
+        else:
+            reason = "no solution before the solver stopped; try a longer --time-limit"
+        return _fail(f"no feasible schedule found ({result.status}): {reason}", 1)
+    return 0 if not violations else 1
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from opsplan.app.bench import run_jobshop_bench
 
@@ -236,6 +335,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=cmd_solve)
 
+    p = sub.add_parser("reschedule", help="re-plan a running schedule after breakdowns or late operations",
+                       description="Keep what already started, re-plan the rest after the disruptions. "
+                                   "Exit 1 when no feasible schedule is found.")
+    p.add_argument("scenario", help="the scenario document (OpsPlan JSON or any importable file)")
+    p.add_argument("schedule", help="the running schedule: a schedule JSON file, or the name of a schedule "
+                                    "in the scenario document")
+    p.add_argument("--name", default=None, help="schedule name when the SCHEDULE file holds several")
+    p.add_argument("--down", action="append", default=[], metavar="M@AT+DUR",
+                   help="machine M down from AT for DUR (e.g. M3@120+60); repeatable")
+    p.add_argument("--late", action="append", default=[], metavar="TASK@+DELAY",
+                   help="operation TASK starts DELAY later than planned (e.g. J3.2@+30); repeatable")
+    p.add_argument("--at", type=int, default=None, metavar="T",
+                   help="cut time: keep what started before T (default: the first disruption)")
+    p.add_argument("--max-changes", type=int, default=None, metavar="K",
+                   help="at most K operations may move (other machine or start beyond --tolerance)")
+    p.add_argument("--tolerance", type=int, default=0, metavar="T",
+                   help="a start moved by at most T does not count as a change (default 0)")
+    _add_input_args(p)
+    _add_solver_args(p)
+    p.add_argument("-o", "--output", required=True,
+                   help="write a document with the new scenario, the old and the new schedule here")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(func=cmd_reschedule)
+
     p = sub.add_parser("check", help="check a schedule against a scenario (exit 1 when infeasible)")
     p.add_argument("scenario")
     p.add_argument("schedule")
@@ -252,7 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("bench", help="benchmark a solver on a public set (gap to best known bounds)")
-    p.add_argument("set", help="benchmark set: jobshop")
+    p.add_argument("set", help="benchmark set: jobshop, or gui (opsplan bench gui --bars 20000)")
     p.add_argument("--dir", default=None, help="benchmark folder with index.json")
     _add_solver_args(p)
     p.add_argument("--instances", default="*", metavar="GLOB",
@@ -266,7 +389,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("solvers", help="list solvers and whether they are installed")
     p.set_defaults(func=cmd_solvers)
+
+    # the plan board lives in app/gui (Qt); its own parser takes over, loaded only when asked for
+    p = sub.add_parser("gui", help="open the plan board (opsplan gui FILE [--solve S] [--screenshot OUT.png])",
+                       add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
+
+
+def _delegate_gui(argv: list[str]) -> int | None:
+    """``opsplan gui ...`` and ``opsplan bench gui ...`` run the Qt side's own parsers."""
+    if argv[:1] == ["gui"]:
+        from opsplan.app.gui.app import main as gui_main
+
+        return gui_main(argv[1:])
+    if argv[:2] == ["bench", "gui"]:
+        from opsplan.app.gui.bench import main as bench_main
+
+        return bench_main(argv[2:])
+    return None
 
 
 def _version() -> str:
@@ -279,9 +420,12 @@ def _version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
+        code = _delegate_gui(argv)
+        if code is not None:
+            return int(code)
+        args = build_parser().parse_args(argv)
         return int(args.func(args) or 0)
     except OpsPlanError as err:
         return _fail(_one_line(err))

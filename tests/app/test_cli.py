@@ -158,3 +158,95 @@ def test_bench_reuses_proofs_of_a_shorter_run(capsys, tmp_path, bench_dir):
     rc, _, err = run(capsys, "bench", "jobshop", "--dir", str(tmp_path), "--time-limit", "5",
                      "--reuse-proven", str(first))
     assert rc == 2 and "not below" in err
+
+
+# -- reschedule ------------------------------------------------------------------------
+@pytest.fixture
+def running_plan(tmp_path, capsys):
+    """A 4x3 shop document and its optimal plan from `opsplan solve` (schedule named 'cpsat', makespan 45)."""
+    from opsplan.models.io.document import Document, save
+    from opsplan.models.jobshop.build import random_jobshop
+
+    scen = tmp_path / "shop.json"
+    save(Document(random_jobshop(4, 3, seed=3, high=15)), scen)
+    solved = tmp_path / "solved.json"
+    assert main(["solve", str(scen), "--time-limit", "10", "--threads", "2", "-o", str(solved), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["objective"] == 45
+    return scen, solved
+
+
+def test_reschedule_end_to_end_with_a_change_budget(capsys, tmp_path, running_plan):
+    """`reschedule SCEN SCHED --down M1@20+15 --max-changes 3 -o NEW.json`: a feasible plan within the budget."""
+    from opsplan.models import check
+    from opsplan.models.core import Window
+    from opsplan.models.io.document import load
+    from opsplan.solvers.reschedule import count_changes
+
+    scen, solved = running_plan
+    new = tmp_path / "new.json"
+    rc, out, err = run(capsys, "reschedule", str(scen), str(solved), "--down", "M1@20+15", "--max-changes", "3",
+                       "--time-limit", "10", "--threads", "2", "-o", str(new), "--json")
+    assert rc == 0, err
+    res = json.loads(out)
+    assert res["status"] == "optimal" and res["violations"] == 0
+    assert res["changes"] <= 3 and res["max_changes"] == 3 and res["at"] == 20
+    assert res["objective_before"] == 45 and res["objective_after"] >= 45
+    doc = load(new)
+    assert Window(20, 35, "breakdown") in doc.scenario.machine_index["M1"].calendar.windows
+    old_s, new_s = doc.schedules
+    assert old_s.name == "cpsat" and new_s.name == "cpsat rescheduled @20"
+    assert check(doc.scenario, new_s) == [] and count_changes(old_s, new_s) == res["changes"]
+    assert all(new_s.by_task()[a.task] == a for a in old_s.work() if a.end <= 20)
+    # without the budget the plan is better and moves more operations: the budget was binding
+    rc, out, _ = run(capsys, "reschedule", str(scen), str(solved), "--down", "M1@20+15", "-o", str(new), "--json")
+    free = json.loads(out)
+    assert rc == 0 and free["objective_after"] < res["objective_after"] and free["changes"] > 3
+
+
+def test_reschedule_named_schedule_and_summary(capsys, tmp_path, running_plan):
+    """SCHEDULE may name a schedule inside the document; the summary shows before/after, changes, checker."""
+    _, solved = running_plan
+    new = tmp_path / "new.json"
+    rc, out, _ = run(capsys, "reschedule", str(solved), "cpsat", "--down", "M1@20+15", "--late", "J0.2@+5",
+                     "--solver", "dispatch:mwkr", "-o", str(new))
+    assert rc == 0
+    for needle in ("before 45 -> after", "frozen", "changes", "no limit", "checker      0 violation", "saved"):
+        assert needle in out
+
+
+def test_reschedule_budget_too_small_exits_1(capsys, tmp_path, running_plan):
+    """No plan within the budget: exit 1, the reason on the last stderr line, nothing written."""
+    scen, solved = running_plan
+    new = tmp_path / "new.json"
+    rc, out, err = run(capsys, "reschedule", str(scen), str(solved), "--down", "M1@20+15", "--max-changes", "0",
+                       "-o", str(new))
+    assert rc == 1 and "no feasible schedule" in err.strip().splitlines()[-1] and "infeasible" in err
+    assert not new.exists()
+
+
+@pytest.mark.parametrize(
+    "extra, needle",
+    [
+        (["--down", "nonsense"], "expected MACHINE@AT+DURATION"),
+        (["--down", "M9@20+15"], "unknown machine 'M9'"),
+        (["--late", "J9.9@+5"], "unknown operation 'J9.9'"),
+        (["--late", "J0.0+5"], "expected TASK@+DELAY"),
+        (["--down", "M1@20+15", "--at", "30"], "after the disruption"),
+        (["--down", "M1@20+15", "--max-changes", "-1"], "--max-changes must not be negative"),
+        (["--down", "M1@20+15", "--solver", "dispatch:spt", "--max-changes", "3"], "change budget"),
+    ],
+)
+def test_reschedule_bad_input_one_line(capsys, tmp_path, running_plan, extra, needle):
+    """Bad disruptions or options: exit 2 with one line naming the problem."""
+    scen, solved = running_plan
+    rc, _, err = run(capsys, "reschedule", str(scen), str(solved), *extra, "-o", str(tmp_path / "n.json"))
+    assert rc == 2 and needle in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_reschedule_unknown_schedule_name(capsys, tmp_path, running_plan):
+    """SCHEDULE that is neither a file nor a schedule of the document: exit 2, naming what exists."""
+    _, solved = running_plan
+    rc, _, err = run(capsys, "reschedule", str(solved), "nosuch", "--down", "M1@20+15", "-o", str(tmp_path / "n.json"))
+    assert rc == 2 and "no schedule named 'nosuch'" in err and "'cpsat'" in err
+    assert len(err.strip().splitlines()) == 1
