@@ -4,8 +4,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 SAMPLE := resources/samples/bakery-jobshop.json
-# Debian packages Qt needs (offscreen and Xvfb); installed when we are root.
-QT_APT := libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3
+# Debian packages Qt needs offscreen, and on a real X display (xcb); installed when we are root.
+QT_APT := libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3 \
+          libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 \
+          libxcb-render0 libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0
 
 .PHONY: venv sysdeps test run lint bench clean
 
@@ -31,8 +33,18 @@ test: sysdeps venv
 lint: venv
 	$(VENV)/bin/ruff check .
 
+# Opens the plan board on the sample, solved with cpsat. Without a display it says so,
+# then solves headless and renders the board to out/sample-board.png instead.
 run: sysdeps venv
-	$(VENV)/bin/opsplan solve $(SAMPLE) --solver cpsat --time-limit 10 -o out/sample-plan.json
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+	  $(VENV)/bin/opsplan gui $(SAMPLE) --solve cpsat --time-limit 10; \
+	else \
+	  echo "make run: no display (DISPLAY is unset), so the plan board cannot open a window here."; \
+	  echo "          On a desktop run: make run   Under Xvfb: xvfb-run make run"; \
+	  echo "          Solving headless and rendering the board to out/sample-board.png instead."; \
+	  $(VENV)/bin/opsplan solve $(SAMPLE) --solver cpsat --time-limit 10 -o out/sample-plan.json && \
+	  $(VENV)/bin/opsplan gui $(SAMPLE) --solve cpsat --time-limit 10 --screenshot out/sample-board.png; \
+	fi
 
 bench: venv
 	$(VENV)/bin/opsplan bench jobshop --solver cpsat --time-limit 10 --threads 2

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from opsplan.models.core import Window
+from opsplan.models.jobshop.edit import setup_bars
 from opsplan.models.jobshop.scenario import JobShopScenario, Objective
 from opsplan.models.schedule import Assignment, Category, Schedule
 from ortools.sat.python import cp_model
@@ -270,23 +271,4 @@ def read_schedule(jm: JobShopModel, solver: cp_model.CpSolver, name: str = "") -
             if isinstance(lit, int) or solver.boolean_value(lit):
                 work.append(Assignment(ov.op_id, res, s, s + dur, Category.WORK))
                 break
-    return Schedule(tuple(work) + tuple(setup_assignments(sc, work)), name)
-
-
-def setup_assignments(sc: JobShopScenario, work: list[Assignment]) -> list[Assignment]:
-    """Setup bars placed right before each operation that needs one (for display)."""
-    if not sc.setups:
-        return []
-    job_of = {op_id: job.id for op_id, (job, _, _) in sc.operation_index.items()}
-    out = []
-    per: dict[str, list[Assignment]] = {}
-    for a in work:
-        per.setdefault(a.resource, []).append(a)
-    for res, lst in per.items():
-        lst.sort(key=lambda a: a.start)
-        for prev, nxt in zip(lst, lst[1:]):
-            st = sc.setup_time(res, job_of[prev.task], job_of[nxt.task])
-            if st > 0:
-                out.append(Assignment(nxt.task, res, nxt.start - st, nxt.start, Category.SETUP))
-    return out
-
+    return Schedule(tuple(work) + tuple(setup_bars(sc, work)), name)
