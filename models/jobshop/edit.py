@@ -61,7 +61,8 @@ def setup_bars(sc: JobShopScenario, work: Iterable[Assignment]) -> list[Assignme
     job_of = {op_id: job.id for op_id, (job, _, _) in sc.operation_index.items()}
     per: dict[str, list[Assignment]] = {}
     for a in work:
-        per.setdefault(a.resource, []).append(a)
+        if a.end > a.start:  # zero-length work owes and needs no setup (as in the checker)
+            per.setdefault(a.resource, []).append(a)
     out = []
     for res, lst in per.items():
         lst.sort(key=lambda a: (a.start, a.end))

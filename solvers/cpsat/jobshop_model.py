@@ -94,14 +94,25 @@ def add_constraints(jm: JobShopModel) -> None:
             per_machine.setdefault(res, []).append((ov, lit, itv, dur))
 
     for machine in sc.machines:
-        entries = per_machine.get(machine.id, [])
+        # zero-length work takes no machine time and owes or needs no setup (the
+        # checker's convention): it only may not sit strictly inside a calendar window
+        entries = [e for e in per_machine.get(machine.id, []) if e[3] > 0]
+        points = [e for e in per_machine.get(machine.id, []) if e[3] == 0]
         intervals = [itv for _, _, itv, _ in entries]
         # calendar windows block the machine like fixed operations (merged first: two
         # overlapping fixed intervals in one no-overlap would make the model infeasible)
-        for k, (ws, we) in enumerate(merged_windows(machine.calendar.windows)):
+        windows = merged_windows(machine.calendar.windows)
+        for k, (ws, we) in enumerate(windows):
             intervals.append(m.new_fixed_size_interval_var(ws, we - ws, f"w_{machine.id}_{k}"))
         if len(intervals) > 1:
             m.add_no_overlap(intervals)
+        for ov, lit, _, _ in points:
+            chosen = [] if isinstance(lit, int) else [lit]
+            for ws, we in windows:
+                if we - ws > 1:
+                    before = m.new_bool_var("")
+                    m.add(ov.start <= ws).only_enforce_if([before, *chosen])
+                    m.add(ov.start >= we).only_enforce_if([~before, *chosen])
         if machine.id in sc.setup_index and len(entries) > 1:
             _add_setup_circuit(jm, machine.id, entries)
 
@@ -136,6 +147,9 @@ def _add_setup_circuit(jm: JobShopModel, machine: str, entries: list) -> None:
             arcs.append((i, j, lit))
             setup = sc.setup_time(machine, ov_i.job_id, ov_j.job_id)
             m.add(ov_j.start >= ov_i.end + setup).only_enforce_if(lit)
+    if any(not isinstance(lit, int) for _, lit, _, _ in entries):
+        # every operation may choose another machine: the depot's self-loop lets the circuit be empty
+        arcs.append((0, 0, m.new_bool_var("")))
     m.add_circuit(arcs)
 
 

@@ -185,3 +185,35 @@ def test_cpsat_parameters_pass_through_including_repeated_fields(shop_3x3):
     r = solve(shop_3x3, "cpsat", Params(time_limit=10, threads=2, log=True, options=opts))
     assert r.status == "optimal" and r.objective == 11
     assert "ignore_subsolvers" in r.log and "cp_model_presolve: false" in r.log
+
+
+def test_zero_length_work_needs_no_setup():
+    """Zero-length operations take no machine time and owe no setup (the checker's convention)."""
+    from opsplan.models.core import Resource
+    from opsplan.models.jobshop.scenario import Job, JobShopScenario, Mode, Operation
+
+    def op(i, m, d):
+        return Operation(i, (Mode(m, d),))
+
+    sc = JobShopScenario("zero", (Resource("M0"), Resource("M1")), (
+        Job("J0", (op("J0.0", "M0", 0), op("J0.1", "M1", 0), op("J0.2", "M0", 7)), release=2),
+        Job("J1", (op("J1.0", "M1", 8),), release=2),
+        Job("J2", (op("J2.0", "M0", 2), op("J2.1", "M0", 0))),
+    ), setups=(SetupMatrix("M0", ("J0", "J1", "J2"), ((0, 0, 0), (0, 0, 0), (1, 0, 0))),))
+    r = solve(sc, "cpsat", Params(time_limit=10))
+    assert r.status == "optimal" and r.objective == 10
+    assert check(sc, r.schedule) == []
+
+
+def test_setup_machine_every_operation_may_avoid():
+    """A setup machine that no operation has to use: the circuit may stay empty."""
+    from opsplan.models.core import Resource
+    from opsplan.models.jobshop.scenario import Job, JobShopScenario, Mode, Operation
+
+    flex = (Mode("M1", 0), Mode("M0", 1))
+    sc = JobShopScenario("empty-circuit", (Resource("M0"), Resource("M1")), (
+        Job("J0", (Operation("J0.0", flex), Operation("J0.1", flex[::-1]))),
+    ), setups=(SetupMatrix("M0", ("J0",), ((0,),)),))
+    r = solve(sc, "cpsat", Params(time_limit=10))
+    assert r.status == "optimal" and r.objective == 0
+    assert check(sc, r.schedule) == []
