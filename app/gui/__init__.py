@@ -1,0 +1,1 @@
+"""The desktop plan board (PySide6). Nothing outside this package imports Qt."""

@@ -1,0 +1,137 @@
+"""``opsplan gui``: start the plan board, or render it headless to a screenshot."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+NO_DISPLAY = (
+    "opsplan gui: no display found (DISPLAY and WAYLAND_DISPLAY are unset). Run it on a desktop, "
+    "under Xvfb (xvfb-run opsplan gui FILE), or render a picture headless with "
+    "--screenshot OUT.png"
+)
+
+
+def has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                or os.environ.get("QT_QPA_PLATFORM") in {"offscreen", "minimal", "vnc", "windows", "cocoa"}
+                or sys.platform in {"win32", "darwin"})
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="opsplan gui", description="Open the plan board.")
+    p.add_argument("file", nargs="?", help="an OpsPlan document or an importable file")
+    p.add_argument("--format", default=None, help="import format when FILE is not an OpsPlan document")
+    p.add_argument("--index", type=int, default=None, help="instance number for multi-instance files")
+    p.add_argument("--solve", metavar="SOLVER", default=None, help="solve on opening (e.g. cpsat, dispatch:mwkr)")
+    p.add_argument("--time-limit", type=float, default=10.0, help="time limit for --solve (seconds)")
+    p.add_argument("--screenshot", metavar="OUT.png", default=None,
+                   help="render the window offscreen to OUT.png and exit (no display needed)")
+    p.add_argument("--size", default="1600x1000", help="window size for --screenshot (WxH)")
+    p.add_argument("--show", choices=["gantt", "resources", "editor", "compare"], default=None,
+                   help="bring a panel to the front (for screenshots)")
+    return p
+
+
+def _load(args):
+    from opsplan.app.gui.document import PlanDocument
+    from opsplan.models.io import document as io
+    from opsplan.models.io.importers import import_file
+
+    if args.file is None:
+        return None
+    path = Path(args.file)
+    if args.format in (None, "opsplan"):
+        try:
+            return PlanDocument.open(path)
+        except Exception:
+            if args.format == "opsplan":
+                raise
+    doc = import_file(path, args.format, index=args.index)
+    return PlanDocument(doc if isinstance(doc, io.Document) else io.Document(doc))
+
+
+def _solve_now(window, solver: str, time_limit: float) -> None:
+    from opsplan.solvers import Params, solve
+
+    plan = window.plan
+    r = solve(plan.scenario, solver, Params(time_limit=time_limit, threads=os.cpu_count() or 1))
+    if r.schedule is None:
+        raise SystemExit(f"opsplan gui: {solver} found no plan ({r.termination}: {r.message})")
+    plan.add_schedule(r.schedule.renamed(solver), label=f"Solve with {solver}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.screenshot:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    elif not has_display():
+        print(NO_DISPLAY, file=sys.stderr)
+        return 3
+
+    from opsplan.models.errors import OpsPlanError
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("OpsPlan")
+    app.setOrganizationName("OpsPlan")
+    from opsplan.app.gui.main_window import MainWindow
+
+    try:
+        plan = _load(args)
+    except (OpsPlanError, OSError) as exc:
+        print(f"opsplan gui: {exc}", file=sys.stderr)
+        return 2
+    window = MainWindow(plan)
+    if args.screenshot:
+        if args.solve:
+            try:
+                _solve_now(window, args.solve, args.time_limit)
+            except OpsPlanError as exc:
+                print(f"opsplan gui: {exc}", file=sys.stderr)
+                return 2
+        return screenshot(window, args.screenshot, args.size, args.show)
+    if plan is None:
+        window.offer_recovery()
+    window.show()
+    if args.solve:  # in the solve panel, with its live chart and Cancel
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(200, lambda: window.solve_panel.solve(args.solve, time_limit=args.time_limit))
+    return app.exec()
+
+
+def screenshot(window, out: str, size: str = "1600x1000", show: str | None = None) -> int:
+    """Lay the window out at ``size``, render it into ``out`` and close it."""
+    from PySide6.QtWidgets import QApplication, QDockWidget
+
+    w, h = (int(x) for x in size.lower().split("x"))
+    window.resize(w, h)
+    window.show()
+    if show == "editor":
+        window.findChild(QDockWidget, "editorDock").raise_()
+    elif show == "compare":
+        window.findChild(QDockWidget, "compareDock").raise_()
+    for _ in range(5):
+        QApplication.processEvents()
+    window.gantt.fit_to_window()
+    if show == "resources":
+        split = window.centralWidget()
+        split.setSizes([h // 3, h // 2])
+    for _ in range(5):
+        QApplication.processEvents()
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    ok = window.grab().save(out)
+    window.plan.undo_stack.setClean()  # a screenshot run has nothing to save
+    window.close()
+    if not ok:
+        print(f"opsplan gui: cannot write {out}", file=sys.stderr)
+        return 2
+    print(f"screenshot written to {out}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,256 @@
+"""The open plan: one immutable :class:`Document` swapped by undoable commands.
+
+Views never change the document directly. Every edit builds a new immutable
+document and pushes a :class:`SnapshotCommand` on the undo stack; undo/redo
+swap the snapshots back, and every view follows the ``changed`` signal.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from opsplan.app.gui.adapters import KindAdapter, adapter_for
+from opsplan.models import validate
+from opsplan.models.io import document as io
+from opsplan.models.jobshop import edit
+from opsplan.models.schedule import Schedule
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+
+class SnapshotCommand(QUndoCommand):
+    """Swap the whole document (and the current schedule name) between two snapshots."""
+
+    def __init__(self, plan: PlanDocument, before: tuple, after: tuple, label: str) -> None:
+        super().__init__(label)
+        self._plan, self._before, self._after = plan, before, after
+
+    def redo(self) -> None:
+        self._plan._restore(self._after)
+
+    def undo(self) -> None:
+        self._plan._restore(self._before)
+
+
+class PlanDocument(QObject):
+    """The scenario, its named schedules, the current schedule and the selection.
+
+    Signals
+    -------
+    changed: the document (scenario or schedules) was replaced.
+    currentChanged(str): another schedule became current.
+    selectionChanged(list): the selected task ids.
+    pathChanged(str): saved under or opened from another file.
+    dirtyChanged(bool): unsaved changes appeared or were saved.
+    """
+
+    changed = Signal()
+    currentChanged = Signal(str)
+    selectionChanged = Signal(list)
+    pathChanged = Signal(str)
+    dirtyChanged = Signal(bool)
+
+    def __init__(self, doc: io.Document, path: str | Path | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._doc = doc
+        self._current = doc.schedules[-1].name if doc.schedules else ""
+        self._path = Path(path) if path else None
+        self._selection: list[str] = []
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self._cache: dict[str, Any] = {}
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.dirtyChanged.emit(not clean)
+
+    # -- state ---------------------------------------------------------------
+    @property
+    def doc(self) -> io.Document:
+        return self._doc
+
+    @property
+    def scenario(self) -> Any:
+        return self._doc.scenario
+
+    @property
+    def adapter(self) -> KindAdapter:
+        return adapter_for(self._doc.kind)
+
+    @property
+    def schedules(self) -> tuple[Schedule, ...]:
+        return self._doc.schedules
+
+    @property
+    def current_name(self) -> str:
+        return self._current
+
+    @property
+    def schedule(self) -> Schedule | None:
+        """The current schedule, or None when the document has none."""
+        return self._doc.schedule(self._current) if self._current else None
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def dirty(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    @property
+    def selection(self) -> list[str]:
+        return list(self._selection)
+
+    def issues(self) -> list:
+        """``validate()`` of the scenario (cached per document)."""
+        key = ("issues", id(self._doc.scenario))
+        if key not in self._cache:
+            self._cache[key] = validate(self._doc.scenario)
+        return self._cache[key]
+
+    def violations(self, schedule: Schedule | None = None) -> list:
+        """The checker's violations of ``schedule`` (default: the current one)."""
+        schedule = schedule if schedule is not None else self.schedule
+        if schedule is None:
+            return []
+        key = ("violations", id(self._doc.scenario), id(schedule))
+        if key not in self._cache:
+            try:
+                self._cache[key] = self.adapter.check(self._doc.scenario, schedule)
+            except Exception as exc:  # a scenario mid-edit may not be checkable; say so instead of crashing
+                from opsplan.models.core import Violation
+
+                self._cache[key] = [Violation("unchecked", f"cannot check: {exc}")]
+        return self._cache[key]
+
+    def kpis(self, schedule: Schedule | None = None) -> dict[str, Any]:
+        schedule = schedule if schedule is not None else self.schedule
+        if schedule is None:
+            return {}
+        key = ("kpis", id(self._doc.scenario), id(schedule))
+        if key not in self._cache:
+            try:
+                self._cache[key] = self.adapter.kpis(self._doc.scenario, schedule)
+            except Exception:
+                self._cache[key] = {}
+        return self._cache[key]
+
+    def pinned(self) -> frozenset[str]:
+        s = self.schedule
+        return edit.pinned_tasks(s) if s is not None else frozenset()
+
+    # -- non-undoable view state --------------------------------------------------
+    def set_current(self, name: str) -> None:
+        if name != self._current and self._doc.schedule(name) is not None:
+            self._current = name
+            self.currentChanged.emit(name)
+
+    def select(self, tasks: list[str]) -> None:
+        tasks = list(tasks)
+        if tasks != self._selection:
+            self._selection = tasks
+            self.selectionChanged.emit(tasks)
+
+    # -- undoable edits --------------------------------------------------------------
+    def _snapshot(self) -> tuple:
+        return (self._doc, self._current)
+
+    def _restore(self, snap: tuple) -> None:
+        doc, current = snap
+        old_current = self._current
+        self._doc, self._current = doc, current
+        if len(self._cache) > 64:
+            self._cache.clear()
+        self.changed.emit()
+        if current != old_current:
+            self.currentChanged.emit(current)
+
+    def apply(self, doc: io.Document, label: str, current: str | None = None) -> None:
+        """Make ``doc`` the document through one undoable command called ``label``."""
+        after = (doc, self._current if current is None else current)
+        if after[0] is self._doc and after[1] == self._current:
+            return
+        self.undo_stack.push(SnapshotCommand(self, self._snapshot(), after, label))
+
+    def replace_schedule(self, schedule: Schedule, label: str) -> None:
+        """Replace the current schedule by ``schedule`` (same name) as one command."""
+        schedule = schedule.renamed(self._current) if self._current else schedule
+        self.apply(self._doc.with_schedule(schedule), label, current=schedule.name)
+
+    def set_scenario(self, scenario: Any, label: str) -> None:
+        from dataclasses import replace
+
+        self.apply(replace(self._doc, scenario=scenario), label)
+
+    def unique_name(self, base: str) -> str:
+        names = {s.name for s in self._doc.schedules}
+        if base not in names:
+            return base
+        k = 2
+        while f"{base} ({k})" in names:
+            k += 1
+        return f"{base} ({k})"
+
+    def add_schedule(self, schedule: Schedule, label: str | None = None, make_current: bool = True) -> str:
+        """Add ``schedule`` under a unique name (undoable); returns the name used."""
+        name = self.unique_name(schedule.name or "plan")
+        schedule = schedule.renamed(name)
+        self.apply(self._doc.with_schedule(schedule), label or f"Add schedule {name}",
+                   current=name if make_current else None)
+        return name
+
+    def remove_schedule(self, name: str) -> None:
+        doc = self._doc.without_schedule(name)
+        current = self._current if self._current != name else (doc.schedules[-1].name if doc.schedules else "")
+        self.apply(doc, f"Delete schedule {name}", current=current)
+
+    def rename_schedule(self, old: str, new: str) -> None:
+        s = self._doc.schedule(old)
+        if s is None or not new or new == old:
+            return
+        new = self.unique_name(new)
+        schedules = tuple(x.renamed(new) if x.name == old else x for x in self._doc.schedules)
+        from dataclasses import replace
+
+        self.apply(replace(self._doc, schedules=schedules), f"Rename schedule {old} to {new}",
+                   current=new if self._current == old else None)
+
+    def move_task(self, task: str, start: int, lane: str | None = None) -> None:
+        s = self.schedule
+        if s is None:
+            return
+        new = self.adapter.move(self.scenario, s, task, start, lane)
+        where = f" to {lane}" if lane and lane != s.by_task()[task].resource else ""
+        self.replace_schedule(new, f"Move {task}{where} @ {start}")
+
+    def set_pinned(self, tasks: list[str], pinned: bool) -> None:
+        s = self.schedule
+        if s is None or not tasks:
+            return
+        pins = set(edit.pinned_tasks(s))
+        pins = pins | set(tasks) if pinned else pins - set(tasks)
+        what = tasks[0] if len(tasks) == 1 else f"{len(tasks)} operations"
+        self.replace_schedule(edit.with_pins(s, pins), f"{'Pin' if pinned else 'Unpin'} {what}")
+
+    def compact(self) -> None:
+        s = self.schedule
+        if s is None:
+            return
+        self.replace_schedule(self.adapter.compact(self.scenario, s), "Compact")
+
+    # -- files ---------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path, parent: QObject | None = None) -> PlanDocument:
+        return cls(io.load(path), path, parent)
+
+    def save(self, path: str | Path | None = None) -> Path:
+        target = Path(path) if path else self._path
+        if target is None:
+            raise ValueError("no file name to save to")
+        written = io.save(self._doc, target)
+        if target != self._path:
+            self._path = target
+            self.pathChanged.emit(str(target))
+        self.undo_stack.setClean()
+        return written

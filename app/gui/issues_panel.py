@@ -1,0 +1,158 @@
+"""The issues panel: what is wrong with the scenario, then with the current plan.
+
+Validation issues (``plan.issues()``) come first, each with its path into the
+scenario; clicking one shows that row in the :class:`ScenarioEditor`. The
+checker's violations of the current schedule follow; clicking one selects the
+tasks it names, so the Gantt and the other views highlight them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+ISSUE = "issue"
+VIOLATION = "violation"
+_ROLE = Qt.ItemDataRole.UserRole
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{'No' if n == 0 else n} {one if n == 1 else many}"
+
+
+class IssuesPanel(QWidget):
+    """Scenario issues and plan violations, with a one-line summary.
+
+    Signals
+    -------
+    issueActivated(str): an issue was clicked; its path.
+    violationActivated(list): a violation was clicked; the task ids it names (maybe empty).
+    """
+
+    issueActivated = Signal(str)
+    violationActivated = Signal(list)
+
+    COLUMNS = ("Kind", "Where", "Message")
+
+    def __init__(self, plan: Any, editor: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plan = plan
+        self.editor = editor
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self.tree = QTreeWidget(self)
+        self.tree.setColumnCount(len(self.COLUMNS))
+        self.tree.setHeaderLabels(list(self.COLUMNS))
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tree.itemClicked.connect(lambda item, _col: self.activate_item(item))
+        self.tree.itemActivated.connect(lambda item, _col: self.activate_item(item))
+        layout.addWidget(self.tree, 1)
+        self._n_issues = self._n_violations = 0
+
+        plan.changed.connect(self.refresh)
+        plan.currentChanged.connect(self._on_current_changed)
+        self.refresh()
+
+    def _on_current_changed(self, _name: str) -> None:
+        self.refresh()
+
+    def set_editor(self, editor: Any) -> None:
+        self.editor = editor
+
+    # -- content -------------------------------------------------------------------
+    def refresh(self) -> None:
+        try:
+            issues = list(self.plan.issues())
+        except Exception as exc:  # a kind without a validator: say so rather than crash
+            issues = []
+            self._error = str(exc)
+        else:
+            self._error = ""
+        schedule = self.plan.schedule
+        violations = list(self.plan.violations()) if schedule is not None else []
+        tasks = {a.task for a in schedule.assignments} if schedule is not None else set()
+
+        self.tree.clear()
+        red = QBrush(QColor(176, 0, 32))
+        amber = QBrush(QColor(150, 90, 0))
+        items = []
+        for issue in issues:
+            item = QTreeWidgetItem(["error", issue.path, issue.message])
+            item.setForeground(0, red)
+            item.setData(0, _ROLE, (ISSUE, issue.path))
+            item.setToolTip(2, issue.message)
+            items.append(item)
+        for v in violations:
+            objects = tuple(getattr(v, "objects", ()) or ())
+            item = QTreeWidgetItem([v.code, ", ".join(objects), v.message])
+            item.setForeground(0, amber)
+            item.setData(0, _ROLE, (VIOLATION, [o for o in objects if o in tasks]))
+            item.setToolTip(2, v.message)
+            items.append(item)
+        self.tree.addTopLevelItems(items)
+        for c in range(len(self.COLUMNS) - 1):
+            self.tree.resizeColumnToContents(c)
+        self._n_issues, self._n_violations = len(issues), len(violations)
+        self.summary.setText(self.summary_text())
+
+    def summary_text(self) -> str:
+        if self._error:
+            head = f"Scenario not checked: {self._error}"
+        else:
+            head = _count(self._n_issues, "problem", "problems") + " in the scenario"
+        name = self.plan.current_name if self.plan.schedule is not None else ""
+        if not name:
+            return f"{head}, no plan to check"
+        return f"{head}, " + _count(self._n_violations, "violation", "violations").lower() + f" in plan '{name}'"
+
+    def count(self) -> int:
+        return self.tree.topLevelItemCount()
+
+    def item(self, row: int) -> QTreeWidgetItem | None:
+        return self.tree.topLevelItem(row)
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(kind, where, message) of every row, in order."""
+        return [tuple(self.tree.topLevelItem(i).text(c) for c in range(3)) for i in range(self.count())]
+
+    def find_row(self, kind: str, where: str | None = None) -> int:
+        """The first row of ``kind`` (``"error"`` or a violation code) whose "where" is ``where``; -1 if none."""
+        for i, (k, w, _m) in enumerate(self.rows()):
+            if k == kind and (where is None or w == where):
+                return i
+        return -1
+
+    # -- activation ------------------------------------------------------------------
+    def activate_row(self, row: int) -> None:
+        item = self.item(row)
+        if item is not None:
+            self.tree.setCurrentItem(item)
+            self.activate_item(item)
+
+    def activate_item(self, item: QTreeWidgetItem) -> None:
+        data = item.data(0, _ROLE)
+        if not data:
+            return
+        kind, payload = data
+        if kind == ISSUE:
+            if self.editor is not None:
+                self.editor.select_path(payload)
+            self.issueActivated.emit(payload)
+        else:
+            tasks = list(payload)
+            if tasks:
+                self.plan.select(tasks)
+            self.violationActivated.emit(tasks)
+
+
+__all__ = ["IssuesPanel"]

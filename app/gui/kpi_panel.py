@@ -1,0 +1,439 @@
+"""KPI views: the current schedule's KPIs, and every schedule of the plan side by side.
+
+* :class:`KpiPanel` shows the current schedule's objective, makespan, total
+  weighted tardiness, max lateness, late jobs, mean utilization and checker
+  violations, plus a per-resource utilization table with an inline bar.
+* :class:`ComparePanel` puts every schedule in a column (rows are KPIs), marks
+  the best value of each row, and has a "compare with" selector that emits
+  ``compareRequested`` (the main window hands it to the Gantt) and counts the
+  operations that moved or changed resource versus the current schedule.
+
+Both read the plan through :class:`PlanDocument` (``kpis()``, ``violations()``,
+``adapter.lanes()``) and refresh on ``changed`` and ``currentChanged``; the diff
+is computed kind-neutrally from :meth:`Schedule.by_task`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opsplan.app.gui.document import PlanDocument
+from opsplan.models.schedule import Schedule
+from PySide6.QtCore import QModelIndex, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+#: (key in ``plan.kpis()`` or "violations", label, lower is better)
+KPI_ROWS: tuple[tuple[str, str, bool], ...] = (
+    ("objective_value", "Objective", True),
+    ("makespan", "Makespan", True),
+    ("total_weighted_tardiness", "Total weighted tardiness", True),
+    ("max_lateness", "Max lateness", True),
+    ("late_jobs", "Late jobs", True),
+    ("mean_utilization", "Mean utilization", False),
+    ("violations", "Checker violations", True),
+)
+TIME_KEYS = frozenset({"makespan", "max_lateness"})
+BEST_BRUSH = QColor(200, 235, 200)
+BAD_COLOR = QColor(200, 40, 40)
+
+
+def schedule_diff(base: Schedule, other: Schedule, tolerance: int = 0) -> dict[str, str]:
+    """Tasks that differ from ``base`` to ``other``: reassigned, moved, added or removed (any kind)."""
+    wa, wb = base.by_task(), other.by_task()
+    out: dict[str, str] = {}
+    for t, x in wb.items():
+        y = wa.get(t)
+        if y is None:
+            out[t] = "added"
+        elif y.resource != x.resource:
+            out[t] = "reassigned"
+        elif abs(y.start - x.start) > tolerance:
+            out[t] = "moved"
+    for t in wa.keys() - wb.keys():
+        out[t] = "removed"
+    return out
+
+
+def fmt_kpi(key: str, value: Any, unit: str = "") -> str:
+    """A KPI value for people."""
+    if value is None:
+        return "–"
+    if key in ("mean_utilization", "utilization"):
+        return f"{float(value):.1%}"
+    if isinstance(value, float) and abs(value - round(value)) > 1e-9:
+        text = f"{value:,.2f}"
+    elif isinstance(value, int | float):
+        text = f"{round(value):,}"
+    else:
+        return str(value)
+    return f"{text} {unit}" if unit and key in TIME_KEYS else text
+
+
+def kpi_values(plan: PlanDocument, schedule: Schedule) -> dict[str, Any]:
+    """The scalar KPIs of ``schedule`` plus ``violations`` (the checker's count)."""
+    k = dict(plan.kpis(schedule))
+    k["violations"] = len(plan.violations(schedule))
+    return k
+
+
+class UtilizationBarDelegate(QStyledItemDelegate):
+    """Paints a fraction (``Qt.UserRole``) as a small horizontal bar with its percentage."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        value = index.data(Qt.ItemDataRole.UserRole)
+        if value is None:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget is not None else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        r = QRectF(option.rect).adjusted(4, 4, -4, -4)
+        text = f"{float(value):.0%}"
+        tw = option.fontMetrics.horizontalAdvance("100%") + 6
+        bar = QRectF(r.left(), r.top(), max(0.0, r.width() - tw), r.height())
+        painter.setPen(Qt.PenStyle.NoPen)
+        track = QColor(option.palette.color(QPalette.ColorRole.Text))
+        track.setAlpha(30)
+        painter.setBrush(track)
+        painter.drawRoundedRect(bar, 2, 2)
+        frac = max(0.0, min(1.0, float(value)))
+        fill = BAD_COLOR if float(value) > 1.0 + 1e-9 else QColor(70, 140, 210)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(QRectF(bar.left(), bar.top(), bar.width() * frac, bar.height()), 2, 2)
+        painter.setPen(option.palette.color(QPalette.ColorRole.Text))
+        painter.drawText(QRectF(bar.right() + 4, r.top(), tw - 4, r.height()),
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
+        painter.restore()
+
+
+class KpiPanel(QWidget):
+    """The current schedule's KPIs and a per-resource utilization table."""
+
+    def __init__(self, plan: PlanDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plan: PlanDocument | None = None
+        self.title = QLabel()
+        bold = QFont(self.title.font())
+        bold.setBold(True)
+        self.title.setFont(bold)
+        form = QFormLayout()
+        self._labels: dict[str, QLabel] = {}
+        for key, text, _ in KPI_ROWS:
+            lab = QLabel("–")
+            lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self._labels[key] = lab
+            form.addRow(text, lab)
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(["Resource", "Utilization"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setItemDelegateForColumn(1, UtilizationBarDelegate(self.table))
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.title)
+        lay.addLayout(form)
+        lay.addWidget(self.table, 1)
+        self._values: dict[str, Any] = {}
+        self.set_plan(plan)
+
+    def set_plan(self, plan: PlanDocument) -> None:
+        if self.plan is plan:
+            return
+        if self.plan is not None:
+            for sig in (self.plan.changed, self.plan.currentChanged):
+                try:
+                    sig.disconnect(self.refresh)
+                except (RuntimeError, TypeError):
+                    pass
+        self.plan = plan
+        plan.changed.connect(self.refresh)
+        plan.currentChanged.connect(self.refresh)
+        self.refresh()
+
+    # -- reading (tests, status bar) -------------------------------------------------------------
+    def value(self, key: str) -> str:
+        """The text shown for KPI ``key`` (``makespan``, ``violations``, ...)."""
+        lab = self._labels.get(key)
+        return lab.text() if lab is not None else ""
+
+    def values(self) -> dict[str, Any]:
+        """The raw KPI values shown (empty without a schedule)."""
+        return dict(self._values)
+
+    def utilization_rows(self) -> list[tuple[str, float]]:
+        out = []
+        for r in range(self.table.rowCount()):
+            rid = self.table.item(r, 0).data(Qt.ItemDataRole.UserRole)
+            out.append((rid, float(self.table.item(r, 1).data(Qt.ItemDataRole.UserRole))))
+        return out
+
+    # -- refresh -------------------------------------------------------------------------------------------
+    def refresh(self, *_: object) -> None:
+        plan = self.plan
+        schedule = plan.schedule if plan is not None else None
+        if schedule is None:
+            self.title.setText("No schedule")
+            self._values = {}
+            for lab in self._labels.values():
+                lab.setText("–")
+            self.table.setRowCount(0)
+            return
+        k = kpi_values(plan, schedule)
+        self._values = k
+        unit = getattr(plan.scenario, "time_unit", "") or ""
+        self.title.setText(f"KPIs of “{plan.current_name}”")
+        for key, _text, _ in KPI_ROWS:
+            text = fmt_kpi(key, k.get(key), unit)
+            if key == "objective_value" and k.get("objective"):
+                text = f"{text} ({str(k['objective']).replace('_', ' ')})"
+            lab = self._labels[key]
+            lab.setText(text)
+            if key == "violations":
+                lab.setStyleSheet(f"color: {BAD_COLOR.name()}; font-weight: bold" if k.get(key) else "")
+        util: dict[str, float] = k.get("utilization") or {}
+        try:
+            lanes = [(lane.id, lane.label or lane.id) for lane in plan.adapter.lanes(plan.scenario)]
+        except Exception:
+            lanes = [(r, r) for r in util]
+        self.table.setRowCount(len(lanes))
+        for r, (rid, label) in enumerate(lanes):
+            name = QTableWidgetItem(label if label == rid else f"{label} ({rid})")
+            name.setData(Qt.ItemDataRole.UserRole, rid)
+            bar = QTableWidgetItem()
+            bar.setData(Qt.ItemDataRole.UserRole, float(util.get(rid, 0.0)))
+            bar.setToolTip(f"{rid}: busy {float(util.get(rid, 0.0)):.1%} of the makespan")
+            self.table.setItem(r, 0, name)
+            self.table.setItem(r, 1, bar)
+
+
+class ComparePanel(QWidget):
+    """Every schedule side by side; the best value of each KPI row is highlighted.
+
+    Signals
+    -------
+    compareRequested(object): the schedule name chosen in "compare with", or None for none.
+    """
+
+    compareRequested = Signal(object)
+
+    CHANGES_ROW = "changes"
+
+    def __init__(self, plan: PlanDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plan: PlanDocument | None = None
+        self._compare: str | None = None
+        self._best: dict[str, list[str]] = {}
+        self._diff: dict[str, str] = {}
+        self._rebuilding = False
+
+        self.compare_combo = QComboBox()
+        self.compare_combo.setToolTip("Overlay another schedule on the Gantt and count what differs")
+        self.compare_combo.currentIndexChanged.connect(self._on_combo)
+        self.diff_label = QLabel()
+        self.diff_label.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Compare with"))
+        top.addWidget(self.compare_combo, 1)
+        self.table = QTableWidget()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.horizontalHeader().sectionDoubleClicked.connect(self._on_header_double_clicked)
+        self.table.horizontalHeader().setToolTip("Double-click a schedule to make it current")
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.diff_label)
+        lay.addWidget(self.table, 1)
+        self.set_plan(plan)
+
+    def set_plan(self, plan: PlanDocument) -> None:
+        if self.plan is plan:
+            return
+        if self.plan is not None:
+            for sig in (self.plan.changed, self.plan.currentChanged):
+                try:
+                    sig.disconnect(self.refresh)
+                except (RuntimeError, TypeError):
+                    pass
+        self.plan = plan
+        plan.changed.connect(self.refresh)
+        plan.currentChanged.connect(self.refresh)
+        self.refresh()
+
+    # -- reading ---------------------------------------------------------------------------------------------
+    def column_names(self) -> list[str]:
+        return [self.table.horizontalHeaderItem(c).data(Qt.ItemDataRole.UserRole)
+                for c in range(self.table.columnCount())]
+
+    def row_keys(self) -> list[str]:
+        return [self.table.verticalHeaderItem(r).data(Qt.ItemDataRole.UserRole) for r in range(self.table.rowCount())]
+
+    def best_columns(self, key: str) -> list[str]:
+        """Schedules holding the best value of KPI ``key``."""
+        return list(self._best.get(key, []))
+
+    def is_highlighted(self, key: str, schedule: str) -> bool:
+        """True when the cell of ``key`` and ``schedule`` is drawn as best."""
+        rows, cols = self.row_keys(), self.column_names()
+        if key not in rows or schedule not in cols:
+            return False
+        item = self.table.item(rows.index(key), cols.index(schedule))
+        return bool(item is not None and item.font().bold())
+
+    def cell_text(self, key: str, schedule: str) -> str:
+        rows, cols = self.row_keys(), self.column_names()
+        item = self.table.item(rows.index(key), cols.index(schedule))
+        return item.text() if item is not None else ""
+
+    def compare_name(self) -> str | None:
+        return self._compare
+
+    def diff(self) -> dict[str, str]:
+        """Task -> moved / reassigned / added / removed, compared schedule versus the current one."""
+        return dict(self._diff)
+
+    def diff_count(self) -> int:
+        return len(self._diff)
+
+    def set_compare(self, name: str | None) -> None:
+        """Choose the schedule to compare with (None: none); emits ``compareRequested`` when it changes."""
+        i = self.compare_combo.findData(name) if name else 0
+        if i < 0:
+            i = 0
+        if self.compare_combo.currentIndex() != i:
+            self.compare_combo.setCurrentIndex(i)  # -> _on_combo
+        else:
+            self._on_combo(i)
+
+    # -- refresh ---------------------------------------------------------------------------------------------
+    def _on_header_double_clicked(self, col: int) -> None:
+        names = self.column_names()
+        if self.plan is not None and 0 <= col < len(names):
+            self.plan.set_current(names[col])
+
+    def _on_combo(self, index: int) -> None:
+        if self._rebuilding:
+            return
+        name = self.compare_combo.itemData(index) if index >= 0 else None
+        name = name or None
+        self._update_diff(name)
+        if name != self._compare:
+            self._compare = name
+            self.compareRequested.emit(name)
+
+    def _update_diff(self, name: str | None) -> None:
+        plan = self.plan
+        current = plan.schedule if plan is not None else None
+        other = plan.doc.schedule(name) if (plan is not None and name) else None
+        if current is None or other is None:
+            self._diff = {}
+            self.diff_label.setText("")
+            return
+        self._diff = schedule_diff(current, other)
+        counts: dict[str, int] = {}
+        for what in self._diff.values():
+            counts[what] = counts.get(what, 0) + 1
+        word = getattr(plan.adapter, "task_word", "task")
+        detail = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
+        n = len(self._diff)
+        self.diff_label.setText(
+            f"“{name}” vs current “{plan.current_name}”: {n} {word}{'s' if n != 1 else ''} differ"
+            + (f" ({detail})" if detail else ""))
+
+    def refresh(self, *_: object) -> None:
+        plan = self.plan
+        if plan is None:
+            return
+        schedules = list(plan.schedules)
+        current = plan.current_name
+        # the compare selector: every schedule but the current one
+        self._rebuilding = True
+        try:
+            self.compare_combo.clear()
+            self.compare_combo.addItem("(none)", None)
+            for s in schedules:
+                if s.name != current:
+                    self.compare_combo.addItem(s.name, s.name)
+            want = self._compare if self._compare and self._compare != current else None
+            i = self.compare_combo.findData(want) if want else 0
+            self.compare_combo.setCurrentIndex(max(0, i))
+        finally:
+            self._rebuilding = False
+        effective = self.compare_combo.currentData() or None
+
+        rows = [(k, t, low) for k, t, low in KPI_ROWS] + [(self.CHANGES_ROW, "Changed vs current", None)]
+        self.table.clear()
+        self.table.setRowCount(len(rows))
+        self.table.setColumnCount(len(schedules))
+        unit = getattr(plan.scenario, "time_unit", "") or ""
+        values = {s.name: kpi_values(plan, s) for s in schedules}
+        base = plan.schedule
+        for s in schedules:
+            values[s.name][self.CHANGES_ROW] = len(schedule_diff(base, s)) if base is not None else None
+        for c, s in enumerate(schedules):
+            head = QTableWidgetItem(("● " if s.name == current else "") + s.name)
+            head.setData(Qt.ItemDataRole.UserRole, s.name)
+            if s.name == current:
+                f = head.font()
+                f.setBold(True)
+                head.setFont(f)
+                head.setToolTip("the current schedule")
+            self.table.setHorizontalHeaderItem(c, head)
+        self._best = {}
+        for r, (key, text, lower) in enumerate(rows):
+            vh = QTableWidgetItem(text)
+            vh.setData(Qt.ItemDataRole.UserRole, key)
+            self.table.setVerticalHeaderItem(r, vh)
+            numeric = {n: v[key] for n, v in values.items()
+                       if isinstance(v.get(key), int | float) and not isinstance(v.get(key), bool)}
+            best_names: list[str] = []
+            if lower is not None and numeric:
+                target = min(numeric.values()) if lower else max(numeric.values())
+                best_names = [n for n, v in numeric.items() if abs(v - target) <= 1e-9]
+            self._best[key] = best_names
+            for c, s in enumerate(schedules):
+                v = values[s.name].get(key)
+                item = QTableWidgetItem(fmt_kpi(key, v, unit))
+                item.setData(Qt.ItemDataRole.UserRole, v)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if s.name in best_names:
+                    f = item.font()
+                    f.setBold(True)
+                    item.setFont(f)
+                    item.setBackground(QBrush(BEST_BRUSH))
+                    item.setForeground(QBrush(QColor(20, 90, 20)))
+                    item.setToolTip("best")
+                if key == "violations" and v:
+                    item.setForeground(QBrush(BAD_COLOR))
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        self._update_diff(effective)
+        if effective != self._compare:
+            self._compare = effective
+            self.compareRequested.emit(effective)
+
+
+__all__ = ["ComparePanel", "KpiPanel", "UtilizationBarDelegate", "fmt_kpi", "kpi_values", "schedule_diff"]

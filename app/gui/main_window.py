@@ -1,0 +1,527 @@
+"""The main window: menus, toolbar, the plan board and its dock panels."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from opsplan.app.gui import recovery
+from opsplan.app.gui.adapters import ADAPTERS
+from opsplan.app.gui.document import PlanDocument
+from opsplan.models.errors import OpsPlanError
+from opsplan.models.io import document as io
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QToolBar,
+    QWidget,
+)
+
+APP_NAME = "OpsPlan"
+MAX_RECENT = 8
+AUTOSAVE_DELAY_MS = 1500
+
+
+def settings() -> QSettings:
+    """Settings in an ini file under the OpsPlan config folder (tests point it elsewhere)."""
+    path = recovery.config_dir() / "opsplan.ini"
+    return QSettings(str(path), QSettings.Format.IniFormat)
+
+
+class MainWindow(QMainWindow):
+    """One window per open plan.
+
+    ``ask`` answers the window's questions (save on close, restore a recovery
+    file); tests pass a function instead of the modal message boxes.
+    """
+
+    documentReplaced = Signal()
+
+    def __init__(self, plan: PlanDocument | None = None, *, ask=None, autosave_ms: int = AUTOSAVE_DELAY_MS) -> None:
+        super().__init__()
+        self._ask = ask or self._ask_with_dialog
+        self.plan: PlanDocument | None = None
+        self._recovery: recovery.RecoveryStore | None = None
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(autosave_ms)
+        self._autosave.timeout.connect(self.autosave_now)
+        self.resize(1500, 950)
+        self._build_actions()
+        self._build_menus()
+        self._status = QLabel()
+        self.statusBar().addPermanentWidget(self._status)
+        self._restore_window_state_done = False
+        self.set_plan(plan or PlanDocument(io.Document(ADAPTERS["jobshop"].new_scenario())))
+        self._restore_window_state()
+
+    # ------------------------------------------------------------------ widgets
+    def _build_views(self, plan: PlanDocument) -> None:
+        from opsplan.app.gui.editor import ScenarioEditor
+        from opsplan.app.gui.gantt import GanttView
+        from opsplan.app.gui.issues_panel import IssuesPanel
+        from opsplan.app.gui.kpi_panel import ComparePanel, KpiPanel
+        from opsplan.app.gui.resource_view import ResourceView
+        from opsplan.app.gui.solve_panel import SolvePanel
+
+        old_central = self.centralWidget()
+        self.gantt = GanttView(plan)
+        self.resource_view = ResourceView(plan)
+        self.resource_view.follow(self.gantt)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.gantt)
+        split.addWidget(self.resource_view)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setObjectName("boardSplitter")
+        self.setCentralWidget(split)
+        if old_central is not None:
+            old_central.deleteLater()
+
+        self.editor = ScenarioEditor(plan)
+        self.issues = IssuesPanel(plan, self.editor)
+        self.kpi_panel = KpiPanel(plan)
+        self.compare_panel = ComparePanel(plan)
+        self.compare_panel.compareRequested.connect(self.gantt.set_compare_with)
+        self.solve_panel = SolvePanel(plan)
+        for name, title, widget, area in (
+            ("editorDock", "Scenario", self.editor, Qt.DockWidgetArea.LeftDockWidgetArea),
+            ("issuesDock", "Issues", self.issues, Qt.DockWidgetArea.BottomDockWidgetArea),
+            ("kpiDock", "KPIs", self.kpi_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("compareDock", "Compare", self.compare_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("solverDock", "Solver", self.solve_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+        ):
+            dock = self.findChild(QDockWidget, name)
+            if dock is None:
+                dock = QDockWidget(title, self)
+                dock.setObjectName(name)
+                self.addDockWidget(area, dock)
+                self.view_menu.addAction(dock.toggleViewAction())
+            old = dock.widget()
+            dock.setWidget(widget)
+            if old is not None:
+                old.deleteLater()
+        if not getattr(self, "_docks_sized", False):
+            self._docks_sized = True
+            dock = lambda name: self.findChild(QDockWidget, name)  # noqa: E731
+            self.tabifyDockWidget(dock("kpiDock"), dock("compareDock"))
+            self.resizeDocks([dock("issuesDock")], [140], Qt.Orientation.Vertical)
+            self.resizeDocks([dock("editorDock"), dock("kpiDock")], [380, 400], Qt.Orientation.Horizontal)
+        self.findChild(QDockWidget, "kpiDock").raise_()
+
+    def _build_actions(self) -> None:
+        def act(text, slot, shortcut=None, tip=None):
+            a = QAction(text, self)
+            if shortcut:
+                a.setShortcut(QKeySequence(shortcut))
+            if tip:
+                a.setStatusTip(tip)
+            a.triggered.connect(slot)
+            return a
+
+        self.act_open = act("&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self.act_save = act("&Save", self.save, QKeySequence.StandardKey.Save)
+        self.act_save_as = act("Save &As…", self.save_as_dialog, QKeySequence.StandardKey.SaveAs)
+        self.act_import = act("&Import…", self.import_dialog, "Ctrl+I", "Import a benchmark or data file")
+        self.act_quit = act("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.act_fit = act("&Fit to window", lambda: self.gantt.fit_to_window(), "Ctrl+0")
+        self.act_zoom_in = act("Zoom &in", lambda: self.gantt.zoom_by(1.25), QKeySequence.StandardKey.ZoomIn)
+        self.act_zoom_out = act("Zoom &out", lambda: self.gantt.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut)
+        self.act_critical = act("&Critical path", lambda on: self.gantt.set_show_critical_path(on), "Ctrl+K")
+        self.act_critical.setCheckable(True)
+        self.act_pin = act("&Pin selection", lambda: self._pin(True), "Ctrl+P")
+        self.act_unpin = act("&Unpin selection", lambda: self._pin(False), "Ctrl+Shift+P")
+        self.act_compact = act("&Compact", lambda: self.plan.compact(), "Ctrl+L",
+                               "Left-shift everything that can move earlier, keeping sequences")
+        self.act_solve = act("&Solve", lambda: self.solve_panel.solve(), "F5")
+        self.act_reopt = act("&Re-optimize", lambda: self.solve_panel.reoptimize(), "F6",
+                             "Keep pinned bars and re-plan the rest from the current plan")
+        self.act_cancel = act("Ca&ncel solve", lambda: self.solve_panel.cancel(), "Esc")
+        self.act_reschedule = act("&Disruption…", self.reschedule_dialog, "Ctrl+D",
+                                  "A machine breakdown or a late operation: re-plan from that time")
+        self.act_rename = act("Re&name plan…", self.rename_schedule_dialog)
+        self.act_delete = act("De&lete plan", self.delete_schedule)
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        fm = mb.addMenu("&File")
+        new_menu = fm.addMenu("&New")
+        for kind in ADAPTERS:
+            a = new_menu.addAction(kind.replace("jobshop", "Job shop"))
+            a.triggered.connect(lambda _=False, k=kind: self.new_document(k))
+        fm.addAction(self.act_open)
+        self.recent_menu = fm.addMenu("Open &Recent")
+        fm.addAction(self.act_save)
+        fm.addAction(self.act_save_as)
+        fm.addSeparator()
+        fm.addAction(self.act_import)
+        em = fm.addMenu("&Export")
+        for label, fmt in (("Plan as JSON…", "json"), ("Plan as CSV…", "csv"), ("Plan as Excel…", "xlsx")):
+            em.addAction(label).triggered.connect(lambda _=False, f=fmt: self.export_schedule_dialog(f))
+        em.addSeparator()
+        for view in ("Gantt", "Resource view"):
+            for fmt in ("png", "svg", "pdf"):
+                a = em.addAction(f"{view} as {fmt.upper()}…")
+                a.triggered.connect(lambda _=False, v=view, f=fmt: self.export_view_dialog(v, f))
+        fm.addSeparator()
+        fm.addAction(self.act_quit)
+
+        self.edit_menu = mb.addMenu("&Edit")
+        self.plan_menu = mb.addMenu("&Plan")
+        for a in (self.act_solve, self.act_reopt, self.act_cancel, None, self.act_reschedule, None,
+                  self.act_rename, self.act_delete):
+            self.plan_menu.addSeparator() if a is None else self.plan_menu.addAction(a)
+        self.view_menu = mb.addMenu("&View")
+        for a in (self.act_fit, self.act_zoom_in, self.act_zoom_out, self.act_critical):
+            self.view_menu.addAction(a)
+        self.view_menu.addSeparator()
+        hm = mb.addMenu("&Help")
+        hm.addAction("&About OpsPlan").triggered.connect(self._about)
+
+        tb = QToolBar("Main", self)
+        tb.setObjectName("mainToolbar")
+        self.addToolBar(tb)
+        self._toolbar = tb
+        self.schedule_combo = QComboBox()
+        self.schedule_combo.setMinimumWidth(180)
+        self.schedule_combo.setToolTip("The plan shown on the board")
+        self.schedule_combo.activated.connect(lambda i: self.plan.set_current(self.schedule_combo.itemText(i)))
+
+    def _rebuild_edit_menu(self) -> None:
+        m = self.edit_menu
+        m.clear()
+        undo = self.plan.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.plan.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        self.act_undo, self.act_redo = undo, redo
+        m.addAction(undo)
+        m.addAction(redo)
+        m.addSeparator()
+        for a in (self.act_pin, self.act_unpin, self.act_compact):
+            m.addAction(a)
+        tb = self._toolbar
+        tb.clear()
+        for a in (self.act_open, self.act_save, None, undo, redo, None, self.act_solve, self.act_reopt,
+                  self.act_cancel, None, self.act_fit, self.act_compact, self.act_critical):
+            tb.addSeparator() if a is None else tb.addAction(a)
+        tb.addSeparator()
+        tb.addWidget(QLabel(" Plan: "))
+        tb.addWidget(self.schedule_combo)
+
+    # ------------------------------------------------------------------ document
+    def set_plan(self, plan: PlanDocument) -> None:
+        """Show ``plan`` (replacing the current one, whose recovery file is dropped)."""
+        if self._recovery is not None:
+            self._recovery.discard()
+        old = self.plan
+        self.plan = plan
+        plan.setParent(self)
+        self._recovery = recovery.RecoveryStore(str(plan.path.resolve()) if plan.path else None)
+        self._build_views(plan)
+        self._rebuild_edit_menu()
+        plan.changed.connect(self._on_changed)
+        plan.currentChanged.connect(lambda _name: self._refresh_status())
+        plan.dirtyChanged.connect(lambda _d: self._refresh_title())
+        plan.pathChanged.connect(lambda _p: self._refresh_title())
+        self._on_changed(autosave=False)
+        if self.plan.schedule is not None:
+            QTimer.singleShot(0, self.gantt.fit_to_window)
+        if old is not None and old is not plan:
+            old.deleteLater()
+        self.documentReplaced.emit()
+
+    def _on_changed(self, autosave: bool = True) -> None:
+        self.schedule_combo.blockSignals(True)
+        self.schedule_combo.clear()
+        self.schedule_combo.addItems([s.name for s in self.plan.schedules])
+        self.schedule_combo.setCurrentText(self.plan.current_name)
+        self.schedule_combo.blockSignals(False)
+        self._refresh_status()
+        self._refresh_title()
+        if autosave:
+            self._autosave.start()
+
+    def _refresh_title(self) -> None:
+        name = self.plan.path.name if self.plan.path else "untitled"
+        self.setWindowTitle(f"{name}[*] — {self.plan.scenario.name} — {APP_NAME}")
+        self.setWindowModified(self.plan.dirty)
+
+    def _refresh_status(self) -> None:
+        self.schedule_combo.setCurrentText(self.plan.current_name)
+        s = self.plan.schedule
+        issues = len(self.plan.issues())
+        if s is None:
+            self._status.setText(f"no plan yet — press F5 to solve · {issues} scenario issue(s)")
+            return
+        k = self.plan.kpis()
+        v = len(self.plan.violations())
+        obj = k.get("objective_value", "?")
+        self._status.setText(f"{self.plan.current_name}: {k.get('objective', 'objective')} {obj} · "
+                             f"{v} violation(s) · {issues} scenario issue(s)")
+
+    def autosave_now(self) -> Path | None:
+        """Write the recovery file now (the timer calls this shortly after each change)."""
+        if self.plan is None or self._recovery is None or not self.plan.dirty:
+            return None
+        try:
+            return self._recovery.write(self.plan.doc, self.plan.path)
+        except OSError as exc:
+            self.statusBar().showMessage(f"autosave failed: {exc}", 8000)
+            return None
+
+    def new_document(self, kind: str = "jobshop") -> None:
+        if not self.maybe_save():
+            return
+        self.set_plan(PlanDocument(io.Document(ADAPTERS[kind].new_scenario())))
+
+    def open_path(self, path: str | Path) -> bool:
+        try:
+            plan = PlanDocument.open(path)
+        except (OpsPlanError, OSError) as exc:
+            self._error("Cannot open", str(exc))
+            return False
+        self.set_plan(plan)
+        self._add_recent(str(Path(path).resolve()))
+        return True
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Open plan", "", "OpsPlan documents (*.json);;All files (*)")
+        if path:
+            self.open_path(path)
+
+    def import_dialog(self) -> None:
+        from opsplan.models.io.importers import IMPORTERS
+
+        if not self.maybe_save():
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Import", "", "All files (*)")
+        if not path:
+            return
+        fmts = ["auto", *IMPORTERS]
+        fmt, ok = QInputDialog.getItem(self, "Import", "Format:", fmts, 0, False)
+        if not ok:
+            return
+        index = None
+        if fmt == "orlib-wt" or (fmt == "auto" and "wt" in Path(path).name.lower()):
+            index, ok = QInputDialog.getInt(self, "Import", "Instance number (1-based):", 1, 1, 10_000)
+            if not ok:
+                return
+        self.import_path(path, fmt, index)
+
+    def import_path(self, path: str, fmt: str = "auto", index: int | None = None) -> bool:
+        from opsplan.models.io.importers import import_file
+
+        try:
+            doc = import_file(path, fmt, index=index)
+        except (OpsPlanError, OSError) as exc:
+            self._error("Cannot import", str(exc))
+            return False
+        plan = PlanDocument(doc)
+        self.set_plan(plan)
+        return True
+
+    def save(self) -> bool:
+        if self.plan.path is None:
+            return self.save_as_dialog()
+        return self.save_to(self.plan.path)
+
+    def save_to(self, path: str | Path) -> bool:
+        try:
+            self.plan.save(path)
+        except (OpsPlanError, OSError, ValueError) as exc:
+            self._error("Cannot save", str(exc))
+            return False
+        old = self._recovery
+        self._recovery = recovery.RecoveryStore(str(Path(path).resolve()))
+        if old is not None:
+            old.discard()
+        self._add_recent(str(Path(path).resolve()))
+        self.statusBar().showMessage(f"saved {path}", 4000)
+        return True
+
+    def save_as_dialog(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(self, "Save plan", str(self.plan.path or "plan.json"),
+                                              "OpsPlan documents (*.json)")
+        return self.save_to(path) if path else False
+
+    def export_schedule_dialog(self, fmt: str) -> None:
+        if self.plan.schedule is None:
+            self._error("Nothing to export", "This document has no plan yet.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export plan", f"{self.plan.current_name}.{fmt}")
+        if path:
+            self.export_schedule(path, fmt)
+
+    def export_schedule(self, path: str, fmt: str | None = None) -> bool:
+        from opsplan.models.io.exporters import export_schedule
+
+        try:
+            export_schedule(self.plan.scenario, self.plan.schedule, path, fmt)
+        except (OpsPlanError, OSError) as exc:
+            self._error("Cannot export", str(exc))
+            return False
+        self.statusBar().showMessage(f"exported {path}", 4000)
+        return True
+
+    def export_view_dialog(self, view: str, fmt: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {view}", f"{view.lower().replace(' ', '-')}.{fmt}")
+        if path:
+            self.export_view(view, path)
+
+    def export_view(self, view: str, path: str) -> bool:
+        widget = self.gantt if view == "Gantt" else self.resource_view
+        try:
+            widget.export_image(path)
+        except (OSError, ValueError) as exc:
+            self._error("Cannot export", str(exc))
+            return False
+        return True
+
+    # ------------------------------------------------------------------ plan actions
+    def _pin(self, on: bool) -> None:
+        self.plan.set_pinned(self.plan.selection, on)
+
+    def rename_schedule_dialog(self) -> None:
+        if not self.plan.current_name:
+            return
+        name, ok = QInputDialog.getText(self, "Rename plan", "New name:", text=self.plan.current_name)
+        if ok and name.strip():
+            self.plan.rename_schedule(self.plan.current_name, name.strip())
+
+    def delete_schedule(self) -> None:
+        if self.plan.current_name:
+            self.plan.remove_schedule(self.plan.current_name)
+
+    def reschedule_dialog(self) -> None:
+        from opsplan.app.gui.disruption import DisruptionDialog
+
+        if self.plan.schedule is None:
+            self._error("No plan", "Solve first: a disruption re-plans an existing plan.")
+            return
+        dlg = DisruptionDialog(self.plan, self)
+        dlg.exec()
+
+    # ------------------------------------------------------------------ recent files and state
+    def recent_files(self) -> list[str]:
+        v = settings().value("recent", [])
+        if isinstance(v, str):
+            v = [v]
+        return [str(x) for x in (v or [])]
+
+    def _add_recent(self, path: str) -> None:
+        files = [path] + [p for p in self.recent_files() if p != path]
+        s = settings()
+        s.setValue("recent", files[:MAX_RECENT])
+        s.sync()
+        self._refresh_recent_menu()
+
+    def _refresh_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for p in self.recent_files():
+            a = self.recent_menu.addAction(p)
+            a.triggered.connect(lambda _=False, path=p: self.maybe_save() and self.open_path(path))
+        self.recent_menu.setEnabled(bool(self.recent_files()))
+
+    def _restore_window_state(self) -> None:
+        s = settings()
+        geo, state = s.value("window/geometry"), s.value("window/state")
+        if geo is not None:
+            self.restoreGeometry(geo)
+        if state is not None:
+            self.restoreState(state)
+        self._refresh_recent_menu()
+
+    def _save_window_state(self) -> None:
+        s = settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.sync()
+
+    # ------------------------------------------------------------------ closing, questions
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current document (saved, discarded, or clean)."""
+        if self.plan is None or not self.plan.dirty:
+            return True
+        answer = self._ask("save", f"Save changes to {self.plan.path.name if self.plan.path else 'untitled'}?")
+        if answer == "save":
+            return self.save()
+        return answer == "discard"
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self.solve_panel.is_running():
+            self.solve_panel.cancel()
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self._save_window_state()
+        if self._recovery is not None:
+            self._recovery.discard()
+        event.accept()
+
+    def offer_recovery(self) -> bool:
+        """Offer to restore a plan autosaved by a session that crashed; True when one was restored."""
+        for rec in recovery.pending():
+            answer = self._ask("restore", f"OpsPlan found unsaved work from {rec.label}. Restore it?")
+            if answer == "restore":
+                try:
+                    doc = rec.load()
+                except (OpsPlanError, OSError) as exc:
+                    self._error("Cannot restore", str(exc))
+                    recovery.discard(rec)
+                    continue
+                plan = PlanDocument(doc, rec.original)
+                self.set_plan(plan)
+                # the restored work is unsaved: mark it dirty so closing asks to save it
+                plan.undo_stack.resetClean()
+                self._refresh_title()
+                recovery.discard(rec)
+                self.autosave_now()
+                return True
+            if answer == "discard":
+                recovery.discard(rec)
+        return False
+
+    def _ask_with_dialog(self, what: str, text: str) -> str:
+        box = QMessageBox(self)
+        box.setWindowTitle(APP_NAME)
+        box.setText(text)
+        if what == "save":
+            box.setStandardButtons(QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                                   | QMessageBox.StandardButton.Cancel)
+            r = box.exec()
+            return {QMessageBox.StandardButton.Save: "save",
+                    QMessageBox.StandardButton.Discard: "discard"}.get(QMessageBox.StandardButton(r), "cancel")
+        restore = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        clicked = box.clickedButton()
+        return "restore" if clicked is restore else "discard" if clicked is discard else "later"
+
+    def _error(self, title: str, text: str) -> None:
+        self.statusBar().showMessage(f"{title}: {text}", 10000)
+        if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+            QMessageBox.warning(self, title, text)
+
+    def _about(self) -> None:
+        QMessageBox.about(self, APP_NAME, "OpsPlan — operations planning with exact solvers, dispatch rules "
+                          "and learned policies. Apache-2.0.")
+
+
+def central_widgets(window: MainWindow) -> dict[str, Any]:
+    """The board's main widgets by name (for tests and screenshots)."""
+    return {"gantt": window.gantt, "resources": window.resource_view, "editor": window.editor,
+            "issues": window.issues, "kpis": window.kpi_panel, "compare": window.compare_panel,
+            "solver": window.solve_panel, "central": window.centralWidget() or QWidget()}

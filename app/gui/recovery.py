@@ -1,0 +1,118 @@
+"""Autosave and crash recovery, in plain Python (the main window drives it with a timer).
+
+Each open document autosaves to its own recovery file in the user's state
+folder shortly after every change. A clean close or a save removes the file;
+a file still there at the next start is the work of a session that crashed,
+and the application offers to restore it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from opsplan.models.io import document as io
+from opsplan.models.io.atomic import atomic_write_bytes
+
+
+def config_dir() -> Path:
+    """Where settings and recovery files live (``$OPSPLAN_CONFIG_DIR`` overrides)."""
+    env = os.environ.get("OPSPLAN_CONFIG_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(base) / "opsplan"
+
+
+def recovery_dir() -> Path:
+    return config_dir() / "recovery"
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """One recovery file left behind: the document, where it came from and when it was written."""
+
+    path: Path
+    original: str | None
+    saved_at: float
+    pid: int
+
+    def load(self) -> io.Document:
+        return io.load(self.path, validate=False)
+
+    @property
+    def label(self) -> str:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.saved_at))
+        return f"{self.original or 'an unsaved plan'} (autosaved {when})"
+
+
+class RecoveryStore:
+    """Autosave target of one open document."""
+
+    def __init__(self, key: str | None = None) -> None:
+        self.key = key or f"untitled-{os.getpid()}-{int(time.time() * 1000)}"
+        self.path = recovery_dir() / f"{self._slug(self.key)}.opsplan.json"
+
+    @staticmethod
+    def _slug(key: str) -> str:
+        return hashlib.sha1(key.encode()).hexdigest()[:16]
+
+    def write(self, doc: io.Document, original: str | Path | None) -> Path:
+        """Write ``doc`` atomically beside a small meta file naming the original."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(self.path, io.dumps(doc).encode())
+        meta = {"original": str(original) if original else None, "saved_at": time.time(), "pid": os.getpid()}
+        atomic_write_bytes(self._meta(self.path), json.dumps(meta).encode())
+        return self.path
+
+    def discard(self) -> None:
+        for p in (self.path, self._meta(self.path)):
+            try:
+                p.unlink()
+            except FileNotFoundError:
+                pass
+
+    @staticmethod
+    def _meta(path: Path) -> Path:
+        return path.with_name(path.name + ".meta")
+
+
+def pending() -> list[Recovery]:
+    """Recovery files left by sessions that are no longer running, newest first."""
+    out = []
+    d = recovery_dir()
+    if not d.is_dir():
+        return out
+    for p in d.glob("*.opsplan.json"):
+        meta_path = RecoveryStore._meta(p)
+        try:
+            meta = json.loads(meta_path.read_text())
+        except (OSError, ValueError):
+            meta = {"original": None, "saved_at": p.stat().st_mtime, "pid": 0}
+        pid = int(meta.get("pid") or 0)
+        if pid and pid != os.getpid() and _alive(pid):
+            continue  # another running session owns it
+        out.append(Recovery(p, meta.get("original"), float(meta.get("saved_at") or 0), pid))
+    return sorted(out, key=lambda r: -r.saved_at)
+
+
+def discard(rec: Recovery) -> None:
+    for p in (rec.path, RecoveryStore._meta(rec.path)):
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

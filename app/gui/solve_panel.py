@@ -1,0 +1,482 @@
+"""The solve panel: pick a solver and its limits, solve or re-optimize, watch it converge.
+
+Solving runs on a background thread (:mod:`opsplan.app.gui.solve_worker`); the
+event loop keeps running, Cancel stops the solve within about a second. A
+result with a schedule is added to the plan as a new named schedule (one
+undoable command) and becomes current; without one the status line says why.
+
+*Solve* uses the current schedule as a warm start when it passes the checker.
+*Re-optimize* keeps the current schedule's pinned operations exactly
+(machine and start) and re-plans the rest from the current schedule.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from opsplan.app.gui.chart import ConvergenceChart
+from opsplan.app.gui.document import PlanDocument
+from opsplan.app.gui.solve_worker import SolveWorker, start_solve
+from opsplan.models.jobshop import edit
+from opsplan.solvers import PINS, Params, Progress, Result, SolutionStatus, Termination
+from opsplan.solvers import registry as reg
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+DEFAULT_SOLVER = "cpsat"
+
+
+def fmt_value(v: float | None) -> str:
+    """An objective or bound for people: integers without decimals, others with up to 2."""
+    if v is None:
+        return "–"
+    if abs(v - round(v)) < 1e-6:
+        return f"{round(v):,}"
+    return f"{v:,.2f}"
+
+
+def rel_gap(objective: float | None, bound: float | None) -> float | None:
+    if objective is None or bound is None:
+        return None
+    if objective == bound:
+        return 0.0
+    return abs(objective - bound) / abs(objective) if objective else None
+
+
+def solver_choices(kind: str) -> list[tuple[str, bool, str]]:
+    """``(name, installed, tooltip)`` for every known solver that handles scenarios of ``kind``."""
+    out = []
+    for name in reg.known():
+        try:
+            backend, variant = reg.split_name(name)
+        except Exception:  # a broken registry entry must not break the panel
+            continue
+        if kind not in backend.kinds:
+            continue
+        installed = reg.is_installed(backend)
+        caps = ", ".join(sorted(backend.capabilities)) or "none"
+        what = backend.description or backend.name
+        if variant:
+            what = f"{what}: {variant}"
+        if installed:
+            tip = f"{what}\nhonours: limits, seed; {caps}"
+        else:
+            tip = f"{what}\nnot installed: needs the Python package(s) {', '.join(backend.requires)}"
+        out.append((name, installed, tip))
+    return out
+
+
+def no_schedule_reason(result: Result, pinned: bool = False) -> str:
+    """Why ``result`` brought no schedule, in words (``pinned``: the solve had to keep pins)."""
+    t = result.termination
+    if t == Termination.INFEASIBLE:
+        why = "infeasible: no schedule satisfies the constraints" + (" with the pinned operations" if pinned else "")
+    elif t == Termination.TIME_LIMIT:
+        why = "time limit reached without a solution"
+    elif t == Termination.CANCELLED:
+        why = "cancelled before a solution was found"
+    elif t == Termination.ERROR:
+        why = "error"
+    else:
+        why = f"no solution ({t.value})"
+    return why
+
+
+class SolvePanel(QWidget):
+    """Solver choice, limits, Solve / Re-optimize / Cancel, a status line and a convergence chart.
+
+    Signals
+    -------
+    solveStarted(str): a solve started with this solver name.
+    solveFinished(object): the solve ended: its :class:`Result`, or None when it failed with an error.
+    solveFailed(str): the solve raised (one-line message); ``solveFinished(None)`` follows.
+    scheduleAdded(str): the result was added to the plan under this name.
+    """
+
+    solveStarted = Signal(str)
+    solveFinished = Signal(object)
+    solveFailed = Signal(str)
+    scheduleAdded = Signal(str)
+
+    def __init__(self, plan: PlanDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plan: PlanDocument | None = None
+        self.worker: SolveWorker | None = None
+        self.last_result: Result | None = None
+        self.last_error: str | None = None
+        self.last_schedule_name: str | None = None
+        self._mode = "solve"
+        self._solver = ""
+        self._scenario: Any = None
+        self._pins: frozenset[str] = frozenset()
+        self._note = ""
+        self._best: tuple[float | None, float | None] = (None, None)
+        self._clock = QElapsedTimer()
+        self._tick = QTimer(self)
+        self._tick.setInterval(200)
+        self._tick.timeout.connect(self._on_tick)
+
+        # -- widgets -------------------------------------------------------------------------------
+        self.solver_combo = QComboBox()
+        self.solver_combo.setToolTip("Solver backend (greyed out: not installed)")
+        self.time_limit = QDoubleSpinBox()
+        self.time_limit.setRange(0, 7 * 24 * 3600)
+        self.time_limit.setDecimals(1)
+        self.time_limit.setValue(30)
+        self.time_limit.setSuffix(" s")
+        self.time_limit.setSpecialValueText("no limit")
+        self.time_limit.setToolTip("Stop after this many seconds (0: no limit)")
+        self.threads = QSpinBox()
+        self.threads.setRange(0, 256)
+        self.threads.setSpecialValueText("auto")
+        self.threads.setToolTip("Worker threads (auto: the solver decides)")
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setToolTip("Random seed")
+        self.gap = QDoubleSpinBox()
+        self.gap.setRange(0, 100)
+        self.gap.setDecimals(2)
+        self.gap.setSuffix(" %")
+        self.gap.setSpecialValueText("prove optimal")
+        self.gap.setToolTip("Stop once the relative gap between objective and bound is at most this")
+
+        form = QFormLayout()
+        form.addRow("Solver", self.solver_combo)
+        form.addRow("Time limit", self.time_limit)
+        form.addRow("Threads", self.threads)
+        form.addRow("Seed", self.seed)
+        form.addRow("Relative gap", self.gap)
+
+        self.solve_button = QPushButton("Solve")
+        self.solve_button.setToolTip("Solve the scenario (the current schedule is the warm start when it is feasible)")
+        self.reopt_button = QPushButton("Re-optimize")
+        self.reopt_button.setToolTip("Keep the pinned operations of the current schedule and re-plan the rest")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the running solve (keeps the best schedule found so far)")
+        self.solve_button.clicked.connect(lambda: self.solve())
+        self.reopt_button.clicked.connect(lambda: self.reoptimize())
+        self.cancel_button.clicked.connect(self.cancel)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.solve_button)
+        buttons.addWidget(self.reopt_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+
+        self.status = QLabel("Ready")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.chart = ConvergenceChart(self)
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addLayout(buttons)
+        lay.addWidget(self.status)
+        lay.addWidget(self.chart, 1)
+
+        self.set_plan(plan)
+
+    # -- plan --------------------------------------------------------------------------------------
+    def set_plan(self, plan: PlanDocument) -> None:
+        """Follow another document (a running solve is cancelled)."""
+        if self.plan is plan:
+            return
+        if self.is_running():
+            self.cancel()
+            self.wait(3000)
+        if self.plan is not None:
+            for sig in (self.plan.changed, self.plan.currentChanged):
+                try:
+                    sig.disconnect(self._update_buttons)
+                except (RuntimeError, TypeError):
+                    pass
+        self.plan = plan
+        plan.changed.connect(self._update_buttons)
+        plan.currentChanged.connect(self._update_buttons)
+        self._fill_solvers()
+        self._update_buttons()
+
+    def _fill_solvers(self) -> None:
+        previous = self.solver_combo.currentData()
+        self.solver_combo.clear()
+        kind = getattr(self.plan.scenario, "kind", "")
+        model = self.solver_combo.model()
+        first_ok = None
+        for name, installed, tip in solver_choices(kind):
+            self.solver_combo.addItem(name if installed else f"{name} (not installed)", name)
+            i = self.solver_combo.count() - 1
+            self.solver_combo.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
+            if not installed and isinstance(model, QStandardItemModel):
+                model.item(i).setEnabled(False)
+            if installed and first_ok is None:
+                first_ok = i
+        for want in (previous, DEFAULT_SOLVER):
+            i = self.solver_combo.findData(want) if want else -1
+            if i >= 0 and self._installed(want):
+                self.solver_combo.setCurrentIndex(i)
+                break
+        else:
+            if first_ok is not None:
+                self.solver_combo.setCurrentIndex(first_ok)
+
+    @staticmethod
+    def _installed(name: str) -> bool:
+        try:
+            return reg.is_installed(reg.split_name(name)[0])
+        except Exception:
+            return False
+
+    def solver_names(self, installed_only: bool = False) -> list[str]:
+        """Names in the solver combo (all, or only the installed ones)."""
+        out = []
+        for i in range(self.solver_combo.count()):
+            name = self.solver_combo.itemData(i)
+            if not installed_only or self._installed(name):
+                out.append(name)
+        return out
+
+    def current_solver(self) -> str:
+        return self.solver_combo.currentData() or ""
+
+    def set_solver(self, name: str) -> bool:
+        i = self.solver_combo.findData(name)
+        if i >= 0:
+            self.solver_combo.setCurrentIndex(i)
+        return i >= 0
+
+    # -- state ----------------------------------------------------------------------------------
+    def is_running(self) -> bool:
+        return self.worker is not None
+
+    def status_text(self) -> str:
+        return self.status.text()
+
+    def _set_status(self, text: str) -> None:
+        self.status.setText(text)
+
+    def _update_buttons(self, *_: object) -> None:
+        running = self.is_running()
+        has_plan = self.plan is not None and self.plan.scenario is not None
+        has_schedule = has_plan and self.plan.schedule is not None
+        for w in (self.solver_combo, self.time_limit, self.threads, self.seed, self.gap):
+            w.setEnabled(not running)
+        self.solve_button.setEnabled(not running and has_plan)
+        self.reopt_button.setEnabled(not running and has_schedule)
+        self.cancel_button.setEnabled(running and not (self.worker and self.worker.is_cancelled()))
+
+    def params(self, **overrides: Any) -> Params:
+        """The parameters from the widgets (``overrides`` replace single fields)."""
+        tl = self.time_limit.value()
+        gap = self.gap.value()
+        values: dict[str, Any] = {
+            "time_limit": float(tl) if tl > 0 else None,
+            "threads": int(self.threads.value()),
+            "seed": int(self.seed.value()),
+            "gap": gap / 100.0 if gap > 0 else None,
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return Params(**values)
+
+    # -- actions ----------------------------------------------------------------------------------------
+    def solve(self, solver: str | None = None, time_limit: float | None = None, *,
+              threads: int | None = None, seed: int | None = None, gap: float | None = None) -> SolveWorker | None:
+        """Solve the scenario; the current schedule is the warm start when it passes the checker.
+
+        Returns the running worker, or None when the solve could not start (the status says why).
+        """
+        return self._start("solve", solver, time_limit, threads, seed, gap)
+
+    def reoptimize(self, solver: str | None = None, time_limit: float | None = None, *,
+                   threads: int | None = None, seed: int | None = None,
+                   gap: float | None = None) -> SolveWorker | None:
+        """Keep the pinned operations of the current schedule and re-plan the rest (warm start: the schedule)."""
+        return self._start("reoptimize", solver, time_limit, threads, seed, gap)
+
+    def cancel(self) -> None:
+        """Stop the running solve; the best schedule found so far is still added."""
+        if self.worker is not None:
+            self.worker.cancel()
+            self._set_status(f"{self._solver}: cancelling…")
+            self._update_buttons()
+
+    def wait(self, timeout_ms: int = -1) -> bool:
+        """Block until the running solve has ended and its result was handled (for tests and shutdown)."""
+        w = self.worker
+        return w.wait(timeout_ms) if w is not None else True
+
+    def _start(self, mode: str, solver: str | None, time_limit: float | None,
+               threads: int | None, seed: int | None, gap: float | None) -> SolveWorker | None:
+        if self.is_running() or self.plan is None:
+            return None
+        name = solver or self.current_solver()
+        if solver is not None:
+            self.set_solver(solver)
+        if not name:
+            self._set_status("No solver for this kind of scenario is installed")
+            return None
+        try:
+            reg.split_name(name)
+        except Exception as exc:
+            self._set_status(f"Cannot solve: {exc}")
+            return None
+        if not self._installed(name):
+            self._set_status(f"Cannot solve: solver '{name}' is not installed")
+            return None
+        current = self.plan.schedule
+        overrides: dict[str, Any] = {"time_limit": time_limit, "threads": threads, "seed": seed, "gap": gap}
+        note = ""
+        pins: frozenset[str] = frozenset()
+        if mode == "reoptimize":
+            if current is None:
+                self._set_status("Nothing to re-optimize: the plan has no schedule")
+                return None
+            pinned = edit.pinned_assignments(current)
+            pins = frozenset(a.task for a in pinned)
+            if pinned and not reg.supports(name, PINS):
+                able = ", ".join(reg.available(self.plan.scenario.kind, PINS)) or "none installed"
+                self._set_status(f"Cannot re-optimize: '{name}' cannot keep pinned operations; use one of: {able}")
+                return None
+            overrides["warm_start"] = current
+            overrides["pinned"] = pinned
+            note = f"keeping {len(pinned)} pinned" if pinned else "no pinned operations: re-planning all"
+        elif current is not None and not self.plan.violations(current):
+            overrides["warm_start"] = current
+            note = f"warm start: {self.plan.current_name}"
+        params = self.params(**overrides)
+
+        self._mode, self._solver, self._scenario, self._pins = mode, name, self.plan.scenario, pins
+        self._note = note
+        self._best = (None, None)
+        self.last_result = None
+        self.last_error = None
+        self.last_schedule_name = None
+        self.chart.clear()
+        worker = start_solve(self.plan.scenario, name, params)
+        worker.progress.connect(self._on_progress)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        self.worker = worker
+        self._clock.start()
+        self._tick.start()
+        self._update_buttons()
+        self._show_running()
+        self.solveStarted.emit(name)
+        return worker
+
+    # -- worker signals (GUI thread) -------------------------------------------------------------------
+    def _elapsed(self) -> float:
+        return self._clock.elapsed() / 1000.0 if self._clock.isValid() else 0.0
+
+    def _show_running(self) -> None:
+        obj, bound = self._best
+        verb = "re-optimizing" if self._mode == "reoptimize" else "solving"
+        if self.worker is not None and self.worker.is_cancelled():
+            verb = "cancelling"
+        parts = [f"{self._solver}: {verb}…", f"{self._elapsed():.1f} s",
+                 f"best {fmt_value(obj)}", f"bound {fmt_value(bound)}"]
+        g = rel_gap(obj, bound)
+        if g is not None:
+            parts.append(f"gap {g:.1%}")
+        if self._note:
+            parts.append(self._note)
+        self._set_status(" · ".join(parts))
+
+    def _on_tick(self) -> None:
+        if self.worker is None:
+            self._tick.stop()
+            return
+        if not self.chart.is_empty():
+            self.chart.set_time(self._elapsed())
+        self._show_running()
+
+    def _on_progress(self, p: Progress) -> None:
+        obj, bound = self._best
+        if p.objective is not None:
+            obj = p.objective if obj is None else min(obj, p.objective)
+        if p.bound is not None:
+            bound = p.bound if bound is None else max(bound, p.bound)
+        self._best = (obj, bound)
+        self.chart.add_point(self._solver, p.elapsed_s, p.objective, p.bound)
+        self._show_running()
+
+    def _finish(self) -> None:
+        self.worker = None
+        self._tick.stop()
+        self._update_buttons()
+
+    def _on_finished(self, result: Result) -> None:
+        self.last_result = result
+        self._finish()
+        if result.objective is not None or result.bound is not None:
+            self.chart.add_point(self._solver, result.runtime_s, result.objective, result.bound)
+        self.chart.set_time(result.runtime_s)
+        parts = [f"{self._solver}: {result.status}",
+                 f"termination {result.termination.value}, solution {result.solution_status.value}"]
+        added = None
+        if result.schedule is not None and result.solution_status != SolutionStatus.NONE:
+            added = self._add_result(result)
+            parts.append(f"objective {fmt_value(result.objective)}")
+            if result.bound is not None:
+                parts.append(f"bound {fmt_value(result.bound)}")
+            if result.gap is not None:
+                parts.append(f"gap {result.gap:.1%}")
+        else:
+            parts.append(no_schedule_reason(result, bool(self._pins)))
+        parts.append(f"{result.runtime_s:.2f} s")
+        if result.message:
+            parts.append(result.message)
+        if added:
+            parts.append(f"added as “{added}”")
+            if result.termination == Termination.CANCELLED:
+                parts.append("best schedule found before the cancel")
+            if self._scenario is not self.plan.scenario:
+                parts.append("warning: the scenario changed while solving")
+            else:
+                n = len(self.plan.violations())
+                if n:
+                    parts.append(f"warning: {n} checker violation(s)")
+        self._set_status(" · ".join(parts))
+        self.solveFinished.emit(result)
+
+    def _add_result(self, result: Result) -> str:
+        stamp = time.strftime("%H:%M:%S")
+        schedule = result.schedule.renamed(f"{self._solver} {stamp}")
+        if self._pins:
+            schedule = edit.with_pins(schedule, self._pins)
+        verb = "Re-optimize" if self._mode == "reoptimize" else "Solve"
+        name = self.plan.add_schedule(schedule, label=f"{verb} with {self._solver}")
+        self.last_schedule_name = name
+        self.scheduleAdded.emit(name)
+        return name
+
+    def _on_failed(self, message: str) -> None:
+        self.last_error = message
+        self._finish()
+        self._set_status(f"{self._solver}: failed · {message}")
+        self.solveFailed.emit(message)
+        self.solveFinished.emit(None)
+
+    # -- shutdown -----------------------------------------------------------------------------------------
+    def shutdown(self, timeout_ms: int = 3000) -> None:
+        """Cancel a running solve and wait for it (closing the window)."""
+        if self.worker is not None:
+            self.worker.cancel()
+            self.worker.wait(timeout_ms)
+
+    def closeEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt API
+        self.shutdown()
+        super().closeEvent(event)
+
+
+__all__ = ["SolvePanel", "fmt_value", "no_schedule_reason", "solver_choices"]

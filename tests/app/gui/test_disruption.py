@@ -1,0 +1,62 @@
+"""A breakdown rescheduled from the plan board: the past stays, the change limit holds."""
+
+from __future__ import annotations
+
+from opsplan.app.gui.disruption import DisruptionDialog
+from opsplan.models import check
+from opsplan.solvers import Params, solve
+from opsplan.solvers.reschedule import count_changes
+
+
+def test_breakdown_rescheduled_from_the_dialog(plan, qtbot):
+    r = solve(plan.scenario, "cpsat", Params(time_limit=5, threads=2))
+    plan.add_schedule(r.schedule.renamed("base"))
+    old = plan.schedule
+    # the busiest machine breaks down a third into the plan
+    busiest = max(old.by_resource().items(), key=lambda kv: len(kv[1]))[0]
+    at = old.makespan // 3
+    dlg = DisruptionDialog(plan)
+    qtbot.addWidget(dlg)
+    dlg.machine.setCurrentText(busiest)
+    dlg.at.setValue(at)
+    dlg.repair.setValue(60)
+    dlg.solver.setCurrentText("cpsat")
+    dlg.limit_on.setChecked(True)
+    dlg.limit.setValue(6)
+    dlg.time_limit.setValue(5)
+    assert dlg.run()
+    qtbot.waitUntil(lambda: dlg.new_name is not None or "no new plan" in dlg.status.text(), timeout=30_000)
+    assert dlg.new_name == plan.current_name, dlg.status.text()
+    new = plan.schedule
+    # the new scenario carries the breakdown; the new plan passes the checker on it
+    assert check(plan.scenario, new) == []
+    assert all(not (a.start < at + 60 and at < a.end) for a in new.work() if a.resource == busiest)
+    # nothing that started before t changed, except an operation the breakdown interrupted
+    interrupted = {a.task for a in old.work() if a.resource == busiest and a.start < at < a.end}
+    for a in old.work():
+        if a.start < at and a.task not in interrupted:
+            assert new.by_task()[a.task] == a
+    assert all(a.start >= at for a in new.work() if old.by_task()[a.task].start >= at or a.task in interrupted)
+    assert count_changes(old, new) <= 6 == dlg._max_changes
+    # old and new plan side by side; one undo step removes the re-plan
+    assert {"base", dlg.new_name} <= {s.name for s in plan.schedules}
+    plan.undo_stack.undo()
+    assert plan.current_name == "base" and dlg.new_name not in {s.name for s in plan.schedules}
+
+
+def test_late_operation_rescheduled_from_the_dialog(plan, qtbot):
+    old = plan.schedule
+    late = min(old.work(), key=lambda a: (a.start, a.task))
+    dlg = DisruptionDialog(plan)
+    qtbot.addWidget(dlg)
+    dlg.kind_late.setChecked(True)
+    dlg.task.setCurrentText(late.task)
+    dlg.delay.setValue(45)
+    dlg.solver.setCurrentText("dispatch:mwkr")
+    assert not dlg.limit_on.isEnabled()  # a rule cannot honour a change budget
+    assert dlg.run()
+    qtbot.waitUntil(lambda: dlg.new_name is not None or "no new plan" in dlg.status.text(), timeout=30_000)
+    new = plan.schedule
+    assert dlg.new_name == plan.current_name, dlg.status.text()
+    assert new.by_task()[late.task].start >= late.start + 45
+    assert check(plan.scenario, new) == []

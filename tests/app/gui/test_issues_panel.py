@@ -1,0 +1,105 @@
+"""The issues panel: scenario issues lead to the editor, plan violations select their tasks."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from opsplan.app.gui.editor import ScenarioEditor
+from opsplan.app.gui.issues_panel import IssuesPanel
+from PySide6.QtCore import Qt
+
+
+@pytest.fixture
+def panels(qtbot, plan):
+    editor = ScenarioEditor(plan)
+    panel = IssuesPanel(plan, editor)
+    qtbot.addWidget(editor)
+    qtbot.addWidget(panel)
+    panel.resize(900, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return editor, panel
+
+
+def _click(qtbot, panel, row):
+    item = panel.item(row)
+    panel.tree.scrollToItem(item)
+    rect = panel.tree.visualItemRect(item)
+    assert rect.isValid()
+    qtbot.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_clean_plan_says_so(panels, plan):
+    _, panel = panels
+    assert panel.count() == 0
+    assert panel.summary_text() == "No problems in the scenario, no violations in plan 'mwkr'"
+
+
+def test_an_issue_is_listed_and_leads_to_its_row(panels, plan, qtbot):
+    editor, panel = panels
+    sc = plan.scenario
+    job = sc.jobs[3]
+    op = job.operations[1]
+    op = replace(op, modes=(replace(op.modes[0], duration=-5),) + op.modes[1:])
+    jobs = sc.jobs[:3] + (replace(job, operations=(job.operations[0], op) + job.operations[2:]),) + sc.jobs[4:]
+    plan.set_scenario(replace(sc, jobs=jobs), "Break a duration")
+    path = "jobs[3].operations[1].modes[0].duration"
+    row = panel.find_row("error", path)
+    assert row == 0 and "negative duration -5" in panel.rows()[0][2]
+    assert panel.summary_text().startswith("1 problem in the scenario")
+
+    editor.show_table("machines")
+    with qtbot.waitSignal(panel.issueActivated) as blocker:
+        _click(qtbot, panel, row)
+    assert blocker.args == [path]
+    assert editor.current_table() == "operations"
+    assert editor.model("operations").parent_row == 3 and editor.current_row("operations") == 1
+
+    plan.undo_stack.undo()
+    assert panel.count() == 0
+
+
+def test_a_window_issue_selects_the_window_row(panels, plan):
+    editor, panel = panels
+    sc = plan.scenario
+    i = [m.id for m in sc.machines].index("OVA")
+    m = sc.machines[i]
+    w = m.calendar.windows[0]
+    bad = replace(m, calendar=replace(m.calendar, windows=(replace(w, end=w.start),)))
+    plan.set_scenario(replace(sc, machines=sc.machines[:i] + (bad,) + sc.machines[i + 1:]), "Break a window")
+    row = panel.find_row("error", f"machines[{i}].calendar[0]")
+    assert row >= 0
+    panel.activate_row(row)
+    assert editor.current_table() == "windows"
+    wm = editor.model("windows")
+    assert wm.data(wm.index(editor.current_row("windows"), 0)) == "OVA"
+
+
+def test_a_violation_selects_its_tasks(panels, plan, qtbot):
+    _, panel = panels
+    s = plan.schedule
+    a = s.work()[0]
+    plan.move_task(a.task, a.start + 1000)  # breaks the route order of its job at least
+    assert panel.count() >= 1 and panel.find_row("error") == -1
+    row = panel.find_row("route_order")
+    assert row >= 0
+    assert "violation" in panel.summary_text() and "plan 'mwkr'" in panel.summary_text()
+    with qtbot.waitSignal(panel.violationActivated) as blocker:
+        _click(qtbot, panel, row)
+    tasks = blocker.args[0]
+    assert a.task in tasks and set(tasks) <= set(s.by_task())
+    assert plan.selection == tasks
+    plan.undo_stack.undo()
+    assert panel.count() == 0
+
+
+def test_panel_follows_the_current_schedule(panels, plan):
+    _, panel = panels
+    s = plan.schedule
+    a = s.work()[0]
+    moved = plan.adapter.move(plan.scenario, s, a.task, a.start + 1000, None)
+    name = plan.add_schedule(moved.renamed("moved"))
+    assert panel.count() >= 1 and f"plan '{name}'" in panel.summary_text()
+    plan.set_current("mwkr")
+    assert panel.count() == 0

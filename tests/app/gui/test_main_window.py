@@ -1,0 +1,184 @@
+"""The main window end to end: open, solve, edit, save/reopen, close prompts, crash recovery, screenshot."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from opsplan.app.gui import recovery
+from opsplan.app.gui.main_window import MainWindow
+from opsplan.models.io import document as io
+
+from .conftest import ROOT, SAMPLE
+
+
+def _wait_idle(qtbot, panel, timeout=30_000):
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=timeout)
+
+
+@pytest.fixture
+def window(qtbot):
+    answers = []
+    box = {}
+
+    def ask(what, text):
+        answers.append((what, text))
+        return box["w"].answer  # set by the test
+
+    w = MainWindow(ask=ask, autosave_ms=50)
+    box["w"] = w
+    w.answer = "discard"
+    w.answers = answers
+    qtbot.addWidget(w)
+    yield w
+    w.answer = "discard"
+
+
+def test_open_solve_with_rule_and_cpsat(window, qtbot):
+    assert window.open_path(SAMPLE)
+    assert window.plan.scenario.name and "bakery" in window.windowTitle()
+    window.solve_panel.solve("dispatch:mwkr")
+    _wait_idle(qtbot, window.solve_panel)
+    assert window.plan.schedule is not None and window.plan.violations() == []
+    first = window.plan.current_name
+    window.solve_panel.solve("cpsat", time_limit=5)
+    _wait_idle(qtbot, window.solve_panel)
+    assert window.plan.current_name != first and window.plan.violations() == []
+    assert window.schedule_combo.count() == 2
+    assert window.plan.kpis()["objective_value"] <= window.plan.kpis(window.plan.doc.schedule(first))[
+        "objective_value"]
+
+
+def test_save_and_reopen_is_identical(window, qtbot, tmp_path, sample_doc):
+    from opsplan.app.gui.document import PlanDocument
+
+    window.set_plan(PlanDocument(sample_doc))
+    window.plan.set_current("mwkr")
+    t = window.plan.schedule.work()[0]
+    window.plan.move_task(t.task, t.start + 7)
+    window.plan.set_pinned([t.task], True)
+    assert window.plan.dirty and window.isWindowModified()
+    path = tmp_path / "saved.json"
+    assert window.save_to(path)
+    assert not window.plan.dirty
+    again = MainWindow(ask=lambda *_: "discard")
+    qtbot.addWidget(again)
+    assert again.open_path(path)
+    assert io.documents_equal(again.plan.doc, window.plan.doc)
+    assert str(path.resolve()) in again.recent_files()
+
+
+def test_close_asks_to_save_and_cancel_keeps_the_window(window, qtbot, sample_doc, tmp_path):
+    from opsplan.app.gui.document import PlanDocument
+
+    window.set_plan(PlanDocument(sample_doc))
+    window.show()
+    window.plan.compact()
+    assert window.plan.dirty
+    window.answer = "cancel"
+    assert not window.close()
+    assert window.answers and window.answers[-1][0] == "save"
+    window.answer = "discard"
+    assert window.close()
+
+
+def test_export_plan_and_views(window, tmp_path, sample_doc):
+    from opsplan.app.gui.document import PlanDocument
+
+    window.set_plan(PlanDocument(sample_doc))
+    window.plan.set_current("mwkr")
+    assert window.export_schedule(str(tmp_path / "p.csv"))
+    assert (tmp_path / "p.csv").read_text().count("\n") > len(window.plan.schedule.work())
+    for view in ("Gantt", "Resource view"):
+        out = tmp_path / f"{view}.png"
+        assert window.export_view(view, str(out))
+        assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bad_file_gives_a_message_not_a_crash(window, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{ not json")
+    assert not window.open_path(bad)
+    assert "bad.json" in window.statusBar().currentMessage()
+
+
+CRASHER = textwrap.dedent(
+    """
+    import os, sys
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+    app = QApplication([])
+    from opsplan.app.gui.main_window import MainWindow
+    from opsplan.solvers import Params, solve
+    w = MainWindow(autosave_ms=10)
+    w.open_path(sys.argv[1])
+    r = solve(w.plan.scenario, "dispatch:spt", Params())
+    w.plan.add_schedule(r.schedule.renamed("unsaved work"))
+    w.plan.compact()
+    from PySide6.QtTest import QTest
+    QTest.qWait(300)           # the autosave timer fires
+    os._exit(17)               # crash: no close, no cleanup
+    """
+)
+
+
+def test_crash_recovery_file_is_offered_and_restored(qtbot, tmp_path):
+    env = dict(os.environ, OPSPLAN_CONFIG_DIR=os.environ["OPSPLAN_CONFIG_DIR"])
+    proc = subprocess.run([sys.executable, "-c", CRASHER, str(SAMPLE)], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 17, proc.stderr
+    pending = recovery.pending()
+    assert len(pending) == 1 and pending[0].original and pending[0].original.endswith("bakery-jobshop.json")
+    asked = []
+    w = MainWindow(ask=lambda what, text: asked.append(what) or "restore")
+    qtbot.addWidget(w)
+    assert w.offer_recovery()
+    assert asked == ["restore"]
+    assert [s.name for s in w.plan.schedules][-1] == "unsaved work"
+    assert w.plan.dirty and w.plan.violations() == []
+    # the restored work is now this session's: the old file is gone, a fresh autosave exists
+    assert [r.pid for r in recovery.pending()] == [os.getpid()]
+    w.plan.undo_stack.setClean()
+    w.close()
+    assert recovery.pending() == []
+
+
+def test_autosave_follows_edits_and_save_removes_it(window, qtbot, sample_doc, tmp_path):
+    from opsplan.app.gui.document import PlanDocument
+
+    window.set_plan(PlanDocument(sample_doc))
+    window.plan.set_current("mwkr")
+    window.plan.compact()
+    qtbot.waitUntil(lambda: window._recovery.path.exists(), timeout=5000)
+    saved = io.load(window._recovery.path, validate=False)
+    assert io.documents_equal(saved, window.plan.doc)
+    assert window.save_to(tmp_path / "x.json")
+    assert not any(p.name.endswith(".opsplan.json") for p in recovery.recovery_dir().glob("*")) or \
+        window._recovery.path.exists() is False
+
+
+def test_headless_screenshot_command(tmp_path):
+    out = tmp_path / "shot.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run([sys.executable, "-m", "opsplan.app.cli", "gui", str(SAMPLE), "--solve", "dispatch:mwkr",
+                           "--screenshot", str(out)], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    from PySide6.QtGui import QImage
+
+    img = QImage(str(out))
+    assert img.width() == 1600 and img.height() == 1000
+    # not a blank picture: many distinct colours (bars coloured by job)
+    colours = {img.pixel(x, y) for x in range(0, 1600, 23) for y in range(0, 1000, 17)}
+    assert len(colours) > 12
+
+
+def test_gui_without_display_says_so(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}}
+    proc = subprocess.run([sys.executable, "-m", "opsplan.app.cli", "gui", str(SAMPLE)], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 3
+    assert "no display" in proc.stderr and "--screenshot" in proc.stderr
