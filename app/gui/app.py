@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", default="1600x1000", help="window size for --screenshot (WxH)")
     p.add_argument("--show", choices=["gantt", "resources", "editor", "compare"], default=None,
                    help="bring a panel to the front (for screenshots)")
+    p.add_argument("--compare", metavar="PLAN", default=None,
+                   help="highlight the differences of the current plan against the plan called PLAN")
     return p
 
 
@@ -54,19 +56,29 @@ def _load(args):
 
 
 def _solve_now(window, solver: str, time_limit: float) -> None:
-    from opsplan.solvers import Params, solve
+    """Solve through the solve panel (so its chart fills) and wait for the result."""
+    from opsplan.models.errors import OpsPlanError
+    from PySide6.QtCore import QDeadlineTimer
+    from PySide6.QtWidgets import QApplication
 
-    plan = window.plan
-    r = solve(plan.scenario, solver, Params(time_limit=time_limit, threads=os.cpu_count() or 1))
-    if r.schedule is None:
-        raise SystemExit(f"opsplan gui: {solver} found no plan ({r.termination}: {r.message})")
-    plan.add_schedule(r.schedule.renamed(solver), label=f"Solve with {solver}")
+    panel = window.solve_panel
+    if panel.solve(solver, time_limit=time_limit) is None:
+        raise OpsPlanError(panel.status_text() or f"cannot start {solver}")
+    deadline = QDeadlineTimer(int((time_limit + 30) * 1000))
+    while panel.is_running() and not deadline.hasExpired():
+        QApplication.processEvents()
+        panel.wait(50)
+    QApplication.processEvents()
+    r = panel.last_result
+    if r is None or r.schedule is None:
+        reason = panel.status_text() if r is None else f"{r.termination}: {r.message}"
+        raise OpsPlanError(f"{solver} found no plan ({reason})")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.screenshot:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if args.screenshot and not has_display():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     elif not has_display():
         print(NO_DISPLAY, file=sys.stderr)
         return 3
@@ -85,6 +97,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"opsplan gui: {exc}", file=sys.stderr)
         return 2
     window = MainWindow(plan)
+    if args.compare:
+        if window.plan.doc.schedule(args.compare) is None:
+            names = ", ".join(repr(x.name) for x in window.plan.schedules) or "none"
+            print(f"opsplan gui: no plan called {args.compare!r} (plans: {names})", file=sys.stderr)
+            return 2
+        window.gantt.set_compare_with(args.compare)
+        window.compare_panel.set_compare(args.compare)
     if args.screenshot:
         if args.solve:
             try:
@@ -112,6 +131,7 @@ def screenshot(window, out: str, size: str = "1600x1000", show: str | None = Non
     window.show()
     if show == "editor":
         window.findChild(QDockWidget, "editorDock").raise_()
+        window.editor.show_table("operations")
     elif show == "compare":
         window.findChild(QDockWidget, "compareDock").raise_()
     for _ in range(5):
@@ -123,7 +143,14 @@ def screenshot(window, out: str, size: str = "1600x1000", show: str | None = Non
     for _ in range(5):
         QApplication.processEvents()
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    ok = window.grab().save(out)
+    if QApplication.platformName() == "xcb":  # a real window: take the screen's pixels
+        from PySide6.QtTest import QTest
+
+        QTest.qWait(300)
+        g = window.frameGeometry()
+        ok = QApplication.primaryScreen().grabWindow(0, g.x(), g.y(), g.width(), g.height()).save(out)
+    else:
+        ok = window.grab().save(out)
     window.plan.undo_stack.setClean()  # a screenshot run has nothing to save
     window.close()
     if not ok:
