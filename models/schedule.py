@@ -84,3 +84,25 @@ class Schedule:
             if k == key:
                 return v
         return default
+
+
+def schedule_diff(old: Schedule, new: Schedule, tolerance: int = 0) -> dict[str, str]:
+    """Tasks whose work differs from ``old`` to ``new``, for any scenario kind.
+
+    ``"reassigned"`` (other resource), ``"moved"`` (start shifted by more than
+    ``tolerance``), ``"added"`` or ``"removed"``.
+    """
+    wa, wb = old.by_task(), new.by_task()
+    out: dict[str, str] = {}
+    for t, x in wb.items():
+        y = wa.get(t)
+        if y is None:
+            out[t] = "added"
+        elif y.resource != x.resource:
+            out[t] = "reassigned"
+        elif abs(y.start - x.start) > tolerance:
+            out[t] = "moved"
+    for t in wa.keys() - wb.keys():
+        out[t] = "removed"
+    return out
+

@@ -36,7 +36,9 @@ from typing import Any
 
 import numpy as np
 from opsplan.app.gui import timeaxis
-from PySide6.QtCore import QEvent, QLineF, QMarginsF, QPoint, QPointF, QRect, QRectF, QSize, QSizeF, Qt, QTimer, Signal
+from opsplan.app.gui.picture import write_picture
+from opsplan.models.schedule import schedule_diff
+from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -44,9 +46,7 @@ from PySide6.QtGui import (
     QFontMetrics,
     QImage,
     QKeySequence,
-    QPageSize,
     QPainter,
-    QPdfWriter,
     QPen,
     QPolygonF,
     QStaticText,
@@ -113,26 +113,6 @@ def group_color(i: int) -> QColor:
     k = i - len(_BASE_PALETTE)
     hue = (0.11 + k * 0.618033988749895) % 1.0
     return QColor.fromHsvF(hue, (0.45, 0.62, 0.35)[k % 3], (0.88, 0.72, 0.96)[(k // 3) % 3])
-
-
-def schedule_diff(old: Any, new: Any) -> dict[str, str]:
-    """Tasks whose work differs from ``old`` to ``new``: ``'reassigned'`` (other lane), ``'moved'``, ...
-
-    Same meaning as the job shop's ``edit.diff``; kind-independent (plain :class:`Schedule` objects).
-    """
-    wa, wb = old.by_task(), new.by_task()
-    out: dict[str, str] = {}
-    for t, x in wb.items():
-        y = wa.get(t)
-        if y is None:
-            out[t] = "added"
-        elif y.resource != x.resource:
-            out[t] = "reassigned"
-        elif y.start != x.start:
-            out[t] = "moved"
-    for t in wa.keys() - wb.keys():
-        out[t] = "removed"
-    return out
 
 
 def _num(x: Any) -> bool:
@@ -663,41 +643,10 @@ class GanttView(QGraphicsView):
         ppu = min(self._ppu, (EXPORT_MAX_PX[ext] - self._label_w - 2 * MARGIN) / self._t_max)
         width = math.ceil(self._label_w + self._t_max * ppu + 2 * MARGIN)
         height = math.ceil(HEADER_H + self._total_h + 1)
-        if ext == ".png":
-            img = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
-            img.fill(QColor("white"))
-            p = QPainter(img)
+        def paint(p: QPainter) -> None:
             self._paint_export(p, ppu, width, height)
-            p.end()
-            if not img.save(str(path), "PNG"):
-                raise OSError(f"could not write {path}")
-        elif ext == ".svg":
-            from PySide6.QtSvg import QSvgGenerator
 
-            gen = QSvgGenerator()
-            gen.setFileName(str(path))
-            gen.setSize(QSize(width, height))
-            gen.setViewBox(QRect(0, 0, width, height))
-            gen.setTitle(self._title())
-            gen.setDescription("OpsPlan Gantt chart")
-            p = QPainter(gen)
-            self._paint_export(p, ppu, width, height)
-            p.end()
-        else:
-            writer = QPdfWriter(str(path))
-            writer.setTitle(self._title())
-            writer.setCreator("OpsPlan")
-            writer.setPageSize(QPageSize(QSizeF(width, height), QPageSize.Unit.Point, "plan",
-                                         QPageSize.SizeMatchPolicy.ExactMatch))
-            writer.setPageMargins(QMarginsF(0, 0, 0, 0))
-            p = QPainter(writer)
-            scale = writer.width() / width
-            p.scale(scale, scale)
-            self._paint_export(p, ppu, width, height)
-            p.end()
-        if not path.is_file() or path.stat().st_size == 0:
-            raise OSError(f"could not write {path}")
-        return path
+        return write_picture(path, width, height, paint, self._title(), "OpsPlan Gantt chart")
 
     # ------------------------------------------------------------------ building
     def _title(self) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from opsplan.app.gui.document import PlanDocument
-from opsplan.models.schedule import Schedule
+from opsplan.models.schedule import Schedule, schedule_diff
 from PySide6.QtCore import QModelIndex, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette
 from PySide6.QtWidgets import (
@@ -50,23 +50,6 @@ KPI_ROWS: tuple[tuple[str, str, bool], ...] = (
 TIME_KEYS = frozenset({"makespan", "max_lateness"})
 BEST_BRUSH = QColor(200, 235, 200)
 BAD_COLOR = QColor(200, 40, 40)
-
-
-def schedule_diff(base: Schedule, other: Schedule, tolerance: int = 0) -> dict[str, str]:
-    """Tasks that differ from ``base`` to ``other``: reassigned, moved, added or removed (any kind)."""
-    wa, wb = base.by_task(), other.by_task()
-    out: dict[str, str] = {}
-    for t, x in wb.items():
-        y = wa.get(t)
-        if y is None:
-            out[t] = "added"
-        elif y.resource != x.resource:
-            out[t] = "reassigned"
-        elif abs(y.start - x.start) > tolerance:
-            out[t] = "moved"
-    for t in wa.keys() - wb.keys():
-        out[t] = "removed"
-    return out
 
 
 def fmt_kpi(key: str, value: Any, unit: str = "") -> str:

@@ -20,8 +20,9 @@ from typing import Any
 
 import numpy as np
 from opsplan.app.gui import timeaxis
-from PySide6.QtCore import QLineF, QMarginsF, QPointF, QRect, QRectF, QSize, QSizeF, Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetrics, QImage, QPageSize, QPainter, QPdfWriter, QPen
+from opsplan.app.gui.picture import write_picture
+from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
 ROW_H = 64
@@ -191,39 +192,7 @@ class ResourceView(QAbstractScrollArea):
             p.fillRect(QRectF(0, 0, width, height), QColor("white"))
             self._paint_all(p, width, height, 0.0, t_max, 0)
 
-        if ext == ".png":
-            img = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
-            img.fill(QColor("white"))
-            p = QPainter(img)
-            paint(p)
-            p.end()
-            if not img.save(str(path), "PNG"):
-                raise OSError(f"could not write {path}")
-        elif ext == ".svg":
-            from PySide6.QtSvg import QSvgGenerator
-
-            gen = QSvgGenerator()
-            gen.setFileName(str(path))
-            gen.setSize(QSize(width, height))
-            gen.setViewBox(QRect(0, 0, width, height))
-            gen.setTitle("OpsPlan resource load")
-            p = QPainter(gen)
-            paint(p)
-            p.end()
-        else:
-            writer = QPdfWriter(str(path))
-            writer.setTitle("OpsPlan resource load")
-            writer.setPageSize(QPageSize(QSizeF(width, height), QPageSize.Unit.Point, "load",
-                                         QPageSize.SizeMatchPolicy.ExactMatch))
-            writer.setPageMargins(QMarginsF(0, 0, 0, 0))
-            p = QPainter(writer)
-            s = writer.width() / width
-            p.scale(s, s)
-            paint(p)
-            p.end()
-        if not path.is_file() or path.stat().st_size == 0:
-            raise OSError(f"could not write {path}")
-        return path
+        return write_picture(path, width, height, paint, "OpsPlan resource load")
 
     # ------------------------------------------------------------------ data
     def _rebuild(self, *_args) -> None:

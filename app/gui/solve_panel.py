@@ -334,6 +334,8 @@ class SolvePanel(QWidget):
             self._set_status(f"Cannot solve: solver '{name}' is not installed")
             return None
         current = self.plan.schedule
+        if time_limit is not None:  # the panel shows the limit the solve really runs with
+            self.time_limit.setValue(float(time_limit))
         overrides: dict[str, Any] = {"time_limit": time_limit, "threads": threads, "seed": seed, "gap": gap}
         note = ""
         pins: frozenset[str] = frozenset()

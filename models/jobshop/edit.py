@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from opsplan.models.errors import OpsPlanError
 from opsplan.models.jobshop.scenario import JobShopScenario
-from opsplan.models.schedule import Assignment, Category, Schedule
+from opsplan.models.schedule import Assignment, Category, Schedule, schedule_diff
 
 PINNED = "pinned"
 
@@ -260,17 +260,5 @@ def slack(sc: JobShopScenario, schedule: Schedule) -> dict[str, int]:
 
 
 def diff(a: Schedule, b: Schedule, tolerance: int = 0) -> dict[str, str]:
-    """Operations that differ from ``a`` to ``b``: ``"reassigned"`` (other machine) or ``"moved"``."""
-    wa, wb = a.by_task(), b.by_task()
-    out: dict[str, str] = {}
-    for t, x in wb.items():
-        y = wa.get(t)
-        if y is None:
-            out[t] = "added"
-        elif y.resource != x.resource:
-            out[t] = "reassigned"
-        elif abs(y.start - x.start) > tolerance:
-            out[t] = "moved"
-    for t in wa.keys() - wb.keys():
-        out[t] = "removed"
-    return out
+    """Operations that differ from ``a`` to ``b``: ``"reassigned"`` (other machine), ``"moved"``, ..."""
+    return schedule_diff(a, b, tolerance)
