@@ -1,7 +1,16 @@
 """Dispatch backend (``dispatch:<rule>``): priority rules on the job-shop simulator.
 
+On a single-machine scenario (one operation and one mode per job, one machine
+without calendar windows or setups) the rules ``edd``, ``spt``, ``wspt``, ``mdd``,
+``atc``, ``eddc`` and ``mddc`` run as sequence rules
+(:mod:`opsplan.solvers.dispatch.single_machine`) instead, and
+``Params.options["improve"] = True`` follows them with a local search for total
+weighted tardiness (limited by ``Params.time_limit`` and
+``options["improve_passes"]``).
+
 >>> from opsplan.solvers import solve
 >>> result = solve(scenario, "dispatch:spt")        # doctest: +SKIP
+>>> result = solve(wt40, "dispatch:mddc", Params(options={"improve": True}))  # doctest: +SKIP
 >>> rule, schedule, value = best_rule(scenario)    # doctest: +SKIP
 """
 
@@ -16,6 +25,7 @@ from opsplan.models.errors import SolverError
 from opsplan.models.schedule import Assignment, Schedule
 from opsplan.solvers.dispatch.rules import DETERMINISTIC, RULES, RuleSpec, get_rule
 from opsplan.solvers.dispatch.simulator import SCHEMES, Candidate, CandidateBatch, DispatchError, JobShopSim
+from opsplan.solvers.dispatch.single_machine import SEQUENCE_RULES, is_single_machine, run_single_machine
 from opsplan.solvers.result import (
     Params,
     Progress,
@@ -72,7 +82,9 @@ def dispatch(
         A validated job-shop scenario.
     rule
         A name from :data:`RULES` (``fifo``, ``spt``, ``lpt``, ``mwkr``, ``mor``,
-        ``edd``, ``atc``, ``cr``, ``random``).
+        ``edd``, ``atc``, ``cr``, ``wspt``, ``mdd``, ``eddc``, ``mddc``, ``random``).
+        Always the simulator, also on one machine (the sequence rules are
+        :mod:`opsplan.solvers.dispatch.single_machine`).
     seed
         Seed of the random rule (ignored by the deterministic ones).
     pinned
@@ -155,13 +167,24 @@ def solve(
     (operation id -> earliest start); for ``random``,
     ``params.options["samples"]`` (default 1) runs best-of-N rollouts (sample 0
     is the schedule of ``dispatch(..., seed=params.seed)``), stopping early on
-    ``stop`` or ``params.time_limit``. Other ``params.options`` go to the rule.
+    ``stop`` or ``params.time_limit``. Other ``params.options`` go to the rule
+    (``atc_k``: ATC's look-ahead).
+
+    Single-machine scenarios (:func:`~opsplan.solvers.dispatch.single_machine.is_single_machine`)
+    with a rule of :data:`~opsplan.solvers.dispatch.single_machine.SEQUENCE_RULES`, no pins,
+    no ``earliest`` and no ``scheme`` option are sequenced directly;
+    ``params.options["improve"] = True`` then runs the local search after the rule,
+    within ``params.time_limit`` (its end is then ``time_limit``) and at most
+    ``options["improve_passes"]`` passes. ``Result.stats`` tells ``path``
+    (``single_machine`` or ``simulator``) and, there, ``rule_value`` and the local
+    search's counters.
 
     Raises
     ------
     SolverError
         When ``params.options`` asks for a change budget (``max_changes``): a
-        greedy rule cannot promise one; use ``cpsat``.
+        greedy rule cannot promise one; use ``cpsat``. When ``improve`` is asked for
+        where the sequence rules do not apply.
     """
     t0 = time.perf_counter()
     rule = variant or "spt"
@@ -173,12 +196,49 @@ def solve(
 
     if params.options.get("max_changes") is not None:
         raise SolverError(f"solver '{solver}' cannot honour a change budget (max_changes); use cpsat")
-    if stop.is_set():
-        return result(Termination.CANCELLED, SolutionStatus.NONE, None, None, "cancelled before start")
     options = dict(params.options)
     earliest = options.pop("earliest", None)
     for key in ("baseline", "max_changes", "change_tolerance"):
         options.pop(key, None)
+    improve = options.pop("improve", False)
+    improve_passes = options.pop("improve_passes", None)
+    if improve not in (None, False, True):
+        raise SolverError(f"option 'improve' must be true or false, got {improve!r}")
+    sequenced = (
+        rule in SEQUENCE_RULES
+        and not params.pinned
+        and earliest is None
+        and "scheme" not in options
+        and is_single_machine(scenario)
+    )
+    if improve and not sequenced:
+        raise SolverError(
+            f"option 'improve' needs a single-machine scenario without pins, earliest starts or scheme, "
+            f"and one of the rules {', '.join(SEQUENCE_RULES)} (got '{solver}')"
+        )
+    if stop.is_set():
+        return result(Termination.CANCELLED, SolutionStatus.NONE, None, None, "cancelled before start")
+    if sequenced:
+        limit = None if params.time_limit is None else max(0.0, params.time_limit - (time.perf_counter() - t0))
+        schedule, stats = run_single_machine(
+            scenario,
+            rule,
+            options,
+            bool(improve),
+            name=solver,
+            time_limit=limit,
+            max_passes=None if improve_passes is None else int(improve_passes),
+            should_stop=stop.is_set,
+        )
+        value = _objective(scenario, schedule)
+        stopped = stats.get("improve_stopped")
+        termination = {"time_limit": Termination.TIME_LIMIT, "cancelled": Termination.CANCELLED}.get(
+            stopped, Termination.COMPLETED
+        )
+        res = result(termination, SolutionStatus.FEASIBLE, schedule, value, samples=1, path="single_machine", **stats)
+        if on_progress is not None:
+            on_progress(Progress(float(value), None, res.runtime_s, solver))
+        return res
     samples = max(1, int(options.pop("samples", 1)))
     if spec.deterministic:
         samples = 1  # every rollout would be the same
@@ -205,7 +265,7 @@ def solve(
         return result(Termination.ERROR, SolutionStatus.NONE, None, None, str(exc))
     assert best is not None
     schedule, value = best
-    res = result(termination, SolutionStatus.FEASIBLE, schedule, value, samples=done)
+    res = result(termination, SolutionStatus.FEASIBLE, schedule, value, samples=done, path="simulator")
     if on_progress is not None:
         on_progress(Progress(float(value), None, res.runtime_s, solver))
     return res
@@ -218,6 +278,7 @@ __all__ = [
     "DispatchError",
     "JobShopSim",
     "RuleSpec",
+    "SEQUENCE_RULES",
     "best_rule",
     "dispatch",
     "solve",

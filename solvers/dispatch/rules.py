@@ -183,6 +183,87 @@ def _cr_keys(sim: JobShopSim, rng: np.random.Generator, opts: Mapping[str, Any])
     return key_of
 
 
+# -- wspt, mdd, eddc, mddc ------------------------------------------------------------------------
+# Single-machine tardiness rules, generalised to the shop. On one machine with all releases at 0
+# they pick what the sequence rules of :mod:`opsplan.solvers.dispatch.single_machine` pick (EDDC
+# without its final swap pass), which the backend uses there instead.
+MDDC_SLOPE = 1.1  # the factor on the remaining work in MDDC's modified due date
+
+
+def _wspt(b: CandidateBatch, rng: np.random.Generator, opts: Mapping[str, Any]) -> Priority:
+    """Weighted shortest processing time: the largest ``w / p`` first."""
+    return b.weight / np.maximum(b.duration.astype(np.float64), _TINY)
+
+
+def _mdd(b: CandidateBatch, rng: np.random.Generator, opts: Mapping[str, Any]) -> Priority:
+    """Modified due date ``max(d, t + W)`` (``W``: the job's remaining work), smallest first; ties SPT."""
+    return (-np.maximum(b.due, b.now + b.work_remaining), -b.duration.astype(np.float64))
+
+
+def _mdd_keys(sim: JobShopSim, rng: np.random.Generator, opts: Mapping[str, Any]) -> KeyOf:
+    dur = sim._pair_d
+    due = sim.pair_due.tolist()
+    work = sim.pair_work_remaining.tolist()
+
+    def key_of(s: JobShopSim, pairs: list[int]) -> list[tuple[float, ...]]:
+        start = s._p_start
+        now = float(min([start[p] for p in pairs]))
+        return [(-max(due[p], now + work[p]), -float(dur[p])) for p in pairs]
+
+    return key_of
+
+
+def _eddc(b: CandidateBatch, rng: np.random.Generator, opts: Mapping[str, Any]) -> Priority:
+    """EDD with ties to the shorter operation (the simulator form of EDDC: no final swap pass)."""
+    return (-b.due, -b.duration.astype(np.float64))
+
+
+def _mddc(b: CandidateBatch, rng: np.random.Generator, opts: Mapping[str, Any]) -> Priority:
+    """MDD Challenger: the smallest score ``mu`` first, ties SPT.
+
+    ``mu = max(1.1 W + t, d) * (1 + theta) + p / (t + mean p)`` with
+    ``theta = rho^2 / (1 + rho^2)``, ``rho = min(p / (t + max p), 1)``; ``p`` is the
+    candidate's duration, ``W`` its job's remaining work (``p`` on one machine), ``t``
+    the decision time, max and mean over the candidates. A zero denominator (every
+    candidate of length 0 at time 0) makes its term 0.
+    """
+    p = b.duration.astype(np.float64)
+    t = b.now
+    n = len(p)
+    p_max = float(p.max()) if n else 0.0
+    p_mean = float(p.sum()) / n if n else 0.0
+    mu = np.maximum(MDDC_SLOPE * b.work_remaining + t, b.due)
+    den = t + p_max
+    rho = np.minimum(p / den, 1.0) if den > 0 else np.zeros(n)
+    theta = rho * rho / (1.0 + rho * rho)
+    den = t + p_mean
+    mu = mu * (1.0 + theta) + (p / den if den > 0 else 0.0)
+    return (-mu, -p)
+
+
+def _mddc_keys(sim: JobShopSim, rng: np.random.Generator, opts: Mapping[str, Any]) -> KeyOf:
+    dur = sim._pair_d
+    due = sim.pair_due.tolist()
+    work = sim.pair_work_remaining.tolist()
+
+    def key_of(s: JobShopSim, pairs: list[int]) -> list[tuple[float, ...]]:
+        start = s._p_start
+        t = float(min([start[q] for q in pairs]))
+        ps = [float(dur[q]) for q in pairs]
+        den_max = t + max(ps)
+        den_mean = t + float(sum(ps)) / len(ps)
+        out = []
+        for q, p in zip(pairs, ps, strict=True):
+            mu = max(MDDC_SLOPE * work[q] + t, due[q])
+            rho = min(p / den_max, 1.0) if den_max > 0 else 0.0
+            theta = rho * rho / (1.0 + rho * rho)
+            mu = mu * (1.0 + theta) + (p / den_mean if den_mean > 0 else 0.0)
+            out.append((-mu, -p))
+        return out
+
+    return key_of
+
+
 # -- random -----------------------------------------------------------------------------------------
 def _random(b: CandidateBatch, rng: np.random.Generator, opts: Mapping[str, Any]) -> Priority:
     return rng.random(len(b))
@@ -230,6 +311,20 @@ RULES: dict[str, RuleSpec] = {
         RuleSpec("atc", f"apparent tardiness cost (look-ahead k={ATC_K:g}, option 'atc_k')", _atc, _atc_keys),
         RuleSpec("cr", "smallest critical ratio (time to due date / remaining work)", _cr, _cr_keys),
         RuleSpec(
+            "wspt",
+            "weighted shortest processing time (largest weight / duration)",
+            _wspt,
+            _static(lambda sim: (sim.pair_weight / np.maximum(sim.pair_duration.astype(np.float64), _TINY),)),
+        ),
+        RuleSpec("mdd", "modified due date max(d, t + remaining work), ties SPT", _mdd, _mdd_keys),
+        RuleSpec(
+            "eddc",
+            "EDD Challenger: EDD with ties SPT (+ a last-pair swap on one machine)",
+            _eddc,
+            _static(lambda sim: (-sim.pair_due, -sim.pair_duration)),
+        ),
+        RuleSpec("mddc", "MDD Challenger: smallest perturbed modified due date, ties SPT", _mddc, _mddc_keys),
+        RuleSpec(
             "random",
             "uniformly random among the candidates (seeded)",
             _random,
@@ -250,4 +345,4 @@ def get_rule(name: str) -> RuleSpec:
         raise SolverError(f"unknown dispatch rule '{name}'; known: {', '.join(RULES)}") from None
 
 
-__all__ = ["ATC_K", "DETERMINISTIC", "RULES", "RuleSpec", "get_rule"]
+__all__ = ["ATC_K", "DETERMINISTIC", "MDDC_SLOPE", "RULES", "RuleSpec", "get_rule"]
