@@ -182,3 +182,19 @@ def test_gui_without_display_says_so(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 3
     assert "no display" in proc.stderr and "--screenshot" in proc.stderr
+
+
+def test_window_layout_is_remembered(qtbot):
+    from PySide6.QtWidgets import QDockWidget
+
+    w = MainWindow(ask=lambda *_: "discard")
+    qtbot.addWidget(w)
+    w.show()
+    w.resize(760, 700)  # the offscreen screen clamps restored heights, so the width is what we compare
+    w.findChild(QDockWidget, "issuesDock").hide()
+    assert w.close()
+    again = MainWindow(ask=lambda *_: "discard")
+    qtbot.addWidget(again)
+    again.show()
+    assert again.width() == 760
+    assert again.findChild(QDockWidget, "issuesDock").isHidden()
