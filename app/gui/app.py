@@ -75,6 +75,17 @@ def _solve_now(window, solver: str, time_limit: float) -> None:
         raise OpsPlanError(f"{solver} found no plan ({reason})")
 
 
+def _quiet_platform_notes() -> None:
+    """Drop the offscreen platform's harmless 'does not support propagateSizeHints()' notes."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(_mode, _context, message: str) -> None:
+        if "propagateSizeHints" not in message:
+            sys.stderr.write(message + "\n")
+
+    qInstallMessageHandler(handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.screenshot and not has_display():
@@ -86,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     from opsplan.models.errors import OpsPlanError
     from PySide6.QtWidgets import QApplication
 
+    _quiet_platform_notes()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("OpsPlan")
     app.setOrganizationName("OpsPlan")
