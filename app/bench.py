@@ -56,13 +56,14 @@ def load_index(folder: Path) -> dict[str, dict[str, Any]]:
         raise OpsPlanError(f"{index}: not valid JSON (line {err.lineno}: {err.msg})") from None
 
 
-def run_instance(path: Path, fmt: str, solver: str, params, ub: float | None) -> dict[str, Any]:
-    """Solve one instance file and return its plain-data row."""
+def run_instance(path: Path, fmt: str, solver: str, params, ub: float | None,
+                 index: int | None = None) -> dict[str, Any]:
+    """Solve one instance file (``index``: its position in a multi-instance file) and return its row."""
     from opsplan.models import check
     from opsplan.models.io.importers import import_file
     from opsplan.solvers import solve
 
-    sc = import_file(str(path), fmt).scenario
+    sc = import_file(str(path), fmt, index=index).scenario
     result = solve(sc, solver, params)
     violations = len(check(sc, result.schedule)) if result.schedule is not None else None
     gap = None
@@ -97,11 +98,36 @@ def summarise(rows: list[dict[str, Any]], solvers: list[str]) -> dict[str, Any]:
 
 
 def run_jobshop_bench(args: argparse.Namespace) -> int:
+    return _run_bench(args, BENCH_SETS["jobshop"])
+
+
+def run_tardiness_bench(args: argparse.Namespace) -> int:
+    return _run_bench(args, BENCH_SETS["tardiness"])
+
+
+class BenchSet:
+    """How one benchmark folder is read: its format, the reference value and the family of an entry."""
+
+    def __init__(self, name: str, fmt: str, ref, family, position=None) -> None:
+        self.name, self.fmt, self.ref, self.family, self.position = name, fmt, ref, family, position
+
+
+BENCH_SETS = {
+    # job shop: gap to the best known upper bound
+    "jobshop": BenchSet("jobshop", "orlib-jobshop", lambda e: e.get("ub"), lambda n, e: family_of(n)),
+    # weighted tardiness: gap to the optimum, else the best known value; one file holds many instances
+    "tardiness": BenchSet("tardiness", "orlib-wt",
+                          lambda e: e["optimum"] if e.get("optimum") is not None else e.get("best_known"),
+                          lambda n, e: Path(e["file"]).stem, lambda e: int(e["position"])),
+}
+
+
+def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
     from opsplan.app.progress import ProgressLine
     from opsplan.solvers import Params
     from opsplan.solvers.registry import split_name
 
-    folder = Path(args.dir) if args.dir else default_benchmarks() / "jobshop"
+    folder = Path(args.dir) if args.dir else default_benchmarks() / bset.name
     index = load_index(folder)
     globs = [g.strip() for g in args.instances.split(",") if g.strip()]
     names = [n for n in index if any(fnmatch.fnmatch(n, g) for g in globs)]
@@ -110,7 +136,8 @@ def run_jobshop_bench(args: argparse.Namespace) -> int:
     solvers = expand_solvers(args.solver)
     for s in solvers:
         split_name(s)  # fail fast on an unknown name
-    params = Params(time_limit=args.time_limit, threads=args.threads, seed=args.seed)
+    options = {"improve": True} if getattr(args, "improve", False) else {}
+    params = Params(time_limit=args.time_limit, threads=args.threads, seed=args.seed, options=options)
     line = ProgressLine()
     proven = _proven_rows(args.reuse_proven, args.time_limit) if args.reuse_proven else {}
     rows: list[dict[str, Any]] = []
@@ -123,13 +150,16 @@ def run_jobshop_bench(args: argparse.Namespace) -> int:
                 done = len(rows)
                 line.update(f"[{done + 1}/{total}] {name} with {s}  ({time.perf_counter() - t0:.0f}s elapsed)",
                             force=True)
-                row = {"instance": name, "family": family_of(name), "ub": entry.get("ub"),
-                       "lb": entry.get("lb")}
+                ref = bset.ref(entry)
+                row = {"instance": name, "family": bset.family(name, entry), "ub": ref, "lb": entry.get("lb")}
                 if (name, s) in proven:
                     row.update(proven[name, s])
                     row["reused"] = True
                 else:
-                    row.update(run_instance(folder / entry["file"], "orlib-jobshop", s, params, entry.get("ub")))
+                    pos = bset.position(entry) if bset.position else None
+                    row.update(run_instance(folder / entry["file"], bset.fmt, s, params, ref, pos))
+                    if ref == 0 and row["objective"] is not None:  # no relative gap to 0: say if it was hit
+                        row["hit_zero"] = row["objective"] == 0
                 rows.append(row)
     except KeyboardInterrupt:
         print("interrupted: reporting the instances finished so far", file=sys.stderr)
@@ -137,7 +167,8 @@ def run_jobshop_bench(args: argparse.Namespace) -> int:
         line.done()
     summary = summarise(rows, solvers)
     report = {
-        "set": "jobshop",
+        "set": bset.name,
+        "options": options,
         "dir": str(folder),
         "solvers": solvers,
         "time_limit": args.time_limit,

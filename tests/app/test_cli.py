@@ -250,3 +250,20 @@ def test_reschedule_unknown_schedule_name(capsys, tmp_path, running_plan):
     rc, _, err = run(capsys, "reschedule", str(solved), "nosuch", "--down", "M1@20+15", "-o", str(tmp_path / "n.json"))
     assert rc == 2 and "no schedule named 'nosuch'" in err and "'cpsat'" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_bench_tardiness_reports_gaps_to_the_optimum(bench_dir, capsys):
+    """`opsplan bench tardiness` imports each wt instance by position and reports gaps; --improve never hurts."""
+    args = ["bench", "tardiness", "--dir", str(bench_dir / "tardiness"), "--solver", "dispatch:edd",
+            "--instances", "wt40_00[1-4]", "--json"]
+    assert main(args) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main([*args, "--improve"]) == 0
+    improved = json.loads(capsys.readouterr().out)
+    assert [r["instance"] for r in plain["rows"]] == ["wt40_001", "wt40_002", "wt40_003", "wt40_004"]
+    index = json.loads((bench_dir / "tardiness" / "index.json").read_text())
+    for a, b in zip(plain["rows"], improved["rows"]):
+        assert a["violations"] == b["violations"] == 0 and a["family"] == "wt40"
+        ref = index[a["instance"]]["optimum"]
+        assert a["ub"] == ref and b["objective"] <= a["objective"] and b["objective"] >= ref
+    assert improved["mean_gap_pct"]["dispatch:edd"] < plain["mean_gap_pct"]["dispatch:edd"]
