@@ -74,6 +74,22 @@ def kpi_values(plan: PlanDocument, schedule: Schedule) -> dict[str, Any]:
     return k
 
 
+
+def _follow(panel, plan: PlanDocument) -> None:
+    """Point ``panel`` at ``plan``: refresh on its changes (and stop following the previous one)."""
+    if panel.plan is plan:
+        return
+    if panel.plan is not None:
+        for sig in (panel.plan.changed, panel.plan.currentChanged):
+            try:
+                sig.disconnect(panel.refresh)
+            except (RuntimeError, TypeError):
+                pass
+    panel.plan = plan
+    plan.changed.connect(panel.refresh)
+    plan.currentChanged.connect(panel.refresh)
+    panel.refresh()
+
 class UtilizationBarDelegate(QStyledItemDelegate):
     """Paints a fraction (``Qt.UserRole``) as a small horizontal bar with its percentage."""
 
@@ -143,18 +159,7 @@ class KpiPanel(QWidget):
         self.set_plan(plan)
 
     def set_plan(self, plan: PlanDocument) -> None:
-        if self.plan is plan:
-            return
-        if self.plan is not None:
-            for sig in (self.plan.changed, self.plan.currentChanged):
-                try:
-                    sig.disconnect(self.refresh)
-                except (RuntimeError, TypeError):
-                    pass
-        self.plan = plan
-        plan.changed.connect(self.refresh)
-        plan.currentChanged.connect(self.refresh)
-        self.refresh()
+        _follow(self, plan)
 
     # -- reading (tests, status bar) -------------------------------------------------------------
     def value(self, key: str) -> str:
@@ -253,18 +258,7 @@ class ComparePanel(QWidget):
         self.set_plan(plan)
 
     def set_plan(self, plan: PlanDocument) -> None:
-        if self.plan is plan:
-            return
-        if self.plan is not None:
-            for sig in (self.plan.changed, self.plan.currentChanged):
-                try:
-                    sig.disconnect(self.refresh)
-                except (RuntimeError, TypeError):
-                    pass
-        self.plan = plan
-        plan.changed.connect(self.refresh)
-        plan.currentChanged.connect(self.refresh)
-        self.refresh()
+        _follow(self, plan)
 
     # -- reading ---------------------------------------------------------------------------------------------
     def column_names(self) -> list[str]:
