@@ -198,3 +198,15 @@ def test_window_layout_is_remembered(qtbot):
     again.show()
     assert again.width() == 760
     assert again.findChild(QDockWidget, "issuesDock").isHidden()
+
+
+def test_import_benchmark_files(window, tmp_path):
+    bench = ROOT.parent / "shared" / "benchmarks"
+    assert window.import_path(str(bench / "jobshop" / "ft06.txt"), "orlib-jobshop")
+    assert len(window.plan.scenario.jobs) == 6 and window.plan.schedule is None
+    assert window.import_path(str(bench / "tardiness" / "wt40.txt"), "orlib-wt", index=3)
+    assert len(window.plan.scenario.jobs) == 40 and len(window.plan.scenario.machines) == 1
+    bad = tmp_path / "bad.txt"
+    bad.write_text("2 2\n0 5 1\n")
+    assert not window.import_path(str(bad), "orlib-jobshop")
+    assert "bad.txt" in window.statusBar().currentMessage()
