@@ -66,6 +66,15 @@ _BACKENDS: dict[str, Backend] = {
         "priority dispatch rules",
         frozenset({PINS, EARLIEST}),
     ),
+    "mip": Backend(
+        "mip",
+        "opsplan.solvers.mip",
+        ("jobshop",),
+        ("pyomo", "highspy"),
+        None,
+        "MIP, disjunctive big-M (Pyomo + HiGHS)",
+        frozenset({PINS, EARLIEST}),
+    ),
 }
 
 

@@ -103,12 +103,14 @@ def test_heavy_backends_not_imported_at_module_level():
 
 
 def test_cpsat_solve_loads_no_heavy_module(tmp_path):
-    """`opsplan solve --solver cpsat` never loads Pyomo, onnxruntime, torch, dask or Qt."""
+    """`opsplan solve --solver cpsat` and listing backends (mip too) never load Pyomo, onnxruntime, torch, dask, Qt."""
     code = (
         "import sys\n"
         "from opsplan.app.cli import main\n"
         f"rc = main(['solve', {str(ROOT / 'resources/samples/ft06.json')!r}, '--solver', 'cpsat', "
         "'--time-limit', '5', '--json'])\n"
+        "from opsplan.solvers import available\n"
+        "assert 'mip' in available('jobshop')  # listing the MIP backend must not load Pyomo either\n"
         f"heavy = sorted(m for m in sys.modules if m.split('.')[0] in {sorted(HEAVY)!r})\n"
         "print('HEAVY', heavy)\n"
         "sys.exit(rc)\n"
