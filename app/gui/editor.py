@@ -248,6 +248,7 @@ class JobsTable(TableSpec):
         Column("name", "Name", stretch=True),
         Column("release", "Release", numeric=True, tooltip="earliest start of the first operation"),
         Column("due", "Due", numeric=True, tooltip="due date; empty for none"),
+        Column("deadline", "Deadline", numeric=True, tooltip="hard deadline (must end by it); empty for none"),
         Column("weight", "Weight", numeric=True),
         Column("operations", "Operations", editable=False, numeric=True),
     )
@@ -285,6 +286,9 @@ class JobsTable(TableSpec):
         if column == "due":
             due = None if text.strip() in ("", "-") else parse_int(text, "the due date", 0)
             return Change(_with_job(sc, row, replace(job, due=due)), f"Edit due of job {job.id}", row)
+        if column == "deadline":
+            deadline = None if text.strip() in ("", "-") else parse_int(text, "the deadline", 0)
+            return Change(_with_job(sc, row, replace(job, deadline=deadline)), f"Edit deadline of job {job.id}", row)
         if column == "weight":
             value = parse_int(text, "the weight", 0)
             return Change(_with_job(sc, row, replace(job, weight=value)), f"Edit weight of job {job.id}", row)

@@ -117,6 +117,8 @@ def _jobshop_to_json(sc: Any) -> JsonDict:
                 "name": j.name,
                 "release": j.release,
                 "due": j.due,
+                # written only when set, so documents without deadlines keep their old form
+                **({} if j.deadline is None else {"deadline": j.deadline}),
                 "weight": j.weight,
                 "operations": [
                     {
@@ -163,6 +165,7 @@ def _jobshop_from_json(d: JsonDict) -> Any:
             release=int(j.get("release", 0)),
             due=None if j.get("due") is None else int(j["due"]),
             weight=int(j.get("weight", 1)),
+            deadline=None if j.get("deadline") is None else int(j["deadline"]),
             operations=tuple(
                 Operation(
                     id=op["id"],

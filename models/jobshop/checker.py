@@ -29,8 +29,11 @@ Violation codes (stable strings, see :data:`CODES`):
     an operation starts before its job's release date.
 ``calendar``
     an operation overlaps an unavailability window of its machine.
+``deadline_missed``
+    a job's last operation ends after the job's (hard) deadline.
 
-Due dates are soft and never give a violation (see :mod:`opsplan.models.jobshop.kpi`).
+Due dates are soft and never give a violation (see :mod:`opsplan.models.jobshop.kpi`);
+deadlines are hard.
 
 To keep the list readable, an assignment that already has a violation of its own
 which makes further checks meaningless (an unknown operation or machine, a second
@@ -59,6 +62,7 @@ ROUTE_ORDER = "route_order"
 MACHINE_OVERLAP = "machine_overlap"
 RELEASE = "release"
 CALENDAR = "calendar"
+DEADLINE_MISSED = "deadline_missed"
 
 CODES: tuple[str, ...] = (
     MISSING_OPERATION,
@@ -72,6 +76,7 @@ CODES: tuple[str, ...] = (
     MACHINE_OVERLAP,
     RELEASE,
     CALENDAR,
+    DEADLINE_MISSED,
 )
 
 
@@ -357,6 +362,24 @@ def check_jobshop(scenario: JobShopScenario, schedule: Schedule) -> list[Violati
                         _objects(op.id, job.id, machine.id),
                     )
                 )
+
+    # -- deadlines ----------------------------------------------------------------
+    for job in scenario.jobs:
+        if job.deadline is None or not job.operations:
+            continue
+        op = job.operations[-1]
+        a = placed.get(op.id)
+        if a is None or ops[op.id][0] is not job:
+            continue  # a missing last step is already reported
+        if a.end > job.deadline:
+            out.append(
+                Violation(
+                    DEADLINE_MISSED,
+                    f"job '{job.label}' ends at {a.end} (operation '{op.id}' on '{a.resource}'), "
+                    f"after its deadline {job.deadline}",
+                    _objects(op.id, job.id, a.resource),
+                )
+            )
     return out
 
 

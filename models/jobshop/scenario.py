@@ -53,7 +53,11 @@ class Operation:
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """A job: operations in route order, a release date, an optional due date and a weight."""
+    """A job: operations in route order, a release date, an optional due date and a weight.
+
+    ``due`` is soft (it only enters the objective); ``deadline`` is hard: the job's
+    last operation must end by it (the checker reports ``deadline_missed``).
+    """
 
     id: str
     operations: tuple[Operation, ...]
@@ -61,6 +65,7 @@ class Job:
     due: int | None = None
     weight: int = 1
     name: str = ""
+    deadline: int | None = None
 
     @property
     def label(self) -> str:

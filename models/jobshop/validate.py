@@ -49,6 +49,16 @@ def validate_jobshop(sc: JobShopScenario) -> list[Issue]:
             add(f"{p}.weight", f"weight {job.weight} is negative")
         if job.due is not None and job.due < 0:
             add(f"{p}.due", f"due date {job.due} is negative")
+        if job.deadline is not None:
+            shortest = sum(op.min_duration for op in job.operations)
+            if job.deadline < 0:
+                add(f"{p}.deadline", f"deadline {job.deadline} is negative")
+            elif job.release + shortest > job.deadline:
+                add(
+                    f"{p}.deadline",
+                    f"{job.label}: release {job.release} + shortest route {shortest} = "
+                    f"{job.release + shortest} > deadline {job.deadline}",
+                )
         for k, op in enumerate(job.operations):
             q = f"{p}.operations[{k}]"
             if not op.id:

@@ -2,7 +2,8 @@
 
 One optional interval per (operation, mode); no-overlap per machine, with the
 machine's calendar windows as fixed intervals; a circuit per machine when
-sequence-dependent setups are given.
+sequence-dependent setups are given. A job's hard deadline bounds the end of
+its last operation.
 
 Rescheduling adds two optional parts: :func:`add_earliest` (per-operation
 earliest starts) and :func:`add_change_budget` (at most K operations may leave
@@ -83,6 +84,10 @@ def add_constraints(jm: JobShopModel) -> None:
     for job in sc.jobs:
         for a, b in zip(job.operations, job.operations[1:]):
             m.add(jm.ops[b.id].start >= jm.ops[a.id].end)
+        if job.deadline is not None and job.operations:
+            # hard deadline: a constraint, not a domain bound, so an impossible one is
+            # an infeasible model (status INFEASIBLE), not an empty domain at build time
+            m.add(jm.job_end[job.id] <= job.deadline)
     for ov in jm.ops.values():
         lits = [lit for lit, _, _ in ov.modes.values()]
         if len(lits) > 1:

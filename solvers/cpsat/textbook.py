@@ -19,8 +19,8 @@ NAME = "cpsat-textbook"
 
 
 def solve(sc: JobShopScenario, params: Params, on_progress, stop: StopToken, variant=None) -> Result:
-    if sc.is_flexible or sc.objective.value != "makespan" or sc.setups:
-        raise SolverError("the textbook baseline handles only classic makespan job shops")
+    if sc.is_flexible or sc.objective.value != "makespan" or sc.setups or any(j.deadline is not None for j in sc.jobs):
+        raise SolverError("the textbook baseline handles only classic makespan job shops (no deadlines)")
     t0 = time.perf_counter()
     m = cp_model.CpModel()
     horizon = sum(op.modes[0].duration for j in sc.jobs for op in j.operations)

@@ -12,6 +12,13 @@ weighted tardiness (limited by ``Params.time_limit`` and
 >>> result = solve(scenario, "dispatch:spt")        # doctest: +SKIP
 >>> result = solve(wt40, "dispatch:mddc", Params(options={"improve": True}))  # doctest: +SKIP
 >>> rule, schedule, value = best_rule(scenario)    # doctest: +SKIP
+
+Hard deadlines (``Job.deadline``) are not something a priority rule can promise.
+When the asked rule's schedule misses one, :func:`solve` tries every
+deterministic rule under both generation schemes and returns the best schedule
+that meets every deadline (its ``stats["fallback"]`` names it); when none does,
+the result has no schedule (termination ``completed``, status ``none``) and a
+message naming the late jobs. It never returns a schedule that misses a deadline.
 """
 
 from __future__ import annotations
@@ -62,6 +69,23 @@ def _rollout(
 ) -> Schedule:
     sim.reset()
     return sim.run(spec.chooser(sim, rng, options)).renamed(name)
+
+
+def late_jobs(scenario, schedule: Schedule) -> list[str]:  # noqa: ANN001 - job-shop scenario
+    """``"<job> ends <t> > deadline <d>"`` for every job of ``schedule`` that ends after its deadline."""
+    by_task = schedule.by_task()
+    out: list[str] = []
+    for job in scenario.jobs:
+        if job.deadline is None or not job.operations:
+            continue
+        a = by_task.get(job.operations[-1].id)
+        if a is not None and a.end > job.deadline:
+            out.append(f"{job.label} ends {a.end} > deadline {job.deadline}")
+    return out
+
+
+def _has_deadlines(scenario) -> bool:  # noqa: ANN001 - job-shop scenario
+    return any(j.deadline is not None for j in scenario.jobs)
 
 
 def dispatch(
@@ -136,20 +160,26 @@ def best_rule(
     -------
     tuple[str, Schedule, int]
         The winning rule's name, its schedule and its objective value (the first
-        rule wins ties).
+        rule wins ties). With deadlines, a schedule that meets every deadline beats
+        one that misses any, whatever their objectives (the winner may still miss
+        one when no rule meets them all: check it).
     """
     names = tuple(rules) if rules is not None else DETERMINISTIC
     if not names:
         raise DispatchError("best_rule needs at least one rule")
     best: tuple[str, Schedule, int] | None = None
+    best_key: tuple[bool, int] | None = None
+    deadlines = _has_deadlines(scenario)
     for scheme in SCHEMES:  # each rule under both generation schemes: cheap, and neither always wins
         sim = JobShopSim(scenario, pinned, scheme, earliest)
         for name in names:
             spec = get_rule(name)
             schedule = _rollout(sim, spec, np.random.default_rng(0), {}, f"{NAME}:{name}")
             value = _objective(scenario, schedule)
-            if best is None or value < best[2]:
+            key = (deadlines and bool(late_jobs(scenario, schedule)), value)
+            if best_key is None or key < best_key:
                 best = (name if scheme == spec.scheme else f"{name}/{scheme}", schedule, value)
+                best_key = key
     assert best is not None
     return best
 
@@ -230,6 +260,9 @@ def solve(
             max_passes=None if improve_passes is None else int(improve_passes),
             should_stop=stop.is_set,
         )
+        late = late_jobs(scenario, schedule)
+        if late:
+            return _deadline_fallback(scenario, params, earliest, solver, late, result, on_progress, **stats)
         value = _objective(scenario, schedule)
         stopped = stats.get("improve_stopped")
         termination = {"time_limit": Termination.TIME_LIMIT, "cancelled": Termination.CANCELLED}.get(
@@ -245,6 +278,8 @@ def solve(
     try:
         sim = JobShopSim(scenario, params.pinned, options.pop("scheme", spec.scheme), earliest)
         best: tuple[Schedule, int] | None = None
+        best_key: tuple[bool, int] = (False, 0)
+        deadlines = _has_deadlines(scenario)
         termination = Termination.COMPLETED
         done = 0
         for i in range(samples):
@@ -259,13 +294,42 @@ def solve(
             schedule = _rollout(sim, spec, rng, options, solver)
             value = _objective(scenario, schedule)
             done += 1
-            if best is None or value < best[1]:
-                best = (schedule, value)
+            key = (deadlines and bool(late_jobs(scenario, schedule)), value)
+            if best is None or key < best_key:
+                best, best_key = (schedule, value), key
     except DispatchError as exc:
         return result(Termination.ERROR, SolutionStatus.NONE, None, None, str(exc))
     assert best is not None
     schedule, value = best
+    late = late_jobs(scenario, schedule)
+    if late:
+        return _deadline_fallback(scenario, params, earliest, solver, late, result, on_progress, samples=done)
     res = result(termination, SolutionStatus.FEASIBLE, schedule, value, samples=done, path="simulator")
+    if on_progress is not None:
+        on_progress(Progress(float(value), None, res.runtime_s, solver))
+    return res
+
+
+def _deadline_fallback(scenario, params: Params, earliest, solver: str, late: list[str], result, on_progress,
+                       **stats) -> Result:  # noqa: ANN001
+    """The asked rule missed a deadline: the best deterministic rule/scheme that meets them all, or no schedule."""
+    missed = f"{solver} misses a deadline ({'; '.join(late)})"
+    try:
+        rule, schedule, value = best_rule(scenario, DETERMINISTIC, pinned=params.pinned, earliest=earliest)
+    except DispatchError:
+        schedule = None
+    if schedule is None or late_jobs(scenario, schedule):
+        return result(
+            Termination.COMPLETED, SolutionStatus.NONE, None, None,
+            f"{missed}, and so does every other dispatch rule: no schedule (try cpsat or mip)",
+            **{**stats, "late": late},
+        )
+    schedule = schedule.renamed(solver)
+    res = result(
+        Termination.COMPLETED, SolutionStatus.FEASIBLE, schedule, value,
+        f"{missed}; used dispatch:{rule}, which meets every deadline",
+        **{**stats, "fallback": f"dispatch:{rule}", "late": late},
+    )
     if on_progress is not None:
         on_progress(Progress(float(value), None, res.runtime_s, solver))
     return res
@@ -281,5 +345,6 @@ __all__ = [
     "SEQUENCE_RULES",
     "best_rule",
     "dispatch",
+    "late_jobs",
     "solve",
 ]

@@ -1,7 +1,7 @@
 """Pyomo MIP model of a job shop: disjunctive big-M, split into variables / constraints / objective.
 
 One integer start per operation; a binary per mode when an operation has several;
-route precedence and release dates; one order binary per pair of operations whose
+route precedence, release dates and hard deadlines; one order binary per pair of operations whose
 modes share a machine (gated by the mode binaries), with the sequence-dependent
 setup added to the pair's separation (pairwise: exact when setups satisfy the
 triangle inequality, otherwise feasible but possibly not optimal); calendar
@@ -100,6 +100,9 @@ def add_constraints(jm: JobShopModel) -> None:
     for job in sc.jobs:
         for a, b in zip(job.operations, job.operations[1:]):
             m.cons.add(jm.ops[b.id].start >= jm.ops[a.id].end())
+        if job.deadline is not None and job.operations:
+            # hard deadline on the last operation's end (only tightens: horizon and big-M stay valid)
+            m.cons.add(jm.ops[job.operations[-1].id].end() <= job.deadline)
     for ov in jm.ops.values():
         if len(ov.modes) > 1:
             m.cons.add(sum(x for x, _ in ov.modes.values()) == 1)

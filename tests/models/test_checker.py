@@ -134,6 +134,7 @@ def test_codes_are_the_documented_ones():
         "machine_overlap",
         "release",
         "calendar",
+        "deadline_missed",
     }
 
 
@@ -262,6 +263,16 @@ def test_release(released, two_jobs_plan):
     assert "release 1" in v.message
     ok = edit(edit(two_jobs_plan, "J1.0", start=1, end=3), "J0.1", start=3, end=5)
     assert check_jobshop(released, ok) == []
+
+
+def test_deadline_missed(two_jobs, two_jobs_plan):
+    # J1 ends at 7 (J1.1 on M0 over [3, 7)); a deadline of 7 is met, 6 is missed
+    met = replace(two_jobs, jobs=(two_jobs.jobs[0], replace(two_jobs.jobs[1], deadline=7)))
+    assert check_jobshop(met, two_jobs_plan) == []
+    late = replace(two_jobs, jobs=(two_jobs.jobs[0], replace(two_jobs.jobs[1], deadline=6)))
+    v = only(check_jobshop(late, two_jobs_plan), "deadline_missed")
+    assert v.objects == ("J1.1", "J1", "M0")
+    assert "ends at 7" in v.message and "deadline 6" in v.message
 
 
 def test_calendar(with_calendar, two_jobs_plan):

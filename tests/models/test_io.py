@@ -64,6 +64,21 @@ def test_round_trip_through_text(rich_doc):
     assert loads(dumps(rich_doc)) == rich_doc
 
 
+def test_deadline_round_trips(rich_doc):
+    sc = rich_doc.scenario
+    jobs = (replace(sc.jobs[0], deadline=30),) + sc.jobs[1:]
+    doc = replace(rich_doc, scenario=replace(sc, jobs=jobs))
+    data = to_json_dict(doc)
+    assert data["scenario"]["jobs"][0]["deadline"] == 30
+    assert "deadline" not in data["scenario"]["jobs"][1]  # unset: not written
+    assert schema_errors(data) == []
+    back = loads(dumps(doc))
+    assert back == doc
+    assert (back.scenario.jobs[0].deadline, back.scenario.jobs[1].deadline) == (30, None)
+    data["scenario"]["jobs"][0]["deadline"] = -1
+    assert schema_errors(data)
+
+
 def test_round_trip_through_file(rich_doc, tmp_path):
     path = tmp_path / "plan.opsplan.json"
     save(rich_doc, path)

@@ -37,6 +37,19 @@ def test_good_scenario_has_no_issue(good, tiny_jobshop):
     assert validate_jobshop(tiny_jobshop) == []
 
 
+def test_deadline_issues(good):
+    # J1 = M1(2) M0(4): released at 3 it cannot end before 9
+    late = replace(good.jobs[1], release=3, deadline=8)
+    issues = validate_jobshop(replace(good, jobs=(good.jobs[0], late)))
+    assert paths(issues) == ["jobs[1].deadline"]
+    assert issues[0].message == "J1: release 3 + shortest route 6 = 9 > deadline 8"
+    ok = replace(late, deadline=9)
+    assert validate_jobshop(replace(good, jobs=(good.jobs[0], ok))) == []
+    neg = replace(good.jobs[0], deadline=-1)
+    issues = validate_jobshop(replace(good, jobs=(neg, good.jobs[1])))
+    assert paths(issues) == ["jobs[0].deadline"] and "negative" in issues[0].message
+
+
 def test_unknown_machine_has_a_path(good):
     sc = with_op(good, 0, 1, modes=(Mode("M9", 2),))
     issues = validate_jobshop(sc)

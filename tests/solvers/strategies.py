@@ -12,7 +12,7 @@ from opsplan.models.jobshop.scenario import Objective, SetupMatrix
 
 @st.composite
 def jobshops(draw, max_jobs: int = 4, max_machines: int = 3, max_ops: int = 3, rich: bool = True):
-    """A small job shop; with ``rich`` also flexibility, releases, dues, calendars, setups, any objective."""
+    """A small job shop; with ``rich`` also flexibility, releases, dues, deadlines, calendars, setups, any objective."""
     n_m = draw(st.integers(1, max_machines))
     n_j = draw(st.integers(1, max_jobs))
     dur = st.integers(0 if rich else 1, 9)
@@ -46,4 +46,11 @@ def jobshops(draw, max_jobs: int = 4, max_machines: int = 3, max_ops: int = 3, r
             )
             setups = (SetupMatrix("M0", jobs, matrix),)
         sc = replace(sc, machines=tuple(machines), setups=setups)
+        if draw(st.integers(0, 3)) == 0:  # now and then hard deadlines (valid: never before release + route)
+            jobs = []
+            for job in sc.jobs:
+                least = job.release + sum(op.min_duration for op in job.operations)
+                deadline = draw(st.one_of(st.none(), st.integers(least, least + 30)))
+                jobs.append(replace(job, deadline=deadline))
+            sc = replace(sc, jobs=tuple(jobs))
     return sc

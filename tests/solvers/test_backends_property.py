@@ -16,9 +16,16 @@ GENERAL = [s for s in available("jobshop") if s != "cpsat-textbook"]
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sc=jobshops())
 def test_every_backend_passes_checker(solver, sc):
-    """Random small shops with every feature: the backend's schedule has no violation."""
+    """Random small shops with every feature: the backend's schedule has no violation.
+
+    Only hard deadlines may leave a backend without a schedule (proven infeasible,
+    or no dispatch rule meets them); it never returns one that misses them.
+    """
     r = solve(sc, solver, Params(time_limit=10, threads=1, seed=1))
-    assert r.schedule is not None, r
+    if r.schedule is None:
+        assert any(j.deadline is not None for j in sc.jobs), r
+        assert r.status in ("infeasible", "no_solution"), r
+        return
     assert check(sc, r.schedule) == []
     assert r.objective == objective_value(sc, r.schedule)
 

@@ -217,3 +217,23 @@ def test_setup_machine_every_operation_may_avoid():
     r = solve(sc, "cpsat", Params(time_limit=10))
     assert r.status == "optimal" and r.objective == 0
     assert check(sc, r.schedule) == []
+
+
+def _deadline_shops():
+    """J0 = M0(3) M1(2), J1 = M1(2) M0(4): makespan 7; J1 by 6 forces 11; J0 by 5 as well is impossible."""
+    sc = classic("two", [[(0, 3), (1, 2)], [(1, 2), (0, 4)]])
+    tight = replace(sc, jobs=(sc.jobs[0], replace(sc.jobs[1], deadline=6)))
+    impossible = replace(tight, jobs=(replace(sc.jobs[0], deadline=5), tight.jobs[1]))
+    return sc, tight, impossible
+
+
+def test_deadlines_are_met_or_infeasible():
+    """A tight deadline is met at the cost of the makespan; an impossible one is a status, not an exception."""
+    sc, tight, impossible = _deadline_shops()
+    assert solve(sc, "cpsat", Params(time_limit=10)).objective == 7
+    r = solve(tight, "cpsat", Params(time_limit=10, threads=1))
+    assert r.status == "optimal" and r.objective == 11
+    assert check(tight, r.schedule) == []
+    assert max(a.end for a in r.schedule if a.task.startswith("J1.")) <= 6
+    r = solve(impossible, "cpsat", Params(time_limit=10, threads=1))
+    assert r.termination.value == "infeasible" and r.schedule is None

@@ -14,7 +14,7 @@ from opsplan.models.jobshop.checker import check_jobshop
 from opsplan.models.jobshop.scenario import JobShopScenario, Objective, SetupMatrix
 from opsplan.models.schedule import Assignment, Category, Schedule
 from opsplan.solvers import Params, StopToken, known, solve
-from opsplan.solvers.dispatch import RULES, DispatchError, JobShopSim, best_rule, dispatch
+from opsplan.solvers.dispatch import RULES, DispatchError, JobShopSim, best_rule, dispatch, late_jobs
 from opsplan.solvers.dispatch.rules import DETERMINISTIC
 
 ALL_RULES = tuple(RULES)
@@ -446,3 +446,28 @@ def test_nondelay_never_leaves_a_machine_idle_when_work_waits(classic_shop: JobS
                     assert s <= t, f"{op.id} waited while {a.resource} was idle at {t}"
                     t = max(t, e)
                 assert t >= a.start
+
+
+def _deadline_shops():
+    """J0 = M0(3) M1(2), J1 = M1(2) M0(4): makespan 7; J1 by 6 forces 11; J0 by 5 as well is impossible."""
+    sc = classic("two", [[(0, 3), (1, 2)], [(1, 2), (0, 4)]])
+    tight = replace(sc, jobs=(sc.jobs[0], replace(sc.jobs[1], deadline=6)))
+    impossible = replace(tight, jobs=(replace(sc.jobs[0], deadline=5), tight.jobs[1]))
+    return sc, tight, impossible
+
+
+def test_deadline_missed_by_the_rule_falls_back_to_one_that_meets_it():
+    _, tight, _ = _deadline_shops()
+    assert late_jobs(tight, dispatch(tight, "spt")) == ["J1 ends 7 > deadline 6"]
+    r = solve(tight, "dispatch:spt", Params())
+    assert r.schedule is not None and check_jobshop(tight, r.schedule) == []
+    assert r.stats["fallback"].startswith("dispatch:") and "misses a deadline" in r.message
+    assert r.objective == objective_value(tight, r.schedule) == 11
+
+
+@pytest.mark.parametrize("rule", ["spt", "random"])
+def test_deadline_no_rule_meets_gives_no_schedule(rule):
+    _, _, impossible = _deadline_shops()
+    r = solve(impossible, f"dispatch:{rule}", Params())
+    assert r.schedule is None and r.status == "no_solution" and r.objective is None
+    assert "J1 ends 7 > deadline 6" in r.message and "no schedule" in r.message

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from opsplan.models import check, objective_value
 from opsplan.models.core import Calendar, Window
-from opsplan.models.jobshop.build import from_routes, random_jobshop
+from opsplan.models.jobshop.build import classic, from_routes, random_jobshop
 from opsplan.models.jobshop.scenario import Objective, SetupMatrix
 from opsplan.models.schedule import Assignment
 from opsplan.solvers import Params, StopToken, solve
@@ -125,3 +125,23 @@ def test_loads_after_qt():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "STATUS optimal" in out.stdout
+
+
+def _deadline_shops():
+    """J0 = M0(3) M1(2), J1 = M1(2) M0(4): makespan 7; J1 by 6 forces 11; J0 by 5 as well is impossible."""
+    sc = classic("two", [[(0, 3), (1, 2)], [(1, 2), (0, 4)]])
+    tight = replace(sc, jobs=(sc.jobs[0], replace(sc.jobs[1], deadline=6)))
+    impossible = replace(tight, jobs=(replace(sc.jobs[0], deadline=5), tight.jobs[1]))
+    return sc, tight, impossible
+
+
+def test_deadlines_are_met_or_infeasible():
+    """A tight deadline is met at the cost of the makespan; an impossible one is a status, not an exception."""
+    sc, tight, impossible = _deadline_shops()
+    assert solve(sc, "mip", P).objective == 7
+    r = solve(tight, "mip", Params(time_limit=10, threads=1))
+    assert r.status == "optimal" and r.objective == 11
+    assert check(tight, r.schedule) == []
+    assert max(a.end for a in r.schedule if a.task.startswith("J1.")) <= 6
+    r = solve(impossible, "mip", Params(time_limit=10, threads=1))
+    assert r.termination.value == "infeasible" and r.schedule is None

@@ -44,6 +44,18 @@ def test_tables_follow_the_spec(editor, plan):
         ("jobs", 3), ("operations", 1), ("modes", 0), ("duration", None)]
 
 
+def test_edit_deadline_column(editor, plan):
+    sc0 = plan.scenario
+    job = sc0.jobs[2]
+    assert _cell(editor, "jobs", 2, "deadline") == ""
+    assert _set(editor, "jobs", 2, "deadline", "99999")
+    assert plan.scenario.jobs[2].deadline == 99999
+    assert plan.undo_stack.undoText() == f"Edit deadline of job {job.id}"
+    assert _cell(editor, "jobs", 2, "deadline") == "99999"
+    assert _set(editor, "jobs", 2, "deadline", "")  # empty: no deadline
+    assert plan.scenario.jobs[2].deadline is None
+
+
 def test_edit_due_is_one_undoable_command(editor, plan):
     sc0 = plan.scenario
     job = sc0.jobs[2]
