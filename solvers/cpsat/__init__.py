@@ -6,7 +6,7 @@ import threading
 import time
 
 import ortools
-from opsplan.models import check, objective_value
+from opsplan.models import objective_value
 from opsplan.models.errors import SolverError
 from opsplan.models.jobshop.scenario import Objective
 from opsplan.models.schedule import Assignment, Category, Schedule
@@ -20,6 +20,7 @@ from opsplan.solvers.result import (
     StopToken,
     Termination,
 )
+from opsplan.solvers.starting import starting_schedule
 from ortools.sat.python import cp_model
 
 NAME = "cpsat"
@@ -94,53 +95,17 @@ def _budget(params: Params) -> tuple[tuple[Assignment, ...], int, int] | None:
     return work, k, tol
 
 
-def _honours(schedule: Schedule, params: Params, earliest, budget) -> bool:  # noqa: ANN001
-    """True when ``schedule`` (already through the checker) keeps the pins, earliest starts and budget.
-
-    Only such a schedule is a solution of the whole model and may shrink the horizon to its makespan.
-    """
-    by_task = schedule.by_task()
-    for a in params.pinned:
-        b = by_task.get(a.task)
-        if a.category == Category.WORK and (b is None or (b.resource, b.start) != (a.resource, a.start)):
-            return False
-    for task, t in earliest.items():
-        b = by_task.get(task)
-        if b is not None and b.start < t:
-            return False
-    if budget is not None:
-        from opsplan.solvers.reschedule import count_changes
-
-        baseline, k, tol = budget
-        if count_changes(Schedule(baseline), schedule, tol) > k:
-            return False
-    return True
-
-
 MAKESPAN_HINT_RULES = ("fifo", "spt", "lpt", "mwkr", "mor", "edd", "atc", "cr")
 
 
 def _initial_schedule(sc, params: Params, earliest, budget) -> tuple[Schedule | None, str, int | None, bool]:
-    """The warm start if given and feasible, else the best dispatch rule's schedule, with its objective.
-
-    The last item says whether the schedule satisfies every constraint of the model
-    (a dispatch schedule that breaks the change budget is still a useful hint).
-    """
-    warm = params.warm_start
-    if warm is not None and not check(sc, warm) and _honours(warm, params, earliest, budget):
-        return params.warm_start, "warm start", objective_value(sc, params.warm_start), True
-    from opsplan.solvers.dispatch import DETERMINISTIC, best_rule
+    """The warm start if feasible, else the best dispatch rule's schedule (see :func:`starting_schedule`)."""
+    from opsplan.solvers.dispatch import DETERMINISTIC
 
     # due-date rules only differ from their base rule when there are due dates: for a
     # makespan the hint tries the rules the benchmarks in the README were measured with
     rules = MAKESPAN_HINT_RULES if sc.objective == Objective.MAKESPAN else DETERMINISTIC
-    try:
-        rule, schedule, value = best_rule(sc, rules, pinned=params.pinned, earliest=earliest)
-    except Exception:  # a rule that cannot honour odd pins must not stop the exact solver
-        return None, "", None, False
-    if check(sc, schedule):
-        return None, "", None, False
-    return schedule, f"dispatch:{rule}", value, _honours(schedule, params, earliest, budget)
+    return starting_schedule(sc, params, earliest, rules, budget)
 
 
 def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopToken, variant=None) -> Result:

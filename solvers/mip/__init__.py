@@ -16,10 +16,10 @@ import math
 import time
 
 import pyomo.version
-from opsplan.models import check, objective_value
+from opsplan.models import objective_value
 from opsplan.models.errors import SolverError
 from opsplan.models.jobshop.scenario import Objective
-from opsplan.models.schedule import Category, Schedule
+from opsplan.models.schedule import Schedule
 from opsplan.solvers.mip import jobshop_model as jsm
 from opsplan.solvers.result import (
     Params,
@@ -30,6 +30,7 @@ from opsplan.solvers.result import (
     StopToken,
     Termination,
 )
+from opsplan.solvers.starting import starting_schedule
 from pyomo.contrib.solver.common.results import SolutionStatus as PyoSolution
 from pyomo.contrib.solver.common.results import TerminationCondition as PyoTermination
 from pyomo.contrib.solver.solvers.highs import Highs
@@ -46,29 +47,12 @@ def version() -> str:
     return _version
 
 
-def _honours(schedule: Schedule, params: Params, earliest: dict[str, int]) -> bool:
-    by_task = schedule.by_task()
-    for a in params.pinned:
-        b = by_task.get(a.task)
-        if a.category == Category.WORK and (b is None or (b.resource, b.start) != (a.resource, a.start)):
-            return False
-    return all(by_task[t].start >= v for t, v in earliest.items() if t in by_task)
-
-
 def _initial_schedule(sc, params: Params, earliest: dict[str, int]) -> tuple[Schedule | None, str]:
     """A feasible schedule honouring pins and earliest starts: the warm start, else the best dispatch rule."""
-    warm = params.warm_start
-    if warm is not None and not check(sc, warm) and _honours(warm, params, earliest):
-        return warm, "warm start"
-    from opsplan.solvers.dispatch import DETERMINISTIC, best_rule
+    from opsplan.solvers.dispatch import DETERMINISTIC
 
-    try:
-        rule, schedule, _ = best_rule(sc, DETERMINISTIC, pinned=params.pinned, earliest=earliest)
-    except Exception:  # a rule that cannot honour odd pins must not stop the exact solver
-        return None, ""
-    if check(sc, schedule) or not _honours(schedule, params, earliest):
-        return None, ""
-    return schedule, f"dispatch:{rule}"
+    schedule, source, _, ok = starting_schedule(sc, params, earliest, DETERMINISTIC)
+    return (schedule, source) if ok else (None, "")
 
 
 _TERMINATION = {

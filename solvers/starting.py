@@ -1,0 +1,59 @@
+"""Starting schedules for the exact backends: a feasible warm start, else the best dispatch rule.
+
+cpsat uses one as a solution hint (and to shrink the horizon), mip to tighten its
+horizon and big-M; both need the same two questions answered the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from opsplan.models import check, objective_value
+from opsplan.models.schedule import Category, Schedule
+from opsplan.solvers.result import Params
+
+Budget = tuple  # (baseline assignments, max changes, tolerance)
+
+
+def honours(schedule: Schedule, params: Params, earliest: Mapping[str, int], budget: Budget | None = None) -> bool:
+    """True when ``schedule`` keeps the pins, the earliest starts and the change budget.
+
+    Only such a schedule (that also passes the checker) is a solution of the whole model.
+    """
+    by_task = schedule.by_task()
+    for a in params.pinned:
+        b = by_task.get(a.task)
+        if a.category == Category.WORK and (b is None or (b.resource, b.start) != (a.resource, a.start)):
+            return False
+    if any(task in by_task and by_task[task].start < t for task, t in earliest.items()):
+        return False
+    if budget is not None:
+        from opsplan.solvers.reschedule import count_changes
+
+        baseline, k, tol = budget
+        if count_changes(Schedule(baseline), schedule, tol) > k:
+            return False
+    return True
+
+
+def starting_schedule(
+    sc, params: Params, earliest: Mapping[str, int], rules: Iterable[str], budget: Budget | None = None
+) -> tuple[Schedule | None, str, int | None, bool]:
+    """The warm start if it passes the checker and :func:`honours` everything, else the best of ``rules``.
+
+    Returns the schedule (None when there is none that passes the checker), where it
+    came from, its objective, and whether it :func:`honours` pins, earliest starts and
+    budget (a dispatch schedule that breaks the budget is still a useful hint).
+    """
+    warm = params.warm_start
+    if warm is not None and not check(sc, warm) and honours(warm, params, earliest, budget):
+        return warm, "warm start", objective_value(sc, warm), True
+    from opsplan.solvers.dispatch import best_rule
+
+    try:
+        rule, schedule, value = best_rule(sc, tuple(rules), pinned=params.pinned, earliest=earliest)
+    except Exception:  # a rule that cannot honour odd pins must not stop the exact solver
+        return None, "", None, False
+    if check(sc, schedule):
+        return None, "", None, False
+    return schedule, f"dispatch:{rule}", value, honours(schedule, params, earliest, budget)
