@@ -25,7 +25,7 @@ from types import MappingProxyType
 from opsplan.models.core import Calendar, Issue, Window
 from opsplan.models.errors import OpsPlanError, ValidationError
 from opsplan.models.jobshop.scenario import JobShopScenario
-from opsplan.models.schedule import Assignment, Category, Schedule
+from opsplan.models.schedule import Assignment, Category, Schedule, schedule_diff
 from opsplan.solvers.result import Params, ProgressCallback, Result, StopToken
 
 BREAKDOWN = "breakdown"  # reason of the calendar window a MachineDown adds
@@ -317,13 +317,8 @@ def changed_operations(old: Schedule, new: Schedule, tolerance: int = 0) -> tupl
     ``tolerance`` away from its old start, or is placed in only one of the plans.
     Frozen operations are identical in both plans, so they never count.
     """
-    a, b = old.by_task(), new.by_task()
-    out = []
-    for task in dict.fromkeys([*a, *b]):
-        x, y = a.get(task), b.get(task)
-        if x is None or y is None or x.resource != y.resource or abs(x.start - y.start) > tolerance:
-            out.append(task)
-    return tuple(out)
+    diff = schedule_diff(old, new, tolerance)
+    return tuple(t for t in dict.fromkeys([*old.by_task(), *new.by_task()]) if t in diff)
 
 
 def count_changes(old: Schedule, new: Schedule, tolerance: int = 0) -> int:
