@@ -7,11 +7,13 @@ swap the snapshots back, and every view follows the ``changed`` signal.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from opsplan.app.gui.adapters import KindAdapter, adapter_for
 from opsplan.models import validate
+from opsplan.models.core import Violation
 from opsplan.models.io import document as io
 from opsplan.models.jobshop import edit
 from opsplan.models.schedule import Schedule
@@ -102,39 +104,48 @@ class PlanDocument(QObject):
     def selection(self) -> list[str]:
         return list(self._selection)
 
+    def _memo(self, what: str, schedule: Schedule | None, compute):
+        """``compute()`` once per (scenario, schedule) object pair.
+
+        The entry keeps the objects it is keyed on alive, so their ids cannot be
+        reused by a later object while the entry exists.
+        """
+        key = (what, id(self._doc.scenario), id(schedule))
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._cache[key] = (self._doc.scenario, schedule, compute())
+        return hit[2]
+
     def issues(self) -> list:
         """``validate()`` of the scenario (cached per document)."""
-        key = ("issues", id(self._doc.scenario))
-        if key not in self._cache:
-            self._cache[key] = validate(self._doc.scenario)
-        return self._cache[key]
+        return self._memo("issues", None, lambda: validate(self._doc.scenario))
 
     def violations(self, schedule: Schedule | None = None) -> list:
         """The checker's violations of ``schedule`` (default: the current one)."""
         schedule = schedule if schedule is not None else self.schedule
         if schedule is None:
             return []
-        key = ("violations", id(self._doc.scenario), id(schedule))
-        if key not in self._cache:
-            try:
-                self._cache[key] = self.adapter.check(self._doc.scenario, schedule)
-            except Exception as exc:  # a scenario mid-edit may not be checkable; say so instead of crashing
-                from opsplan.models.core import Violation
 
-                self._cache[key] = [Violation("unchecked", f"cannot check: {exc}")]
-        return self._cache[key]
+        def compute() -> list:
+            try:
+                return self.adapter.check(self._doc.scenario, schedule)
+            except Exception as exc:  # a scenario mid-edit may not be checkable; say so instead of crashing
+                return [Violation("unchecked", f"cannot check: {exc}")]
+
+        return self._memo("violations", schedule, compute)
 
     def kpis(self, schedule: Schedule | None = None) -> dict[str, Any]:
         schedule = schedule if schedule is not None else self.schedule
         if schedule is None:
             return {}
-        key = ("kpis", id(self._doc.scenario), id(schedule))
-        if key not in self._cache:
+
+        def compute() -> dict[str, Any]:
             try:
-                self._cache[key] = self.adapter.kpis(self._doc.scenario, schedule)
+                return self.adapter.kpis(self._doc.scenario, schedule)
             except Exception:
-                self._cache[key] = {}
-        return self._cache[key]
+                return {}
+
+        return self._memo("kpis", schedule, compute)
 
     def pinned(self) -> frozenset[str]:
         s = self.schedule
@@ -179,8 +190,6 @@ class PlanDocument(QObject):
         self.apply(self._doc.with_schedule(schedule), label, current=schedule.name)
 
     def set_scenario(self, scenario: Any, label: str) -> None:
-        from dataclasses import replace
-
         self.apply(replace(self._doc, scenario=scenario), label)
 
     def unique_name(self, base: str) -> str:
@@ -211,8 +220,6 @@ class PlanDocument(QObject):
             return
         new = self.unique_name(new)
         schedules = tuple(x.renamed(new) if x.name == old else x for x in self._doc.schedules)
-        from dataclasses import replace
-
         self.apply(replace(self._doc, schedules=schedules), f"Rename schedule {old} to {new}",
                    current=new if self._current == old else None)
 
