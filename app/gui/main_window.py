@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from opsplan.app.gui import recovery
 from opsplan.app.gui.adapters import ADAPTERS
 from opsplan.app.gui.document import PlanDocument
 from opsplan.models.errors import OpsPlanError
 from opsplan.models.io import document as io
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,7 +22,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QToolBar,
-    QWidget,
 )
 
 APP_NAME = "OpsPlan"
@@ -44,8 +42,6 @@ class MainWindow(QMainWindow):
     file); tests pass a function instead of the modal message boxes.
     """
 
-    documentReplaced = Signal()
-
     def __init__(self, plan: PlanDocument | None = None, *, ask=None, autosave_ms: int = AUTOSAVE_DELAY_MS) -> None:
         super().__init__()
         self._ask = ask or self._ask_with_dialog
@@ -60,7 +56,6 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._status = QLabel()
         self.statusBar().addPermanentWidget(self._status)
-        self._restore_window_state_done = False
         self.set_plan(plan or PlanDocument(io.Document(ADAPTERS["jobshop"].new_scenario())))
         self._restore_window_state()
 
@@ -238,7 +233,6 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.gantt.fit_to_window)
         if old is not None and old is not plan:
             old.deleteLater()
-        self.documentReplaced.emit()
 
     def _on_changed(self, autosave: bool = True) -> None:
         self.schedule_combo.blockSignals(True)
@@ -519,9 +513,3 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, APP_NAME, "OpsPlan — operations planning with exact solvers, dispatch rules "
                           "and learned policies. Apache-2.0.")
 
-
-def central_widgets(window: MainWindow) -> dict[str, Any]:
-    """The board's main widgets by name (for tests and screenshots)."""
-    return {"gantt": window.gantt, "resources": window.resource_view, "editor": window.editor,
-            "issues": window.issues, "kpis": window.kpi_panel, "compare": window.compare_panel,
-            "solver": window.solve_panel, "central": window.centralWidget() or QWidget()}
