@@ -135,6 +135,7 @@ def _print_summary(sc, result, violations, output) -> None:  # noqa: ANN001
     print(f"objective  {sc.objective.value} = {_fmt_num(result.objective)}   bound {_fmt_num(result.bound)}"
           f"   gap {gap}")
     print(f"runtime    {result.runtime_s:.2f} s")
+    _print_conflicts(result, "why       ")
     if result.schedule is not None:
         k = kpis(sc, result.schedule)
         print("kpis       " + "   ".join(
@@ -145,6 +146,19 @@ def _print_summary(sc, result, violations, output) -> None:  # noqa: ANN001
             print(f"  - {v}")
     if output and result.schedule is not None:
         print(f"saved      {output}")
+
+
+def _print_conflicts(result, label: str) -> None:  # noqa: ANN001
+    """The conflicting business constraints of an infeasible result, one per line with where they live."""
+    if not result.conflicts:
+        return
+    many = len(result.conflicts) > 1
+    minimal = result.stats.get("explain_minimal", True)
+    print(f"{label} {'these constraints cannot all hold' if many else 'this constraint cannot hold'}"
+          + ("" if minimal else " (a conflict set, maybe not the smallest: the search ran out of time)") + ":")
+    for c in result.conflicts:
+        where = c.path or ", ".join(c.objects)
+        print(f"  - {c.message}" + (f"   [{where}]" if where else ""))
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -270,6 +284,7 @@ def cmd_reschedule(args: argparse.Namespace) -> int:
                 print(f"  - {v}")
         if args.output and result.schedule is not None:
             print(f"saved        {args.output}")
+        _print_conflicts(result, "why         ")
     if result.schedule is None:
         if result.status == "infeasible":
             reason = "the frozen past, the downtime and the earliest starts leave no feasible plan"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from opsplan.models.errors import SolverError, ValidationError
 from opsplan.solvers.registry import (
@@ -17,6 +18,7 @@ from opsplan.solvers.registry import (
     supports,
 )
 from opsplan.solvers.result import (
+    Conflict,
     Params,
     Progress,
     ProgressCallback,
@@ -79,15 +81,29 @@ def solve(
     t0 = time.perf_counter()
     result: Result = module.solve(scenario, params, on_progress, stop, variant)
     if result.runtime_s <= 0:
-        from dataclasses import replace
-
         result = replace(result, runtime_s=time.perf_counter() - t0)
+    if result.termination == Termination.INFEASIBLE and not result.conflicts and options.get("explain", True):
+        result = _explained(scenario, params, result, stop)
     return result
+
+
+def _explained(scenario, params: Params, result: Result, stop: StopToken) -> Result:  # noqa: ANN001
+    """``result`` with the conflicting business constraints named (when an explainer exists for the kind)."""
+    from opsplan.solvers.explain import explain
+
+    limit = float(params.options.get("explain_time_limit", 10.0))
+    found = explain(scenario, params, limit, stop)
+    if found is None or not found.conflicts:
+        return result
+    stats = {**result.stats, "explain_s": round(found.runtime_s, 3), "explain_minimal": found.minimal,
+             "explanation": found.message}
+    return replace(result, conflicts=found.conflicts, stats=stats)
 
 
 __all__ = [
     "CAPABILITIES",
     "CHANGE_BUDGET",
+    "Conflict",
     "EARLIEST",
     "PINS",
     "Params",

@@ -94,6 +94,25 @@ class StopToken:
 ProgressCallback = Callable[[Progress], None]
 
 
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """One business constraint in an infeasibility explanation.
+
+    ``code`` says what it is (``release``, ``deadline``, ``window``, ``pin``,
+    ``earliest``, ``change_budget``); ``objects`` the ids it concerns (jobs,
+    machines, operations); ``path`` where it lives in the scenario (the same
+    form as a validation issue's path), empty for plan-level constraints.
+    """
+
+    code: str
+    message: str
+    objects: tuple[str, ...] = ()
+    path: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "objects": list(self.objects), "path": self.path}
+
+
 @dataclass(frozen=True)
 class Result:
     """The outcome of one solve: why it stopped, what it found, and how good that is."""
@@ -109,6 +128,8 @@ class Result:
     message: str = ""
     log: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
+    # when infeasible: a small set of business constraints that cannot all hold
+    conflicts: tuple[Conflict, ...] = ()
 
     @property
     def has_solution(self) -> bool:
@@ -152,4 +173,5 @@ class Result:
             "solver": self.solver,
             "solver_version": self.solver_version,
             "message": self.message,
+            "conflicts": [c.as_dict() for c in self.conflicts],
         }

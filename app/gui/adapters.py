@@ -51,6 +51,10 @@ class KindAdapter:
         """Tasks highlighted with ``task`` when it is selected (its job's route, in order)."""
         return [task]
 
+    def tasks_of(self, scenario: Any, obj: str) -> list[str]:
+        """The tasks an object named in a conflict or violation stands for (a task: itself)."""
+        return [obj]
+
     def bar_label(self, scenario: Any, a: Assignment) -> str:
         return a.task
 
@@ -115,6 +119,12 @@ class JobShopAdapter(KindAdapter):
     def related(self, sc: JobShopScenario, task: str) -> list[str]:
         entry = sc.operation_index.get(task)
         return [op.id for op in entry[0].operations] if entry else [task]
+
+    def tasks_of(self, sc: JobShopScenario, obj: str) -> list[str]:
+        job = sc.job_index.get(obj)
+        if job is not None:
+            return [op.id for op in job.operations]
+        return [obj] if obj in sc.operation_index else []
 
     def bar_label(self, sc: JobShopScenario, a: Assignment) -> str:
         entry = sc.operation_index.get(a.task)

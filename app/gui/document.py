@@ -45,6 +45,7 @@ class PlanDocument(QObject):
     selectionChanged(list): the selected task ids.
     pathChanged(str): saved under or opened from another file.
     dirtyChanged(bool): unsaved changes appeared or were saved.
+    conflictsChanged: a solve named (or cleared) conflicting constraints of the scenario.
     """
 
     changed = Signal()
@@ -52,6 +53,7 @@ class PlanDocument(QObject):
     selectionChanged = Signal(list)
     pathChanged = Signal(str)
     dirtyChanged = Signal(bool)
+    conflictsChanged = Signal()
 
     def __init__(self, doc: io.Document, path: str | Path | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +64,7 @@ class PlanDocument(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self._cache: dict[str, Any] = {}
+        self._conflicts: tuple[Any, tuple] = (None, ())
 
     def _on_clean_changed(self, clean: bool) -> None:
         self.dirtyChanged.emit(not clean)
@@ -146,6 +149,20 @@ class PlanDocument(QObject):
                 return {}
 
         return self._memo("kpis", schedule, compute)
+
+    @property
+    def conflicts(self) -> tuple:
+        """The conflicting constraints the last infeasible solve named, while the scenario is unchanged."""
+        scenario, conflicts = self._conflicts
+        return conflicts if scenario is self._doc.scenario else ()
+
+    def set_conflicts(self, conflicts: tuple, scenario: Any = None) -> None:
+        """Remember ``conflicts`` of ``scenario`` (default: the current one); an edit makes them stale."""
+        scenario = self._doc.scenario if scenario is None else scenario
+        if tuple(conflicts) == self._conflicts[1] and scenario is self._conflicts[0]:
+            return
+        self._conflicts = (scenario, tuple(conflicts))
+        self.conflictsChanged.emit()
 
     def pinned(self) -> frozenset[str]:
         s = self.schedule

@@ -1,7 +1,9 @@
 """The issues panel: what is wrong with the scenario, then with the current plan.
 
 Validation issues (``plan.issues()``) come first, each with its path into the
-scenario; clicking one shows that row in the :class:`ScenarioEditor`. The
+scenario; clicking one shows that row in the :class:`ScenarioEditor`. Then the
+conflicting constraints an infeasible solve named (``plan.conflicts``): clicking
+one shows its row in the editor and selects the tasks it concerns. The
 checker's violations of the current schedule follow; clicking one selects the
 tasks it names, so the Gantt and the other views highlight them.
 """
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import QAbstractItemView, QLabel, QTreeWidget, QTreeWidge
 
 ISSUE = "issue"
 VIOLATION = "violation"
+CONFLICT = "conflict"
 _ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -30,9 +33,11 @@ class IssuesPanel(QWidget):
     -------
     issueActivated(str): an issue was clicked; its path.
     violationActivated(list): a violation was clicked; the task ids it names (maybe empty).
+    conflictActivated(str, list): a conflict was clicked; its path and the object ids it names.
     """
 
     issueActivated = Signal(str)
+    conflictActivated = Signal(str, list)
     violationActivated = Signal(list)
 
     COLUMNS = ("Kind", "Where", "Message")
@@ -57,10 +62,11 @@ class IssuesPanel(QWidget):
         self.tree.itemClicked.connect(lambda item, _col: self.activate_item(item))
         self.tree.itemActivated.connect(lambda item, _col: self.activate_item(item))
         layout.addWidget(self.tree, 1)
-        self._n_issues = self._n_violations = 0
+        self._n_issues = self._n_violations = self._n_conflicts = 0
 
         plan.changed.connect(self.refresh)
         plan.currentChanged.connect(self._on_current_changed)
+        plan.conflictsChanged.connect(self.refresh)
         self.refresh()
 
     def _on_current_changed(self, _name: str) -> None:
@@ -92,6 +98,15 @@ class IssuesPanel(QWidget):
             item.setData(0, _ROLE, (ISSUE, issue.path))
             item.setToolTip(2, issue.message)
             items.append(item)
+        conflicts = list(getattr(self.plan, "conflicts", ()) or ())
+        purple = QBrush(QColor(120, 40, 140))
+        for c in conflicts:
+            where = c.path or ", ".join(c.objects)
+            item = QTreeWidgetItem(["conflict", where, c.message])
+            item.setForeground(0, purple)
+            item.setData(0, _ROLE, (CONFLICT, (c.path, list(c.objects))))
+            item.setToolTip(2, "Infeasible together with the other conflict rows: " + c.message)
+            items.append(item)
         for v in violations:
             objects = tuple(getattr(v, "objects", ()) or ())
             item = QTreeWidgetItem([v.code, ", ".join(objects), v.message])
@@ -103,6 +118,7 @@ class IssuesPanel(QWidget):
         for c in range(len(self.COLUMNS) - 1):
             self.tree.resizeColumnToContents(c)
         self._n_issues, self._n_violations = len(issues), len(violations)
+        self._n_conflicts = len(conflicts)
         self.summary.setText(self.summary_text())
 
     def summary_text(self) -> str:
@@ -110,6 +126,9 @@ class IssuesPanel(QWidget):
             head = f"Scenario not checked: {self._error}"
         else:
             head = _count(self._n_issues, "problem", "problems") + " in the scenario"
+        if self._n_conflicts:
+            head += (f"; infeasible: {self._n_conflicts} constraints cannot all hold" if self._n_conflicts > 1
+                     else "; infeasible: 1 constraint cannot hold")
         name = self.plan.current_name if self.plan.schedule is not None else ""
         if not name:
             return f"{head}, no plan to check"
@@ -144,7 +163,17 @@ class IssuesPanel(QWidget):
         if not data:
             return
         kind, payload = data
-        if kind == ISSUE:
+        if kind == CONFLICT:
+            path, objects = payload
+            if path and self.editor is not None:
+                self.editor.select_path(path)
+            tasks: list[str] = []
+            for obj in objects:
+                tasks += self.plan.adapter.tasks_of(self.plan.scenario, obj)
+            if tasks:
+                self.plan.select(tasks)
+            self.conflictActivated.emit(path, list(objects))
+        elif kind == ISSUE:
             if self.editor is not None:
                 self.editor.select_path(payload)
             self.issueActivated.emit(payload)

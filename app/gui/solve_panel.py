@@ -435,6 +435,11 @@ class SolvePanel(QWidget):
                 parts.append(f"gap {result.gap:.1%}")
         else:
             parts.append(no_schedule_reason(result, bool(self._pins)))
+            if result.conflicts:
+                n = len(result.conflicts)
+                parts.append(f"{n} conflicting constraint{'s' if n > 1 else ''} listed in the Issues panel")
+        if self._scenario is self.plan.scenario and (result.conflicts or added):
+            self.plan.set_conflicts(result.conflicts, self._scenario)
         parts.append(f"{result.runtime_s:.2f} s")
         if result.message:
             parts.append(result.message)

@@ -103,3 +103,51 @@ def test_panel_follows_the_current_schedule(panels, plan):
     assert panel.count() >= 1 and f"plan '{name}'" in panel.summary_text()
     plan.set_current("mwkr")
     assert panel.count() == 0
+
+
+def test_an_infeasible_solve_lists_its_conflicts_and_they_lead_to_the_objects(panels, plan, qtbot):
+    """Two jobs' deadlines that cannot both hold: named by the solve, listed, selectable; an edit clears them."""
+    from opsplan.app.gui.solve_panel import SolvePanel
+
+    editor, panel = panels
+    sc = plan.scenario
+    # J0 and J1 start on their first machines; deadlines at their shortest route force both to start at
+    # their release, and a window on J1's first machine over that moment makes J1 alone impossible
+    j0, j1 = sc.jobs[0], sc.jobs[1]
+    first = j0.operations[0].modes[0].resource
+    op1 = replace(j1.operations[0], modes=(replace(j1.operations[0].modes[0], resource=first),))
+    j1 = replace(j1, operations=(op1, *j1.operations[1:]))
+    need0 = sum(op.min_duration for op in j0.operations)
+    need1 = sum(op.min_duration for op in j1.operations)
+    j0 = replace(j0, deadline=j0.release + need0)
+    j1 = replace(j1, deadline=j1.release + need1, release=j0.release)
+    j0 = replace(j0, release=j1.release)
+    plan.set_scenario(replace(sc, jobs=(j0, j1, *sc.jobs[2:])), "Tight deadlines")
+    assert panel.count() == 0 or all(r[0] != "error" for r in panel.rows())
+
+    solver = SolvePanel(plan)
+    qtbot.addWidget(solver)
+    with qtbot.waitSignal(solver.solveFinished, timeout=60000) as blocker:
+        assert solver.solve("cpsat", time_limit=10, threads=2) is not None
+    result = blocker.args[0]
+    solver.shutdown()
+    assert result.status == "infeasible" and result.conflicts
+    assert "conflicting constraint" in solver.status_text() and "Issues panel" in solver.status_text()
+    paths = {c.path for c in result.conflicts}
+    assert {"jobs[0].deadline", "jobs[1].deadline"} <= paths | {"jobs[0].release", "jobs[1].release"}
+    rows = [r for r in panel.rows() if r[0] == "conflict"]
+    assert len(rows) == len(result.conflicts)
+    assert "infeasible" in panel.summary_text() and "cannot all hold" in panel.summary_text()
+
+    row = panel.find_row("conflict", "jobs[1].deadline")
+    assert row >= 0
+    editor.show_table("machines")
+    with qtbot.waitSignal(panel.conflictActivated) as blocker:
+        _click(qtbot, panel, row)
+    assert blocker.args == ["jobs[1].deadline", [j1.id]]
+    assert editor.current_table() == "jobs" and editor.current_row("jobs") == 1
+    assert set(plan.selection) == {op.id for op in j1.operations}
+
+    plan.set_scenario(replace(plan.scenario, jobs=(replace(j0, deadline=None), *plan.scenario.jobs[1:])),
+                      "Drop a deadline")
+    assert all(r[0] != "conflict" for r in panel.rows())

@@ -1,0 +1,140 @@
+"""Infeasibility explained: the named conflict set is exactly the planted one, among unrelated constraints."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from opsplan.models.core import Calendar, Window
+from opsplan.models.io.document import Document, save
+from opsplan.models.jobshop.build import from_routes, random_jobshop
+from opsplan.models.schedule import Assignment, Category
+from opsplan.solvers import Params, solve
+from opsplan.solvers.cpsat.explain import explain
+
+P = Params(time_limit=10, threads=1)
+
+
+def _shop(routes, n_machines, releases=None, deadlines=None, windows=None):
+    """A job shop with deadlines per job and ``windows = {machine index: [(start, end, reason)]}``."""
+    sc = from_routes("planted", routes, n_machines, releases=releases)
+    if deadlines:
+        sc = replace(sc, jobs=tuple(replace(j, deadline=d) for j, d in zip(sc.jobs, deadlines)))
+    if windows:
+        machines = list(sc.machines)
+        for i, spans in windows.items():
+            machines[i] = replace(machines[i], calendar=Calendar(tuple(Window(s, e, r) for s, e, r in spans)))
+        sc = replace(sc, machines=tuple(machines))
+    return sc
+
+
+def _named(result):
+    return {(c.code, c.path or ",".join(c.objects)) for c in result.conflicts}
+
+
+def test_window_and_deadline():
+    """Machine M1's maintenance window with J2's deadline, among loose deadlines, releases and windows."""
+    sc = _shop(
+        [[[(0, 4)], [(1, 3)]], [[(1, 2)], [(0, 2)]], [[(1, 5)]], [[(2, 3)], [(1, 1)]]],
+        3,
+        releases=[2, 0, 0, 1],
+        deadlines=[60, 80, 12, None],
+        windows={1: [(4, 30, "maintenance")], 2: [(40, 45, "break")], 0: [(50, 52, "")]},
+    )
+    r = solve(sc, "cpsat", P)
+    assert r.status == "infeasible"
+    assert _named(r) == {("window", "machines[1].calendar[0]"), ("deadline", "jobs[2].deadline")}
+    assert r.stats["explain_minimal"] is True
+    texts = " | ".join(c.message for c in r.conflicts)
+    assert "machine M1 unavailable 4-30 (maintenance)" in texts and "deadline 12" in texts
+
+
+def test_two_deadlines_compete_for_one_machine():
+    """J0 and J1 both need M0 for 5 by time 7: both deadlines, nothing else (J2's loose deadline stays out)."""
+    sc = _shop([[[(0, 5)]], [[(0, 5)]], [[(0, 3)], [(1, 2)]], [[(1, 4)]]], 2,
+               releases=[0, 0, 1, 3], deadlines=[7, 7, 40, None])
+    r = solve(sc, "cpsat", P)
+    assert r.status == "infeasible"
+    assert _named(r) == {("deadline", "jobs[0].deadline"), ("deadline", "jobs[1].deadline")}
+
+
+def test_releases_and_deadlines_of_two_jobs():
+    """Four constraints together, none redundant: both releases and both deadlines."""
+    sc = _shop([[[(0, 5)]], [[(0, 5)]], [[(1, 2)]]], 2, releases=[10, 8, 4], deadlines=[16, 14, 30])
+    r = solve(sc, "cpsat", P)
+    assert r.status == "infeasible"
+    assert _named(r) == {("release", "jobs[0].release"), ("deadline", "jobs[0].deadline"),
+                         ("release", "jobs[1].release"), ("deadline", "jobs[1].deadline")}
+
+
+def test_pin_against_deadline():
+    """A pin keeps M0 busy 0-5 while J1 must finish on M0 by 4: the pin and J1's deadline."""
+    sc = _shop([[[(0, 5)]], [[(0, 3)]], [[(1, 3)]]], 2, deadlines=[None, 4, 50])
+    pin = Assignment(sc.jobs[0].operations[0].id, "M0", 0, 5, Category.WORK)
+    r = solve(sc, "cpsat", replace(P, pinned=(pin,)))
+    assert r.status == "infeasible"
+    assert _named(r) == {("pin", pin.task), ("deadline", "jobs[1].deadline")}
+
+
+def test_earliest_start_against_deadline():
+    sc = _shop([[[(0, 5)], [(1, 2)]], [[(1, 3)]]], 2, deadlines=[20, None])
+    op = sc.jobs[0].operations[0].id
+    r = solve(sc, "cpsat", replace(P, options={"earliest": {op: 15}}))
+    assert r.status == "infeasible"
+    assert _named(r) == {("earliest", op), ("deadline", "jobs[0].deadline")}
+
+
+def test_planted_in_a_random_shop():
+    """A random 6x4 shop with loose deadlines and a window, plus two jobs that cannot both end on M0 by 11."""
+    base = random_jobshop(6, 4, seed=5, high=9)
+    routes = [[[(int(md.resource[1:]), md.duration) for md in op.modes] for op in job.operations]
+              for job in base.jobs]
+    loose = 10 * base.horizon()
+    sc = _shop([*routes, [[(0, 6)]], [[(0, 6)]]], 4, releases=[0, 3, 1, 0, 2, 0, 0, 0],
+               deadlines=[loose] * 6 + [11, 11], windows={3: [(5, 9, "shift change")]})
+    r = solve(sc, "cpsat", P)
+    assert r.status == "infeasible"
+    assert _named(r) == {("deadline", "jobs[6].deadline"), ("deadline", "jobs[7].deadline")}
+
+
+def test_feasible_scenario_has_no_conflicts():
+    sc = _shop([[[(0, 5)]], [[(0, 5)]]], 1, deadlines=[10, 10], windows={0: [(10, 20, "pm")]})
+    r = solve(sc, "cpsat", P)
+    assert r.status == "optimal" and r.conflicts == ()
+    e = explain(sc)
+    assert e.conflicts == () and "can hold together" in e.message
+
+
+def test_mip_infeasible_is_explained_too():
+    pytest.importorskip("pyomo")
+    pytest.importorskip("highspy")
+    sc = _shop([[[(0, 5)]], [[(0, 5)]], [[(1, 1)]]], 2, deadlines=[7, 7, 30])
+    r = solve(sc, "mip", P)
+    assert r.status == "infeasible"
+    assert _named(r) == {("deadline", "jobs[0].deadline"), ("deadline", "jobs[1].deadline")}
+
+
+def test_explanation_can_be_switched_off():
+    sc = _shop([[[(0, 5)]], [[(0, 5)]]], 1, deadlines=[7, 7])
+    r = solve(sc, "cpsat", replace(P, options={"explain": False}))
+    assert r.status == "infeasible" and r.conflicts == ()
+
+
+def test_cli_prints_the_conflict(tmp_path, capsys):
+    from opsplan.app.cli import main
+
+    sc = _shop([[[(0, 4)]], [[(0, 4)]], [[(1, 2)]]], 2, deadlines=[5, 6, None],
+               windows={1: [(30, 40, "pm")]})
+    path = tmp_path / "infeasible.json"
+    save(Document(sc, ()), path)
+    rc = main(["solve", str(path), "--solver", "cpsat", "--time-limit", "5"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "status     infeasible" in out and "these constraints cannot all hold" in out
+    assert "[jobs[0].deadline]" in out and "[jobs[1].deadline]" in out and "M1" not in out.split("why")[1]
+    rc = main(["solve", str(path), "--solver", "cpsat", "--time-limit", "5", "--json"])
+    res = json.loads(capsys.readouterr().out)
+    assert res["status"] == "infeasible"
+    assert sorted(c["path"] for c in res["conflicts"]) == ["jobs[0].deadline", "jobs[1].deadline"]
+    assert all(c["code"] == "deadline" and c["objects"] for c in res["conflicts"])
