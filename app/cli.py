@@ -43,6 +43,9 @@ def _load_document(path: str, fmt: str | None, index: int | None):
 def _params(args: argparse.Namespace, **extra: Any):
     from opsplan.solvers import Params
 
+    solvers = getattr(args, "solvers", None)
+    if solvers:
+        extra["options"] = {**extra.get("options", {}), "solvers": [s.strip() for s in solvers.split(",") if s.strip()]}
     return Params(
         time_limit=args.time_limit,
         threads=args.threads,
@@ -113,6 +116,12 @@ def cmd_solve(args: argparse.Namespace) -> int:
         out["violations"] = len(violations)
         out["scenario"] = sc.name
         out["objective_name"] = sc.objective.value
+        if result.solver == "race":
+            st = result.stats
+            out["race"] = {"members": st.get("members"), "winner": st.get("winner"),
+                           "found_at_s": st.get("found_at_s"), "proved_by": st.get("proved_by"),
+                           "members_final": {k: {f: v.get(f) for f in ("status", "objective", "bound", "runtime_s")}
+                                             for k, v in (st.get("per_member") or {}).items()}}
         if args.output:
             out["output"] = args.output
         print(json.dumps(out))
@@ -320,7 +329,10 @@ def cmd_solvers(args: argparse.Namespace) -> int:
 
 # -- parser ----------------------------------------------------------------------
 def _add_solver_args(p: argparse.ArgumentParser, default: str = "cpsat") -> None:
-    p.add_argument("--solver", default=default, help="cpsat, dispatch:<rule>, ... (see `opsplan solvers`)")
+    p.add_argument("--solver", default=default,
+                   help="cpsat, mip, race, dispatch:<rule>, ... (see `opsplan solvers`)")
+    p.add_argument("--solvers", default=None, metavar="A,B,C",
+                   help="race these solvers in parallel processes, sharing solutions (implies --solver race)")
     p.add_argument("--time-limit", type=float, default=None, metavar="S", help="wall-clock limit in seconds")
     p.add_argument("--threads", type=int, default=0, metavar="N", help="solver threads (0: solver default)")
     p.add_argument("--seed", type=int, default=0)
@@ -446,6 +458,11 @@ def main(argv: list[str] | None = None) -> int:
         if code is not None:
             return int(code)
         args = build_parser().parse_args(argv)
+        if getattr(args, "solvers", None):
+            explicit = any(a == "--solver" or a.startswith("--solver=") for a in argv)
+            if explicit and args.solver != "race":
+                return _fail(f"--solvers races solvers; it goes with --solver race, not --solver {args.solver}")
+            args.solver = "race"
         return int(args.func(args) or 0)
     except OpsPlanError as err:
         return _fail(_one_line(err))

@@ -13,7 +13,9 @@ from opsplan.models.errors import SolverError
 PINS = "pins"  # ``Params.pinned``: assignments kept exactly
 EARLIEST = "earliest"  # ``Params.options["earliest"]``: task -> earliest start
 CHANGE_BUDGET = "change_budget"  # ``options["baseline"]`` + ``["max_changes"]`` (+ ``["change_tolerance"]``)
-CAPABILITIES = (PINS, EARLIEST, CHANGE_BUDGET)
+# ``options["inbox"]``: a callable polled during the search for a better schedule found elsewhere (the race)
+INBOX = "inbox"
+CAPABILITIES = (PINS, EARLIEST, CHANGE_BUDGET, INBOX)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,15 @@ _BACKENDS: dict[str, Backend] = {
         ("pyomo", "highspy"),
         None,
         "MIP, disjunctive big-M (Pyomo + HiGHS)",
+        frozenset({PINS, EARLIEST, INBOX}),
+    ),
+    "race": Backend(
+        "race",
+        "opsplan.solvers.race",
+        ("jobshop",),
+        (),
+        None,
+        "several solvers in parallel processes sharing solutions (options['solvers'])",
         frozenset({PINS, EARLIEST}),
     ),
 }

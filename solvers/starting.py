@@ -56,4 +56,32 @@ def starting_schedule(
         return None, "", None, False
     if check(sc, schedule):
         return None, "", None, False
-    return schedule, f"dispatch:{rule}", value, honours(schedule, params, earliest, budget)
+    source = f"dispatch:{rule}"
+    if not params.pinned and not earliest and budget is None:
+        # a single machine: the sequencing rules with their local search are stronger and take milliseconds
+        better = _single_machine_seed(sc)
+        if better is not None and better[2] < value:
+            schedule, source, value = better
+    return schedule, source, value, honours(schedule, params, earliest, budget)
+
+
+def _single_machine_seed(sc) -> tuple[Schedule, str, int] | None:  # noqa: ANN001
+    """The best single-machine rule followed by the local search, or None when ``sc`` is not that shape."""
+    from opsplan.solvers.dispatch.single_machine import SEQUENCE_RULES, is_single_machine, run_single_machine
+
+    if getattr(sc, "kind", "") != "jobshop" or not is_single_machine(sc):
+        return None
+    if any(job.deadline is not None for job in sc.jobs):
+        return None  # the sequencing rules ignore hard deadlines
+    best = None
+    for rule in SEQUENCE_RULES:
+        try:
+            schedule, _ = run_single_machine(sc, rule, None, True, time_limit=1.0)
+        except Exception:  # a rule that cannot run on this data is skipped, never fatal
+            continue
+        if check(sc, schedule):
+            continue
+        value = objective_value(sc, schedule)
+        if best is None or value < best[2]:
+            best = (schedule, f"dispatch:{rule}+local search", value)
+    return best

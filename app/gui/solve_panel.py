@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -152,8 +153,15 @@ class SolvePanel(QWidget):
         self.gap.setSpecialValueText("prove optimal")
         self.gap.setToolTip("Stop once the relative gap between objective and bound is at most this")
 
+        self.race_members = QLineEdit("cpsat,mip")
+        self.race_members.setToolTip("Solvers the race runs in parallel processes, comma-separated; "
+                                     "they share improving solutions and the first proof stops all")
         form = QFormLayout()
         form.addRow("Solver", self.solver_combo)
+        form.addRow("Race members", self.race_members)
+        self._form = form
+        self.solver_combo.currentIndexChanged.connect(
+            lambda *_: self.race_members.setEnabled(self.current_solver() == "race"))
         form.addRow("Time limit", self.time_limit)
         form.addRow("Threads", self.threads)
         form.addRow("Seed", self.seed)
@@ -286,6 +294,11 @@ class SolvePanel(QWidget):
             "gap": gap / 100.0 if gap > 0 else None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if (overrides.get("solver") or self.current_solver()) == "race":
+            members = [m.strip() for m in self.race_members.text().split(",") if m.strip()]
+            if members:
+                values["options"] = {**values.get("options", {}), "solvers": members}
+        values.pop("solver", None)
         return Params(**values)
 
     # -- actions ----------------------------------------------------------------------------------------
@@ -355,7 +368,7 @@ class SolvePanel(QWidget):
         elif current is not None and not self.plan.violations(current):
             overrides["warm_start"] = current
             note = f"warm start: {self.plan.current_name}"
-        params = self.params(**overrides)
+        params = self.params(solver=name, **overrides)
 
         self._mode, self._solver, self._scenario, self._pins = mode, name, self.plan.scenario, pins
         self._note = note
@@ -409,7 +422,9 @@ class SolvePanel(QWidget):
         if p.bound is not None:
             bound = p.bound if bound is None else max(bound, p.bound)
         self._best = (obj, bound)
-        self.chart.add_point(self._solver, p.elapsed_s, p.objective, p.bound)
+        # a race reports each member under its own name: one curve per backend
+        series = p.solver if self._solver == "race" and p.solver else self._solver
+        self.chart.add_point(series, p.elapsed_s, p.objective, p.bound)
         self._show_running()
 
     def _finish(self) -> None:
@@ -420,7 +435,7 @@ class SolvePanel(QWidget):
     def _on_finished(self, result: Result) -> None:
         self.last_result = result
         self._finish()
-        if result.objective is not None or result.bound is not None:
+        if (result.objective is not None or result.bound is not None) and self._solver != "race":
             self.chart.add_point(self._solver, result.runtime_s, result.objective, result.bound)
         self.chart.set_time(result.runtime_s)
         parts = [f"{self._solver}: {result.status}",

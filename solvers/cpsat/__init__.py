@@ -30,15 +30,20 @@ VERSION = f"OR-Tools {ortools.__version__}"
 class _Callback(cp_model.CpSolverSolutionCallback):
     """Forwards improving solutions to the caller's progress callback (runs on a solver thread)."""
 
-    def __init__(self, objective, on_progress: ProgressCallback | None, t0: float) -> None:
+    def __init__(self, objective, on_progress: ProgressCallback | None, t0: float, jm=None,  # noqa: ANN001
+                 on_solution=None) -> None:  # noqa: ANN001 - callable(Schedule, objective)
         super().__init__()
         self._objective = objective
         self._on_progress = on_progress
         self._t0 = t0
+        self._jm = jm
+        self._on_solution = on_solution
         self.n = 0
 
     def on_solution_callback(self) -> None:
         self.n += 1
+        if self._on_solution is not None and self._jm is not None:
+            self._on_solution(jsm.read_schedule(self._jm, self, NAME), self.objective_value)
         if self._on_progress is not None:
             self._on_progress(
                 Progress(self.objective_value, self.best_objective_bound, time.perf_counter() - self._t0, NAME)
@@ -161,7 +166,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         p.log_to_stdout = False
         solver.log_callback = log_lines.append
 
-    cb = _Callback(jm.objective, on_progress, t0)
+    cb = _Callback(jm.objective, on_progress, t0, jm, params.options.get("on_solution"))
     with _StopBridge(stop, solver):
         status = solver.solve(jm.model, cb)
     runtime = time.perf_counter() - t0

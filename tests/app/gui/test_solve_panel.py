@@ -163,3 +163,20 @@ def test_chart_series_and_export(qtbot, tmp_path):
     assert chart.export_image(tmp_path / "c").suffix == ".png"
     chart.clear()
     assert chart.is_empty()
+
+
+def test_race_plots_one_curve_per_backend(qtbot, plan, panel):
+    pytest.importorskip("pyomo")
+    assert "race" in panel.solver_names(installed_only=True)
+    assert panel.set_solver("race") and panel.race_members.isEnabled()
+    panel.race_members.setText("cpsat, mip")
+    result = _solve(qtbot, panel, "solve", "race", time_limit=8, threads=2)
+    assert result.solver == "race" and result.stats["members"] == ["cpsat", "mip"]
+    assert result.schedule is not None and not plan.violations()
+    series = set(panel.chart.series_names())
+    assert "race" not in series
+    assert series & {"cpsat", "mip"} and "warm start" in series  # the current plan seeds the race
+    assert series <= set(result.stats["curves"])
+    assert "best from" in panel.status_text()
+    panel.set_solver("cpsat")
+    assert not panel.race_members.isEnabled()

@@ -1,0 +1,410 @@
+"""The race (``race``): several backends in parallel processes on one scenario, under one wall-clock limit.
+
+How it runs
+-----------
+1. **Seed.** The warm start, else the best deterministic dispatch rule, is
+   computed once here; it is the first incumbent and the warm start (hint, MIP
+   start) of every exact member.
+2. **Members** (``Params.options["solvers"]``, default :data:`DEFAULT_MEMBERS`)
+   each run in their own process (``spawn``: safe beside Qt and solver threads).
+   Thread shares: by default (``options["race_threads"] = "lead"``) the first
+   member is the *lead* and gets every thread at normal priority, the others
+   one thread each at the lowest CPU priority, so on a small machine the race
+   never starves the lead and the others use what is left; ``"even"`` splits
+   the threads evenly at equal priority.
+3. **Sharing.** Every improving solution goes to the parent, which forwards it
+   to the other members: a backend with an inbox (``mip``: HiGHS takes it as a
+   user solution mid-search) gets it at once; a backend without one (``cpsat``)
+   is restarted on it, warm-started, when it is better than its own best and
+   enough time is left.
+4. **Stop.** A member's proof (optimal or infeasible) stops all; so does a
+   bound from one member that meets another's solution. The result says which
+   member found the best solution and when (``stats["winner"]``,
+   ``stats["found_at_s"]``), who proved it, and each member's curve
+   (``stats["curves"]``).
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+import os
+import queue
+import threading
+import time
+from dataclasses import replace
+from typing import Any
+
+from opsplan.models import objective_value
+from opsplan.models.errors import SolverError
+from opsplan.models.schedule import Schedule
+from opsplan.solvers.registry import EARLIEST, INBOX, PINS, is_installed, split_name
+from opsplan.solvers.result import (
+    Params,
+    Progress,
+    ProgressCallback,
+    Result,
+    SolutionStatus,
+    StopToken,
+    Termination,
+)
+
+NAME = "race"
+VERSION = "1"
+DEFAULT_MEMBERS = {"jobshop": ("cpsat", "mip")}
+RESTART_MIN_LEFT_S = 3.0  # restart a member on a better shared solution only with this much time left
+MAX_RESTARTS = 4
+_GRACE_S = 3.0  # after the limit or a stop: wait this long for members to report, then end them
+
+
+def members(sc, params: Params) -> list[str]:  # noqa: ANN001
+    """The member solver names for ``sc``: ``options["solvers"]`` (a list or 'a,b,c') or the kind's default."""
+    raw = params.options.get("solvers")
+    if isinstance(raw, str):
+        raw = [s for s in (x.strip() for x in raw.split(",")) if s]
+    names = list(raw) if raw else list(DEFAULT_MEMBERS.get(sc.kind, ()))
+    out: list[str] = []
+    for name in names:
+        backend, _ = split_name(name)  # raises on unknown names
+        if backend.name == NAME:
+            raise SolverError("a race cannot be a member of a race")
+        if sc.kind not in backend.kinds:
+            raise SolverError(f"race member '{name}' does not handle {sc.kind} scenarios")
+        if not is_installed(backend):
+            if raw:
+                raise SolverError(f"race member '{name}' is not installed (needs: {', '.join(backend.requires)})")
+            continue  # a default member that is missing is left out
+        if params.pinned and PINS not in backend.capabilities:
+            raise SolverError(f"race member '{name}' cannot keep pinned operations")
+        if params.options.get("earliest") and EARLIEST not in backend.capabilities:
+            raise SolverError(f"race member '{name}' cannot honour earliest start times")
+        if name not in out:
+            out.append(name)
+    if not out:
+        raise SolverError("the race has no installed member solver")
+    return out
+
+
+def _thread_shares(names: list[str], threads: int, how: str) -> dict[str, tuple[int, int]]:
+    """member -> (threads, nice increment)."""
+    total = threads or os.cpu_count() or 1
+    if how == "even":
+        each = max(1, total // len(names))
+        return {n: (each, 0) for n in names}
+    return {n: ((total, 0) if k == 0 else (1, 19)) for k, n in enumerate(names)}
+
+
+# -- the member process -------------------------------------------------------------
+def _member_main(name: str, sc, params: Params, nice: int, deadline: float | None, t0: float,  # noqa: ANN001
+                 out_q, inbox_q) -> None:  # noqa: ANN001 - multiprocessing queues
+    """Run one member; report progress, solutions and the final result on ``out_q``."""
+    if nice:
+        try:
+            os.nice(nice)
+        except OSError:
+            pass
+    from opsplan.solvers import solve
+    from opsplan.solvers.registry import split_name as split
+
+    backend, _ = split(name)
+    has_inbox = INBOX in backend.capabilities
+    stop = StopToken()
+    done = threading.Event()
+    lock = threading.Lock()
+    own: list[float | None] = [None]  # this member's best objective
+    incoming: list[tuple[float, Schedule] | None] = [None]  # best shared solution not yet used
+    restart = threading.Event()
+    run_stop: list[StopToken] = [StopToken()]
+
+    def elapsed() -> float:
+        return time.monotonic() - t0
+
+    def listen() -> None:
+        """The only reader of this member's inbox: shared solutions and the stop message."""
+        while not done.is_set():
+            try:
+                msg = inbox_q.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            except (EOFError, OSError):
+                return
+            if msg[0] == "stop":
+                stop.set()
+                run_stop[0].set()
+                return
+            _, obj, sched = msg
+            with lock:
+                if incoming[0] is None or obj < incoming[0][0]:
+                    incoming[0] = (obj, sched)
+
+    def inbox() -> Schedule | None:
+        """For backends with an inbox: the best shared solution better than our own, once."""
+        with lock:
+            got, incoming[0] = incoming[0], None
+            if got is None or (own[0] is not None and got[0] >= own[0]):
+                return None
+            return got[1]
+
+    def poll_restart() -> None:
+        """For backends without an inbox: restart the run on a better shared solution."""
+        while not done.is_set() and not stop.is_set():
+            time.sleep(0.2)
+            with lock:
+                got = incoming[0]
+                better = got is not None and (own[0] is None or got[0] < own[0])
+            left = math.inf if deadline is None else deadline - time.monotonic()
+            if better and left > RESTART_MIN_LEFT_S and restarts[0] < MAX_RESTARTS and not restart.is_set():
+                restart.set()
+                run_stop[0].set()
+
+    def on_progress(p: Progress) -> None:
+        out_q.put(("progress", name, p.objective, p.bound, elapsed()))
+
+    def on_solution(schedule: Schedule, objective: float) -> None:
+        with lock:
+            if own[0] is not None and objective >= own[0]:
+                return
+            own[0] = objective
+        out_q.put(("solution", name, objective, elapsed(), schedule))
+
+    threading.Thread(target=listen, daemon=True).start()
+    restarts = [0]
+    if not has_inbox:
+        threading.Thread(target=poll_restart, daemon=True).start()
+    options = dict(params.options)
+    options.pop("solvers", None)
+    options["on_solution"] = on_solution
+    options["explain"] = False  # the parent explains once
+    if has_inbox:
+        options["inbox"] = inbox
+    warm = params.warm_start
+    best_bound: float | None = None
+    proven = False
+    final: Result | None = None
+    try:
+        while True:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            run = replace(params, time_limit=left, warm_start=warm, options=options)
+            r = solve(sc, name, run, on_progress, run_stop[0])
+            if r.schedule is not None and r.objective is not None:
+                on_solution(r.schedule, r.objective)
+            if r.bound is not None and r.termination != Termination.INFEASIBLE:
+                best_bound = r.bound if best_bound is None else max(best_bound, r.bound)
+            final = r
+            if r.solution_status == SolutionStatus.OPTIMAL or r.termination == Termination.INFEASIBLE:
+                proven = True
+                break
+            if not restart.is_set() or stop.is_set():
+                break
+            # a better shared solution arrived: start again from it
+            with lock:
+                got, incoming[0] = incoming[0], None
+            restart.clear()
+            restarts[0] += 1
+            run_stop[0] = StopToken()
+            if stop.is_set():
+                break
+            if got is not None:
+                warm = got[1]
+                out_q.put(("restart", name, got[0], elapsed()))
+    except Exception as exc:  # report, never hang the parent
+        out_q.put(("error", name, f"{type(exc).__name__}: {exc}", elapsed()))
+        done.set()
+        return
+    done.set()
+    assert final is not None
+    out_q.put(("done", name, {
+        "status": final.status,
+        "termination": final.termination.value,
+        "objective": own[0],
+        "bound": best_bound,
+        "proven": proven,
+        "runtime_s": round(elapsed(), 3),
+        "restarts": restarts[0],
+        "message": final.message,
+        "version": final.solver_version,
+        "stats": {k: v for k, v in final.stats.items() if isinstance(v, int | float | str | bool | type(None))},
+    }, elapsed()))
+
+
+# -- the parent -------------------------------------------------------------------
+def _seed(sc, params: Params) -> tuple[Schedule | None, str]:  # noqa: ANN001
+    from opsplan.solvers.dispatch import DETERMINISTIC
+    from opsplan.solvers.starting import starting_schedule
+
+    earliest = {str(k): int(v) for k, v in (params.options.get("earliest") or {}).items()}
+    schedule, source, _, ok = starting_schedule(sc, params, earliest, DETERMINISTIC)
+    return (schedule, source) if ok else (None, "")
+
+
+def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopToken, variant=None) -> Result:  # noqa: ANN001
+    t0 = time.monotonic()
+    names = members(sc, params)
+    if params.options.get("max_changes") is not None:
+        raise SolverError("the race does not support a change budget (max_changes)")
+    if stop.is_set():
+        return Result(Termination.CANCELLED, SolutionStatus.NONE, None, None, None, 0.0, NAME, VERSION,
+                      message="cancelled before the race started")
+    deadline = None if params.time_limit is None else t0 + float(params.time_limit)
+
+    curves: dict[str, list[tuple[float, float | None, float | None]]] = {n: [] for n in names}
+    best: dict[str, Any] = {"objective": None, "schedule": None, "by": "", "at": None}
+    bound: float | None = None
+
+    def elapsed() -> float:
+        return time.monotonic() - t0
+
+    def stop_members() -> None:
+        if not stop_all.is_set():
+            stop_all.set()
+            for q in inboxes.values():
+                q.put(("stop",))
+
+    def report(member: str, objective: float | None, b: float | None) -> None:
+        curves.setdefault(member, []).append((round(elapsed(), 3), objective, b))
+        if on_progress is not None:
+            on_progress(Progress(objective, b, elapsed(), member))
+
+    def offer(member: str, objective: float, schedule: Schedule) -> bool:
+        if best["objective"] is None or objective < best["objective"]:
+            best.update(objective=objective, schedule=schedule, by=member, at=round(elapsed(), 3))
+            return True
+        return False
+
+    seed, source = _seed(sc, params)
+    if seed is not None:
+        value = objective_value(sc, seed)
+        offer(source, value, seed)
+        report(source, value, None)
+        params = replace(params, warm_start=seed)
+
+    shares = _thread_shares(names, params.threads, str(params.options.get("race_threads", "lead")))
+    ctx = mp.get_context("spawn")
+    out_q = ctx.Queue()
+    stop_all = threading.Event()  # not a multiprocessing.Event: a member ending inside its wait would hold its lock
+    inboxes = {n: ctx.Queue() for n in names}
+    procs: dict[str, Any] = {}
+    child_params = replace(params, options={k: v for k, v in params.options.items()
+                                            if k not in ("on_solution", "inbox", "solvers")})
+    for n in names:
+        threads, nice = shares[n]
+        p = ctx.Process(target=_member_main, name=f"race-{n}",
+                        args=(n, sc, replace(child_params, threads=threads), nice, deadline, t0,
+                              out_q, inboxes[n]), daemon=True)
+        p.start()
+        procs[n] = p
+
+    finals: dict[str, dict] = {}
+    errors: dict[str, str] = {}
+    proved_by = ""
+    bound_by = ""
+    infeasible_by = ""
+    stopped_at: float | None = None
+    while len(finals) + len(errors) < len(names):
+        now = time.monotonic()
+        if stop.is_set() or (deadline is not None and now > deadline):
+            stop_members()
+        if stop_all.is_set() and stopped_at is None:
+            stopped_at = now
+        if stopped_at is not None and now - stopped_at > _GRACE_S:
+            break
+        if all(not p.is_alive() for p in procs.values()) and out_q.empty():
+            time.sleep(0.2)  # let the feeder threads flush, then read once more
+            if out_q.empty():
+                break
+        try:
+            msg = out_q.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        kind, member = msg[0], msg[1]
+        if kind == "progress":
+            _, _, obj, b, _t = msg
+            if b is not None and (bound is None or b > bound):
+                bound, bound_by = b, member
+            report(member, obj, b)
+        elif kind == "solution":
+            _, _, obj, _t, schedule = msg
+            value = objective_value(sc, schedule)  # never trust a number we can recompute
+            if offer(member, value, schedule):
+                for other, q in inboxes.items():
+                    if other != member:
+                        q.put(("solution", value, schedule))
+        elif kind == "restart":
+            curves.setdefault(member, [])
+        elif kind == "done":
+            info = msg[2]
+            finals[member] = info
+            b = info["bound"]
+            if b is not None and info["status"] != "infeasible" and (bound is None or b > bound):
+                bound, bound_by = b, member
+            if info["proven"] and info["status"] == "optimal" and not proved_by:
+                proved_by = member
+                stop_members()
+            elif info["proven"] and info["status"] == "infeasible" and not infeasible_by:
+                infeasible_by = member
+                stop_members()
+        elif kind == "error":
+            errors[member] = msg[2]
+        if best["objective"] is not None and bound is not None and bound >= best["objective"] and not proved_by:
+            proved_by = bound_by
+            stop_members()
+
+    stop_members()
+    for p in procs.values():
+        p.join(timeout=1.0)
+        if p.is_alive():
+            p.terminate()
+            p.join(timeout=1.0)
+    for q in (out_q, *inboxes.values()):
+        q.cancel_join_thread()
+        q.close()
+    for n, p in procs.items():
+        if n not in finals and n not in errors:
+            errors[n] = (f"process ended without a result (exit code {p.exitcode})" if p.exitcode
+                         else "no result before the grace period ended")
+
+    runtime = elapsed()
+    objective = best["objective"]
+    schedule = best["schedule"].renamed(NAME) if best["schedule"] is not None else None
+    if bound is not None and objective is not None:
+        bound = min(bound, objective)
+    if schedule is not None and (proved_by or (bound is not None and bound >= objective)):
+        term, sol = Termination.OPTIMAL, SolutionStatus.OPTIMAL
+        bound = objective
+        proved_by = proved_by or best["by"]
+    elif infeasible_by and schedule is None:
+        term, sol = Termination.INFEASIBLE, SolutionStatus.NONE
+        bound = None
+    else:
+        sol = SolutionStatus.FEASIBLE if schedule is not None else SolutionStatus.NONE
+        if stop.is_set():
+            term = Termination.CANCELLED
+        elif deadline is not None and time.monotonic() >= deadline - 0.05:
+            term = Termination.TIME_LIMIT
+        elif errors and not finals:
+            term = Termination.ERROR
+        else:
+            term = Termination.COMPLETED
+    parts = []
+    if best["by"]:
+        parts.append(f"best from {best['by']} at {best['at']:.2f} s")
+    if proved_by:
+        parts.append(f"optimality proven by {proved_by}")
+    if infeasible_by:
+        parts.append(f"infeasibility proven by {infeasible_by}")
+    if errors:
+        parts.append("failed: " + "; ".join(f"{k}: {v}" for k, v in errors.items()))
+    stats = {
+        "members": names,
+        "threads": {n: shares[n][0] for n in names},
+        "seed": source,
+        "winner": best["by"],
+        "found_at_s": best["at"],
+        "proved_by": proved_by,
+        "per_member": finals,
+        "errors": errors,
+        "curves": curves,
+    }
+    versions = ", ".join(f"{n}: {finals[n]['version']}" for n in names if n in finals and finals[n]["version"])
+    return Result(term, sol, schedule, objective, bound, runtime, NAME, versions or VERSION,
+                  message="; ".join(parts), stats=stats)

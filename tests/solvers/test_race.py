@@ -1,0 +1,126 @@
+"""The race: members in parallel processes, shared solutions, the first proof stops all, one wall-clock limit."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+
+import pytest
+from opsplan.models import check, objective_value
+from opsplan.models.errors import SolverError
+from opsplan.models.jobshop.build import random_jobshop
+from opsplan.models.schedule import Assignment, Category
+from opsplan.solvers import Params, StopToken, Termination, solve
+from opsplan.solvers import race as race_mod
+
+pytest.importorskip("pyomo")
+pytest.importorskip("highspy")
+
+
+@pytest.fixture
+def hard_shop(bench_dir):
+    """abz7 (20x15): no backend proves it in seconds."""
+    from opsplan.models.io.importers import import_orlib_jobshop
+
+    return import_orlib_jobshop(bench_dir / "jobshop" / "abz7.txt").scenario
+
+
+def test_race_proves_a_small_shop_and_says_who_and_when(tiny_jobshop):
+    seen = []
+    r = solve(tiny_jobshop, "race", Params(time_limit=30, threads=2), on_progress=seen.append)
+    assert r.status == "optimal" and r.objective == 11 and r.bound == 11
+    assert check(tiny_jobshop, r.schedule) == [] and objective_value(tiny_jobshop, r.schedule) == 11
+    st = r.stats
+    assert st["members"] == ["cpsat", "mip"]
+    assert st["winner"] and st["found_at_s"] is not None and st["proved_by"] in ("cpsat", "mip")
+    assert "best from" in r.message and "proven by" in r.message
+    # every curve point came through on_progress under its member's name
+    assert {p.solver for p in seen} <= set(st["curves"])
+    assert st["seed"].startswith("dispatch:") and st["seed"] in st["curves"]
+    assert r.runtime_s < 25
+
+
+def test_time_limit_is_one_wall_clock_for_all(hard_shop):
+    sc = hard_shop
+    t0 = time.perf_counter()
+    r = solve(sc, "race", Params(time_limit=4, threads=2))
+    wall = time.perf_counter() - t0
+    assert wall < 4 + race_mod._GRACE_S + 2
+    assert r.termination == Termination.TIME_LIMIT and r.status == "feasible"
+    assert check(sc, r.schedule) == []
+    assert r.bound is not None and r.bound <= r.objective
+    assert set(r.stats["per_member"]) == {"cpsat", "mip"}
+
+
+def test_cancel_stops_every_member(hard_shop):
+    sc = hard_shop
+    stop = StopToken()
+    threading.Timer(2.0, stop.set).start()
+    t0 = time.perf_counter()
+    r = solve(sc, "race", Params(time_limit=60, threads=2), stop=stop)
+    assert time.perf_counter() - t0 < 2.0 + race_mod._GRACE_S + 1.5
+    assert r.termination == Termination.CANCELLED and r.schedule is not None
+    assert check(sc, r.schedule) == []
+
+
+def test_members_from_options_and_bad_members():
+    sc = random_jobshop(4, 3, seed=1)
+    r = solve(sc, "race", Params(time_limit=20, threads=2, options={"solvers": "cpsat,dispatch:spt"}))
+    assert r.status == "optimal" and r.stats["members"] == ["cpsat", "dispatch:spt"]
+    assert r.stats["per_member"]["dispatch:spt"]["status"] in ("feasible", "cancelled")  # cpsat may prove first
+    with pytest.raises(SolverError, match="unknown solver"):
+        solve(sc, "race", Params(options={"solvers": ["cpsat", "nosuch"]}))
+    with pytest.raises(SolverError, match="cannot be a member"):
+        solve(sc, "race", Params(options={"solvers": ["race"]}))
+    pin = Assignment(sc.jobs[0].operations[0].id, sc.jobs[0].operations[0].modes[0].resource, 0,
+                     sc.jobs[0].operations[0].modes[0].duration, Category.WORK)
+    with pytest.raises(SolverError, match="cannot keep pinned"):
+        solve(sc, "race", Params(pinned=(pin,), options={"solvers": ["cpsat", "cpsat-textbook"]}))
+
+
+def test_infeasible_race_is_explained():
+    from dataclasses import replace
+
+    from opsplan.models.jobshop.build import from_routes
+
+    sc = from_routes("clash", [[[(0, 5)]], [[(0, 5)]]], 1)
+    sc = replace(sc, jobs=tuple(replace(j, deadline=7) for j in sc.jobs))
+    r = solve(sc, "race", Params(time_limit=20, threads=2))
+    assert r.status == "infeasible" and "infeasibility proven by" in r.message
+    assert {c.path for c in r.conflicts} == {"jobs[0].deadline", "jobs[1].deadline"}
+
+
+def test_a_member_without_inbox_restarts_on_a_better_shared_solution(hard_shop):
+    """cpsat, started without a hint, gets a far better schedule in its inbox: it restarts from it."""
+    sc = hard_shop
+    good = solve(sc, "cpsat", Params(time_limit=4, threads=2))
+    out_q, inbox = queue.Queue(), queue.Queue()
+    params = Params(time_limit=None, threads=1, options={"no_hint": True})
+    t0 = time.monotonic()
+    inbox.put(("solution", good.objective, good.schedule))
+    worker = threading.Thread(target=race_mod._member_main,
+                              args=("cpsat", sc, params, 0, t0 + 6.0, t0, out_q, inbox))
+    worker.start()
+    worker.join(30)
+    msgs = []
+    while not out_q.empty():
+        msgs.append(out_q.get())
+    kinds = [m[0] for m in msgs]
+    assert "restart" in kinds, kinds
+    done = [m for m in msgs if m[0] == "done"][0][2]
+    assert done["restarts"] >= 1 and done["objective"] <= good.objective
+
+
+def test_cli_race(tmp_path, capsys, bench_dir):
+    from opsplan.app.cli import main
+
+    rc = main(["solve", str(bench_dir / "jobshop" / "ft06.txt"), "--format", "orlib-jobshop",
+               "--solvers", "cpsat,mip", "--time-limit", "30", "--threads", "2", "--json"])
+    res = json.loads(capsys.readouterr().out)
+    assert rc == 0 and res["solver"] == "race" and res["status"] == "optimal" and res["objective"] == 55
+    assert res["violations"] == 0 and res["race"]["members"] == ["cpsat", "mip"] and res["race"]["winner"]
+    rc = main(["solve", str(bench_dir / "jobshop" / "ft06.txt"), "--format", "orlib-jobshop",
+               "--solver", "cpsat", "--solvers", "cpsat,mip"])
+    assert rc != 0 and "--solver race" in capsys.readouterr().err
