@@ -309,12 +309,14 @@ def cmd_reschedule(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from opsplan.app.bench import run_jobshop_bench, run_tardiness_bench
+    from opsplan.app.bench import run_jobshop_bench, run_pv_bench, run_tardiness_bench
 
     if args.set == "tardiness":
         return run_tardiness_bench(args)
+    if args.set == "pv":
+        return run_pv_bench(args)
     if args.set != "jobshop":
-        return _fail(f"unknown benchmark set '{args.set}' (available: jobshop, tardiness, gui)")
+        return _fail(f"unknown benchmark set '{args.set}' (available: jobshop, tardiness, pv, gui)")
     return run_jobshop_bench(args)
 
 
@@ -404,8 +406,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("bench", help="benchmark a solver on a public set (gap to best known bounds)")
-    p.add_argument("set", help="benchmark set: jobshop, tardiness (wt40/wt50/wt100), "
-                               "or gui (opsplan bench gui --bars 20000)")
+    p.add_argument("set", help="benchmark set: jobshop, tardiness (wt40/wt50/wt100), pv (generated "
+                               "unweighted tardiness, Potts-Van Wassenhove scheme) or gui (opsplan bench gui --bars 20000)")
+    p.add_argument("--sizes", default="20,100,200,500", help="pv: instance sizes n, comma-separated")
+    p.add_argument("--per-cell", type=int, default=1, metavar="K",
+                   help="pv: instances per (tardiness factor, due-date range) cell; 25 cells per size")
     p.add_argument("--improve", action="store_true",
                    help="run the local-search improvement step after a dispatch rule (single machine)")
     p.add_argument("--dir", default=None, help="benchmark folder with index.json")

@@ -91,3 +91,37 @@ def random_jobshop(
             route.append([(a, rng.randint(low, high)) for a in alts])
         routes.append(route)
     return from_routes(name or f"random-{n_jobs}x{n_machines}-s{seed}", routes, n_machines)
+
+
+def potts_van_wassenhove(
+    n: int,
+    tf: float,
+    rdd: float,
+    *,
+    seed: int = 0,
+    weighted: bool = False,
+    p_max: int = 100,
+    name: str | None = None,
+) -> JobShopScenario:
+    """A single-machine total (weighted) tardiness instance in the Potts–Van Wassenhove scheme.
+
+    Processing times uniform in ``[1, p_max]``; with ``P`` their sum, due dates
+    uniform in ``[P (1 - tf - rdd/2), P (1 - tf + rdd/2)]`` (rounded, at least 0),
+    where ``tf`` is the tardiness factor and ``rdd`` the relative range of due
+    dates. Weights are 1 unless ``weighted`` (then uniform in ``[1, 10]``).
+    The objective is total weighted tardiness, which with unit weights is total tardiness.
+    """
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    if not (0 <= tf <= 1 and 0 <= rdd <= 1):
+        raise ValueError(f"tf and rdd must lie in [0, 1], got tf={tf}, rdd={rdd}")
+    rng = random.Random(f"pvw-{n}-{tf}-{rdd}-{seed}-{weighted}")
+    p = [rng.randint(1, p_max) for _ in range(n)]
+    total = sum(p)
+    lo, hi = total * (1 - tf - rdd / 2), total * (1 - tf + rdd / 2)
+    dues = [max(0, round(rng.uniform(lo, hi))) for _ in range(n)]
+    weights = [rng.randint(1, 10) if weighted else 1 for _ in range(n)]
+    label = name or f"pvw-n{n}-tf{tf:g}-rdd{rdd:g}-s{seed}"
+    return from_routes(label, [[[(0, d)]] for d in p], 1, dues=dues, weights=weights,
+                       objective=Objective.TOTAL_WEIGHTED_TARDINESS,
+                       description=f"Potts-Van Wassenhove scheme: n={n}, TF={tf:g}, RDD={rdd:g}, seed {seed}")

@@ -267,3 +267,34 @@ def test_bench_tardiness_reports_gaps_to_the_optimum(bench_dir, capsys):
         ref = index[a["instance"]]["optimum"]
         assert a["ub"] == ref and b["objective"] <= a["objective"] and b["objective"] >= ref
     assert improved["mean_gap_pct"]["dispatch:edd"] < plain["mean_gap_pct"]["dispatch:edd"]
+
+
+def test_bench_pv_generates_and_compares_rules_with_the_exact_result(capsys):
+    """`opsplan bench pv`: 25 (TF, RDD) cells per size, rules never below the best, the exact solver proves n=6."""
+    rc, out, _ = run(capsys, "bench", "pv", "--sizes", "6", "--solver", "cpsat", "--time-limit", "10",
+                     "--threads", "1", "--json")
+    assert rc == 0
+    rep = json.loads(out)
+    assert len(rep["rows"]) == 25 and {(r["tf"], r["rdd"]) for r in rep["rows"]} == {
+        (a, b) for a in (0.2, 0.4, 0.6, 0.8, 1.0) for b in (0.2, 0.4, 0.6, 0.8, 1.0)}
+    for r in rep["rows"]:
+        assert r["exact_status"] == "optimal" and r["exact"] == r["best"]
+        assert all(r[rule] >= r["best"] for rule in ("edd", "eddc", "mdd", "mddc"))
+    cell = rep["summary"]["6"]
+    assert cell["exact"] == 0.0 and cell["exact_optimal"] == 25
+    assert all(cell[rule] is None or cell[rule] >= 0 for rule in ("edd", "eddc", "mdd", "mddc"))
+    rc, _, err = run(capsys, "bench", "pv", "--sizes", "x")
+    assert rc != 0 and "--sizes" in err
+
+
+def test_potts_van_wassenhove_scheme():
+    from opsplan.models.jobshop.build import potts_van_wassenhove
+
+    a = potts_van_wassenhove(50, 0.6, 0.4, seed=3)
+    assert a == potts_van_wassenhove(50, 0.6, 0.4, seed=3)  # reproducible
+    p = [j.operations[0].modes[0].duration for j in a.jobs]
+    total = sum(p)
+    assert all(1 <= x <= 100 for x in p) and len(a.machines) == 1 and all(j.weight == 1 for j in a.jobs)
+    assert all(total * (1 - 0.6 - 0.2) - 1 <= j.due <= total * (1 - 0.6 + 0.2) + 1 for j in a.jobs)
+    with pytest.raises(ValueError):
+        potts_van_wassenhove(10, 1.5, 0.2)
