@@ -407,7 +407,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="benchmark a solver on a public set (gap to best known bounds)")
     p.add_argument("set", help="benchmark set: jobshop, tardiness (wt40/wt50/wt100), pv (generated "
-                               "unweighted tardiness, Potts-Van Wassenhove scheme) or gui (opsplan bench gui --bars 20000)")
+                               "unweighted tardiness, Potts-Van Wassenhove scheme) "
+                               "or gui (opsplan bench gui --bars 20000)")
     p.add_argument("--sizes", default="20,100,200,500", help="pv: instance sizes n, comma-separated")
     p.add_argument("--per-cell", type=int, default=1, metavar="K",
                    help="pv: instances per (tardiness factor, due-date range) cell; 25 cells per size")
