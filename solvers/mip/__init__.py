@@ -1,26 +1,44 @@
-"""MIP backend (``mip``): the disjunctive big-M model in Pyomo, solved by HiGHS.
+"""MIP backend (``mip``): Pyomo models solved by HiGHS through highspy, driven by this package.
 
-Pyomo's maintained HiGHS interface (``pyomo.contrib.solver``, the class behind
-``SolverFactory("highs")``) is used directly: ``import pyomo.environ`` loads every
-Pyomo plugin, and one of them (community detection, a deferred matplotlib import)
-raises inside PySide6's import hook once Qt is loaded, so the GUI could not load
-this backend. The interface has no
-MIP-start option, so a warm start only tightens the horizon (and big-M) when the
-objective is the makespan; variable values are still set from it. Cancel is
-honoured before the solve starts only; a running HiGHS solve runs to its limits.
+Formulations (``Result.stats["formulation"]``, forced with ``Params.options["formulation"]``):
+
+* ``disjunctive`` — :mod:`.jobshop_model`, the general big-M job-shop model (every feature);
+* ``positional`` / ``time-indexed`` — :mod:`.single_machine`, for one machine with one-operation
+  jobs and no calendar, setups or pins. ``positional`` is the automatic choice for that shape:
+  on OR-Library wt40 (10 s, 1 thread) it reaches better schedules and far better bounds than
+  the disjunctive model (whose LP bound stays 0), and on small random instances (15-25 jobs,
+  p <= 10) it proves optima 5-15x faster than the time-indexed model, which is tight but grows
+  with jobs x horizon x durations (wt40: ~4M nonzeros) and is only built when forced and small.
+
+The hand-off to HiGHS is ours (:mod:`.highs_run`), so a warm start (or the best dispatch
+rule) is a real MIP start (``setSolution`` with every column), every improving solution is
+reported to ``on_progress``, a :class:`StopToken` interrupts a running solve, and
+``Params.options["inbox"]`` (a zero-argument callable giving a :class:`Schedule` or None,
+the solver race's mailbox) is polled during the search; better feasible schedules are
+injected as user solutions (``stats["injected"]``).
+
+``pyomo.environ`` is never imported: it loads every Pyomo plugin, and one of them
+(community detection, a deferred matplotlib import) raises inside PySide6's import hook
+once Qt is loaded, so the GUI could not load this backend.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
+import highspy
+import pyomo.core as pyo
 import pyomo.version
-from opsplan.models import objective_value
+from opsplan.models import check, objective_value
 from opsplan.models.errors import SolverError
 from opsplan.models.jobshop.scenario import Objective
 from opsplan.models.schedule import Schedule
+from opsplan.solvers.mip import highs_run
 from opsplan.solvers.mip import jobshop_model as jsm
+from opsplan.solvers.mip import single_machine as smm
 from opsplan.solvers.result import (
     Params,
     Progress,
@@ -31,20 +49,14 @@ from opsplan.solvers.result import (
     Termination,
 )
 from opsplan.solvers.starting import starting_schedule
-from pyomo.contrib.solver.common.results import SolutionStatus as PyoSolution
-from pyomo.contrib.solver.common.results import TerminationCondition as PyoTermination
-from pyomo.contrib.solver.solvers.highs import Highs
 
 NAME = "mip"
-_version = ""
+DISJUNCTIVE = "disjunctive"
+FORMULATIONS = (DISJUNCTIVE, smm.POSITIONAL, smm.TIME_INDEXED)
 
 
 def version() -> str:
-    global _version
-    if not _version:
-        hv = Highs().version()
-        _version = f"HiGHS {'.'.join(map(str, hv or ()))} / Pyomo {pyomo.version.version}"
-    return _version
+    return f"HiGHS {'.'.join(map(str, highs_run.version()))} / Pyomo {pyomo.version.version}"
 
 
 def _initial_schedule(sc, params: Params, earliest: dict[str, int]) -> tuple[Schedule | None, str]:
@@ -56,16 +68,81 @@ def _initial_schedule(sc, params: Params, earliest: dict[str, int]) -> tuple[Sch
 
 
 _TERMINATION = {
-    PyoTermination.convergenceCriteriaSatisfied: Termination.OPTIMAL,
-    PyoTermination.maxTimeLimit: Termination.TIME_LIMIT,
-    PyoTermination.iterationLimit: Termination.TIME_LIMIT,
-    PyoTermination.objectiveLimit: Termination.TIME_LIMIT,
-    PyoTermination.minStepLength: Termination.TIME_LIMIT,
-    PyoTermination.provenInfeasible: Termination.INFEASIBLE,
-    PyoTermination.locallyInfeasible: Termination.INFEASIBLE,
-    PyoTermination.infeasibleOrUnbounded: Termination.INFEASIBLE,
-    PyoTermination.interrupted: Termination.CANCELLED,
+    highspy.HighsModelStatus.kOptimal: Termination.OPTIMAL,
+    highspy.HighsModelStatus.kTimeLimit: Termination.TIME_LIMIT,
+    highspy.HighsModelStatus.kIterationLimit: Termination.TIME_LIMIT,
+    highspy.HighsModelStatus.kSolutionLimit: Termination.TIME_LIMIT,
+    highspy.HighsModelStatus.kObjectiveBound: Termination.TIME_LIMIT,
+    highspy.HighsModelStatus.kObjectiveTarget: Termination.TIME_LIMIT,
+    highspy.HighsModelStatus.kInfeasible: Termination.INFEASIBLE,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: Termination.INFEASIBLE,
+    highspy.HighsModelStatus.kInterrupt: Termination.CANCELLED,
 }
+
+
+@dataclass
+class Formulation:
+    """A built model and how to go between it and schedules."""
+
+    name: str
+    model: pyo.ConcreteModel
+    values: Callable[[Schedule], dict | None]  # a complete assignment of the model's variables
+    read: Callable[..., Schedule]  # read(val) with val: VarData -> number
+    infeasible: str = ""
+    stats: dict = field(default_factory=dict)
+
+
+def choose_formulation(sc, params: Params, earliest: dict[str, int], horizon: int) -> tuple[str, str]:
+    """(formulation, why): the forced one if ``options["formulation"]`` names one, else by shape."""
+    forced = params.options.get("formulation")
+    reason = smm.fits(sc, params.pinned)
+    if forced is not None:
+        if forced not in FORMULATIONS:
+            raise SolverError(f"unknown MIP formulation {forced!r}; choose from {', '.join(FORMULATIONS)}")
+        if forced != DISJUNCTIVE and reason:
+            raise SolverError(f"the {forced} formulation needs a single-machine shape: {reason}")
+        if forced == smm.TIME_INDEXED:
+            _, nz = smm.time_indexed_size(sc, earliest, horizon)
+            if nz > smm.TIME_INDEXED_MAX_NONZEROS:
+                raise SolverError(f"the time-indexed model would have {nz} nonzeros "
+                                  f"(at most {smm.TIME_INDEXED_MAX_NONZEROS}): the horizon is too long")
+        return forced, "forced"
+    if reason:
+        return DISJUNCTIVE, ""
+    return smm.POSITIONAL, "single machine"
+
+
+def build(sc, params: Params, earliest: dict[str, int], horizon: int, name: str) -> Formulation:
+    if name == DISJUNCTIVE:
+        jm = jsm.add_variables(sc, horizon)
+        jsm.add_constraints(jm)
+        jsm.add_pins(jm, params.pinned)
+        if earliest:
+            jsm.add_earliest(jm, earliest)
+        jsm.add_objective(jm)
+        stats = {"horizon": horizon, "big_m": jm.big_m,
+                 "binaries": len(jm.model.x) + len(jm.model.y) + len(jm.model.w)}
+        return Formulation(name, jm.model, lambda s: jsm.complete_values(jm, s),
+                           lambda val: jsm.read_schedule(jm, NAME, val), jm.infeasible, stats)
+    make = smm.positional_model if name == smm.POSITIONAL else smm.time_indexed_model
+    sm = make(sc, earliest, horizon)
+    stats = {"horizon": sm.horizon, "binaries": len(sm.model.x)}
+    return Formulation(name, sm.model, lambda s: smm.complete_values(sm, s),
+                       lambda val: smm.read_schedule(sm, NAME, val), sm.infeasible, stats)
+
+
+def _reader(lp: highs_run.Lp, x) -> Callable:  # noqa: ANN001 - numpy vector
+    def val(v):  # noqa: ANN001, ANN202 - VarData
+        k = lp.index.get(id(v))
+        return pyo.value(v) if k is None else float(x[k])
+
+    return val
+
+
+def _bound(value: float | None) -> int | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return math.ceil(value - 1e-6)  # integral data: the objective is whole
 
 
 def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopToken, variant=None) -> Result:
@@ -83,56 +160,99 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     if start is not None and sc.objective == Objective.MAKESPAN:
         # an optimal schedule is no longer than this feasible one: every end fits in its makespan
         horizon = min(horizon, start.makespan)
-    jm = jsm.add_variables(sc, horizon)
-    jsm.add_constraints(jm)
-    jsm.add_pins(jm, params.pinned)
-    if earliest:
-        jsm.add_earliest(jm, earliest)
-    jsm.add_objective(jm)
-    stats = {"horizon": horizon, "big_m": jm.big_m, "start": source,
-             "binaries": len(jm.model.x) + len(jm.model.y) + len(jm.model.w)}
-    if jm.infeasible:
-        return Result(Termination.INFEASIBLE, SolutionStatus.NONE, None, None, None,
-                      time.perf_counter() - t0, NAME, version(), message=jm.infeasible, stats=stats)
+    name, why = choose_formulation(sc, params, earliest, horizon)
+    form = build(sc, params, earliest, horizon, name)
+    stats = {"formulation": name, **form.stats, "start": source, "injected": 0}
+    message = f"{name} formulation" + (f" ({why})" if why else "")
+    if source:
+        message += f"; start from {source}"
+
+    def result(term, sol, schedule=None, objective=None, bound=None, **kw) -> Result:  # noqa: ANN001, ANN003
+        return Result(term, sol, schedule, objective, bound, time.perf_counter() - t0, NAME, version(),
+                      message=kw.pop("message", message), stats=stats, **kw)
+
+    if form.infeasible:
+        return result(Termination.INFEASIBLE, SolutionStatus.NONE, message=f"{message}; {form.infeasible}")
+    lp = highs_run.to_lp(form.model)
+    stats.update(columns=lp.n_cols, rows=lp.n_rows, nonzeros=len(lp.vals),
+                 build_s=round(time.perf_counter() - t0, 4))
+    if lp.trivially_infeasible:
+        return result(Termination.INFEASIBLE, SolutionStatus.NONE, message=f"{message}; {lp.trivially_infeasible}")
+
+    x0 = None
     if start is not None:
-        jsm.set_values(jm, start)
+        values = form.values(start)
+        x0 = None if values is None else lp.vector(values)
+        if x0 is not None and not lp.is_feasible(x0):
+            x0 = None
+        stats["start_complete"] = x0 is not None
 
-    opts: dict = {"raise_exception_on_nonoptimal_result": False, "load_solutions": False, "tee": False}
-    if params.time_limit is not None:
-        opts["time_limit"] = float(params.time_limit)
-    if params.threads:
-        opts["threads"] = int(params.threads)
-    opts["rel_gap"] = float(params.gap) if params.gap is not None else 0.0
-    solver_options = {"random_seed": int(params.seed), "mip_abs_gap": 1 - 1e-6}  # integral objective
-    solver_options.update(params.options.get("highs", {}))
-    opts["solver_options"] = solver_options
-    res = Highs().solve(jm.model, **opts)
-    runtime = time.perf_counter() - t0
+    best: dict = {"objective": None, "schedule": None}
 
-    term = _TERMINATION.get(res.termination_condition, Termination.ERROR)
-    if res.solution_status == PyoSolution.optimal:
-        sol = SolutionStatus.OPTIMAL
-    elif res.solution_status == PyoSolution.feasible:
-        sol = SolutionStatus.FEASIBLE
-    else:
-        sol = SolutionStatus.NONE
-    schedule = objective = bound = None
-    if sol != SolutionStatus.NONE:
-        res.solution_loader.load_vars()
-        schedule = jsm.read_schedule(jm, NAME)
+    def on_improve(x, obj, bound, elapsed) -> None:  # noqa: ANN001 - HiGHS thread
+        schedule = form.read(_reader(lp, x))
+        value = objective_value(sc, schedule)
+        if best["objective"] is None or value < best["objective"]:
+            best.update(objective=value, schedule=schedule)
+        if on_progress is not None:
+            b = _bound(bound)
+            on_progress(Progress(value, None if b is None else min(b, value), elapsed, NAME))
+
+    inbox = params.options.get("inbox")
+    seen: dict = {"schedule": None, "x": None}
+
+    def poll():  # noqa: ANN202 - a column vector or None
+        schedule = inbox()
+        if schedule is None:
+            return None
+        if schedule is not seen["schedule"]:  # convert each schedule once
+            values = form.values(schedule)
+            seen.update(schedule=schedule, x=None if values is None else lp.vector(values))
+        return seen["x"]
+
+    cfg = highs_run.RunConfig(
+        time_limit=None if params.time_limit is None else float(params.time_limit),
+        threads=int(params.threads or 0), seed=int(params.seed),
+        rel_gap=float(params.gap) if params.gap is not None else 0.0,
+        options=dict(params.options.get("highs", {})),
+    )
+    if params.time_limit is not None and time.perf_counter() - t0 >= params.time_limit:
+        # the build used up the time: the start is all there is
+        if start is None:
+            return result(Termination.TIME_LIMIT, SolutionStatus.NONE, message=f"{message}; no time left to solve")
+        value = objective_value(sc, start)
+        return result(Termination.TIME_LIMIT, SolutionStatus.FEASIBLE, start, value, None,
+                      message=f"{message}; no time left to solve")
+    out = highs_run.run(lp, cfg, start=x0, on_improve=on_improve, should_stop=stop.is_set,
+                        inbox=None if inbox is None else poll, t0=t0)
+    stats.update(out.stats, injected=out.injected, improving=out.improving)
+    if x0 is not None:
+        stats["start_accepted"] = bool(out.start_accepted)
+
+    term = _TERMINATION.get(out.status, Termination.ERROR)
+    schedule = objective = None
+    if out.x is not None:
+        schedule = form.read(_reader(lp, out.x))
         objective = objective_value(sc, schedule)
-    if term != Termination.INFEASIBLE and res.objective_bound is not None and math.isfinite(res.objective_bound):
-        bound = math.ceil(res.objective_bound - 1e-6)  # integral data: the objective is whole
-        if objective is not None:
-            bound = min(bound, objective)
-    if term == Termination.OPTIMAL and objective is not None:
+        if best["schedule"] is not None and best["objective"] < objective:
+            schedule, objective = best["schedule"], best["objective"]
+        if check(sc, schedule):  # never hand out a broken schedule (a tolerance artefact)
+            schedule = objective = None
+    if schedule is None and start is not None and term in (Termination.CANCELLED, Termination.TIME_LIMIT):
+        schedule, objective = start, objective_value(sc, start)  # stopped before HiGHS took the start
+    bound = None if term == Termination.INFEASIBLE else _bound(out.bound)
+    if bound is not None and objective is not None:
+        bound = min(bound, objective)
+    sol = SolutionStatus.NONE if schedule is None else SolutionStatus.FEASIBLE
+    if term == Termination.OPTIMAL and schedule is not None:
         # HiGHS calls a gap-limited stop optimal too: only a closed gap is a proof
-        sol = SolutionStatus.OPTIMAL if bound is None or bound >= objective else SolutionStatus.FEASIBLE
-        if sol == SolutionStatus.OPTIMAL:
-            bound = objective
-    elif sol == SolutionStatus.OPTIMAL:
-        sol = SolutionStatus.FEASIBLE
+        if bound is None or bound >= objective:
+            sol, bound = SolutionStatus.OPTIMAL, objective
+    elif term == Termination.OPTIMAL:
+        term = Termination.ERROR
+    if term == Termination.CANCELLED:
+        message += "; cancelled"
     if schedule is not None and on_progress is not None:
-        on_progress(Progress(objective, bound, runtime, NAME))
-    message = f"horizon from {source}" if source else ""
-    return Result(term, sol, schedule, objective, bound, runtime, NAME, version(), message=message, stats=stats)
+        on_progress(Progress(objective, bound, time.perf_counter() - t0, NAME))
+    log = out.log if params.log else ""
+    return result(term, sol, schedule, objective, bound, log=log)

@@ -7,8 +7,9 @@ setup added to the pair's separation (pairwise: exact when setups satisfy the
 triangle inequality, otherwise feasible but possibly not optimal); calendar
 windows as fixed blocks, each with its own order binary per (operation, mode).
 
-``M`` is computed from the horizon handed to :func:`add_variables` (every start
-and end lies in ``[0, horizon]``), so a tight horizon gives a tight model.
+Each big-M row gets its own ``M`` from the bounds of the starts involved (so from the
+horizon handed to :func:`add_variables`: every start lies in ``[0, horizon]``) plus the
+duration and setup it must relax; a tight horizon gives a tight model.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pyomo.core as pyo  # not pyomo.environ: its plugins break under PySide6's
 from opsplan.models.jobshop.edit import setup_bars
 from opsplan.models.jobshop.scenario import JobShopScenario, Objective
 from opsplan.models.schedule import Assignment, Category, Schedule
+from pyomo.common.collections import ComponentMap
 
 
 def merged_windows(windows) -> list[tuple[int, int]]:  # noqa: ANN001 - iterable of Window
@@ -58,6 +60,8 @@ class JobShopModel:
     horizon: int
     big_m: int
     infeasible: str = ""  # set when a pin cannot be honoured at all
+    pairs: list = field(default_factory=list)  # (machine, ov_i, lit_i, d_i, ov_j, lit_j, d_j) per y
+    blocks: list = field(default_factory=list)  # (ov, lit, dur, window start, window end) per w
 
 
 # -- variables ----------------------------------------------------------------
@@ -96,7 +100,7 @@ def _off(*lits) -> object:  # noqa: ANN002 - mode binaries or the constant 1
 
 
 def add_constraints(jm: JobShopModel) -> None:
-    sc, m, big = jm.scenario, jm.model, jm.big_m
+    sc, m = jm.scenario, jm.model
     for job in sc.jobs:
         for a, b in zip(job.operations, job.operations[1:]):
             m.cons.add(jm.ops[b.id].start >= jm.ops[a.id].end())
@@ -127,19 +131,28 @@ def add_constraints(jm: JobShopModel) -> None:
                 if dur > 0 or we - ws > 1:
                     blocks.append((ov, lit, dur, ws, we))
 
+    jm.pairs, jm.blocks = pairs, blocks
     m.y = pyo.Var(range(len(pairs)), domain=pyo.Binary)
     for k, (mid, ov_i, lit_i, d_i, ov_j, lit_j, d_j) in enumerate(pairs):
         y, off = m.y[k], _off(lit_i, lit_j)
         su_ij = sc.setup_time(mid, ov_i.job_id, ov_j.job_id)
         su_ji = sc.setup_time(mid, ov_j.job_id, ov_i.job_id)
-        m.cons.add(ov_j.start >= ov_i.start + d_i + su_ij - big * (1 - y) - big * off)
-        m.cons.add(ov_i.start >= ov_j.start + d_j + su_ji - big * y - big * off)
+        # per-row M: large enough to relax the row over the starts' bounds (a mode that is not
+        # chosen may be longer than the horizon allows, so M must cover its duration too)
+        m_ij = max(0, ov_i.start.ub + d_i + su_ij - ov_j.start.lb)
+        m_ji = max(0, ov_j.start.ub + d_j + su_ji - ov_i.start.lb)
+        jm.big_m = max(jm.big_m, m_ij, m_ji)
+        m.cons.add(ov_j.start >= ov_i.start + d_i + su_ij - m_ij * (1 - y) - m_ij * off)
+        m.cons.add(ov_i.start >= ov_j.start + d_j + su_ji - m_ji * y - m_ji * off)
 
     m.w = pyo.Var(range(len(blocks)), domain=pyo.Binary)
     for k, (ov, lit, dur, ws, we) in enumerate(blocks):
         before, off = m.w[k], _off(lit)
-        m.cons.add(ov.start + dur <= ws + big * (1 - before) + big * off)
-        m.cons.add(ov.start >= we - big * before - big * off)
+        m_before = max(0, ov.start.ub + dur - ws)
+        m_after = max(0, we - ov.start.lb)
+        jm.big_m = max(jm.big_m, m_before, m_after)
+        m.cons.add(ov.start + dur <= ws + m_before * (1 - before) + m_before * off)
+        m.cons.add(ov.start >= we - m_after * before - m_after * off)
 
 
 def add_pins(jm: JobShopModel, pinned: Iterable[Assignment]) -> None:
@@ -205,7 +218,7 @@ def add_objective(jm: JobShopModel) -> None:
 
 # -- warm values and reading back ---------------------------------------------------
 def set_values(jm: JobShopModel, schedule: Schedule) -> int:
-    """Set variable values from ``schedule`` (a MIP start where the interface passes one); returns ops set."""
+    """Set the start and mode variables from ``schedule``; returns the number of operations set."""
     by_task = schedule.by_task()
     n = 0
     for op_id, ov in jm.ops.items():
@@ -220,14 +233,63 @@ def set_values(jm: JobShopModel, schedule: Schedule) -> int:
     return n
 
 
-def read_schedule(jm: JobShopModel, name: str = "") -> Schedule:
-    """The schedule of the loaded solution (starts rounded to whole time units)."""
+def complete_values(jm: JobShopModel, schedule: Schedule) -> dict | None:
+    """A value for every variable of the model from ``schedule`` (a complete MIP start), or None.
+
+    Order and window binaries follow the schedule; objective and tardiness variables take
+    their tightest values. Whether the result is feasible is the caller's check (against the
+    translated rows), so a schedule that breaks the model simply yields an infeasible vector.
+    """
+    sc, m = jm.scenario, jm.model
+    by_task = schedule.by_task()
+    vals = ComponentMap()
+    start: dict[str, int] = {}
+    dur: dict[str, int] = {}
+    for op_id, ov in jm.ops.items():
+        a = by_task.get(op_id)
+        if a is None or a.resource not in ov.modes:
+            return None
+        start[op_id] = int(a.start)
+        dur[op_id] = ov.modes[a.resource][1]
+        vals[ov.start] = int(a.start)
+        for res, (lit, _) in ov.modes.items():
+            if not isinstance(lit, int):
+                vals[lit] = 1 if res == a.resource else 0
+    for k, (mid, ov_i, _, d_i, ov_j, _, _) in enumerate(jm.pairs):
+        su_ij = sc.setup_time(mid, ov_i.job_id, ov_j.job_id)
+        vals[m.y[k]] = 1 if start[ov_j.op_id] >= start[ov_i.op_id] + d_i + su_ij else 0
+    for k, (ov, _, d, ws, _) in enumerate(jm.blocks):
+        vals[m.w[k]] = 1 if start[ov.op_id] + d <= ws else 0
+    ends = {job.id: start[job.operations[-1].id] + dur[job.operations[-1].id] for job in sc.jobs if job.operations}
+    objective_values(jm.scenario, m, ends, vals)
+    return vals
+
+
+def objective_values(sc: JobShopScenario, m: pyo.ConcreteModel, ends: Mapping[str, int], vals: dict) -> None:
+    """Tightest values of the objective variables (``obj_var``, ``tardiness``) given the job ends."""
+    if sc.objective == Objective.MAKESPAN:
+        vals[m.obj_var] = max(ends.values(), default=0)
+    elif sc.objective == Objective.TOTAL_WEIGHTED_TARDINESS:
+        total = 0
+        for key in m.tardiness:
+            job = sc.job_index[key]
+            t = max(0, ends[key] - job.due)
+            vals[m.tardiness[key]] = t
+            total += job.weight * t
+        vals[m.obj_var] = max(0, total)
+    elif sc.objective == Objective.MAX_LATENESS:
+        late = [ends[j.id] - j.due for j in sc.jobs if j.due is not None and j.id in ends]
+        vals[m.obj_var] = max(late) if late else 0
+
+
+def read_schedule(jm: JobShopModel, name: str = "", val=pyo.value) -> Schedule:  # noqa: ANN001 - VarData -> float
+    """The schedule of the loaded solution (starts rounded to whole time units); ``val`` reads a variable."""
     sc = jm.scenario
     work: list[Assignment] = []
     for ov in jm.ops.values():
-        s = int(round(pyo.value(ov.start)))
+        s = int(round(val(ov.start)))
         res, (_, dur) = max(
-            ov.modes.items(), key=lambda kv: 1.0 if isinstance(kv[1][0], int) else pyo.value(kv[1][0])
+            ov.modes.items(), key=lambda kv: 1.0 if isinstance(kv[1][0], int) else val(kv[1][0])
         )
         work.append(Assignment(ov.op_id, res, s, s + dur, Category.WORK))
     return Schedule(tuple(work) + tuple(setup_bars(sc, work)), name)

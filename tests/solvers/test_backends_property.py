@@ -9,7 +9,8 @@ from opsplan.solvers import Params, available, solve
 
 from tests.solvers.strategies import jobshops
 
-GENERAL = [s for s in available("jobshop") if s != "cpsat-textbook"]
+# the race is held to the same test below, with fewer examples (each starts processes)
+GENERAL = [s for s in available("jobshop") if s not in ("cpsat-textbook", "race")]
 
 
 @pytest.mark.parametrize("solver", GENERAL)
@@ -28,6 +29,13 @@ def test_every_backend_passes_checker(solver, sc):
         return
     assert check(sc, r.schedule) == []
     assert r.objective == objective_value(sc, r.schedule)
+
+
+@pytest.mark.skipif("race" not in available("jobshop"), reason="race not registered")
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sc=jobshops())
+def test_race_passes_checker(sc):
+    test_every_backend_passes_checker.hypothesis.inner_test("race", sc)
 
 
 @settings(max_examples=20, deadline=None)

@@ -9,9 +9,10 @@ from dataclasses import replace
 import pytest
 from opsplan.models import check, objective_value
 from opsplan.models.core import Calendar, Window
+from opsplan.models.errors import SolverError
 from opsplan.models.jobshop.build import classic, from_routes, random_jobshop
 from opsplan.models.jobshop.scenario import Objective, SetupMatrix
-from opsplan.models.schedule import Assignment
+from opsplan.models.schedule import Assignment, Schedule
 from opsplan.solvers import Params, StopToken, solve
 from opsplan.solvers.registry import EARLIEST, PINS, supports
 
@@ -145,3 +146,159 @@ def test_deadlines_are_met_or_infeasible():
     assert max(a.end for a in r.schedule if a.task.startswith("J1.")) <= 6
     r = solve(impossible, "mip", Params(time_limit=10, threads=1))
     assert r.termination.value == "infeasible" and r.schedule is None
+
+
+# -- highspy driven: MIP start, progress, cancel, inbox, time limit ----------------------------
+def test_warm_start_is_a_real_mip_start():
+    """The start is handed to HiGHS as a complete MIP start: accepted, and a tiny limit keeps it."""
+    sc = random_jobshop(10, 8, seed=1)
+    warm = solve(sc, "dispatch:spt", P).schedule
+    r = solve(sc, "mip", Params(time_limit=1.0, threads=1, warm_start=warm, log=True))
+    assert r.stats["start"] == "warm start" and r.stats["start_complete"] and r.stats["start_accepted"], r.log
+    assert r.schedule is not None and check(sc, r.schedule) == []
+    assert r.objective <= objective_value(sc, warm)
+
+
+def test_progress_reports_every_improvement():
+    """Each improving solution reaches on_progress: whole objectives, never worsening, bound below."""
+    sc = random_jobshop(6, 5, seed=3)
+    seen = []
+    r = solve(sc, "mip", P, on_progress=seen.append)
+    _assert_proven(sc, r)
+    assert len(seen) >= 2 and r.stats["improving"] >= 1
+    objs = [p.objective for p in seen]
+    assert all(isinstance(o, int) for o in objs) and objs == sorted(objs, reverse=True)
+    assert all(p.bound is None or p.bound <= p.objective for p in seen)
+    assert seen[-1].objective == r.objective and seen[-1].solver == "mip"
+
+
+def test_cancel_while_running_returns_fast():
+    """A token set 1 s into a long solve stops HiGHS: cancelled, with the incumbent, well under 3 s."""
+    import threading
+    import time
+
+    sc = random_jobshop(10, 8, seed=1)
+    solve(random_jobshop(2, 2, seed=1), "mip", P)  # imports out of the timing
+    stop = StopToken()
+    timer = threading.Timer(1.0, stop.set)
+    t = time.perf_counter()
+    timer.start()
+    r = solve(sc, "mip", Params(time_limit=60, threads=1), stop=stop)
+    wall = time.perf_counter() - t
+    timer.cancel()
+    assert r.termination.value == "cancelled" and wall < 3, (r, wall)
+    assert r.schedule is not None and check(sc, r.schedule) == []
+
+
+def test_time_limit_counts_the_build():
+    """A short limit on a big model is honoured (build time included), with a schedule."""
+    import time
+
+    sc = random_jobshop(10, 8, seed=1)
+    t = time.perf_counter()
+    r = solve(sc, "mip", Params(time_limit=1.0, threads=1))
+    assert time.perf_counter() - t < 2.5
+    assert r.termination.value == "time_limit" and r.schedule is not None and r.runtime_s < 1.5
+
+
+def test_inbox_injects_better_schedules():
+    """A better schedule from the inbox is injected into the running search and counted."""
+    import time
+
+    sc = random_jobshop(8, 6, seed=2)
+    good = solve(sc, "cpsat", Params(time_limit=10, threads=1))
+    assert good.status == "optimal"
+    calls = []
+
+    def inbox():
+        calls.append(time.perf_counter())
+        return good.schedule
+
+    seen = []
+    r = solve(sc, "mip", Params(time_limit=10, threads=1, options={"inbox": inbox}), on_progress=seen.append)
+    assert calls and r.stats["injected"] >= 1
+    assert any(p.objective == good.objective for p in seen)
+    _assert_proven(sc, r)
+    assert r.objective == good.objective
+    gaps = [b - a for a, b in zip(calls, calls[1:])]
+    assert all(g >= 0.15 for g in gaps)  # polled no more than every ~0.2 s
+
+
+def test_inbox_ignores_infeasible_and_worse():
+    """An inbox schedule that breaks the model (or is no better) is never injected."""
+    sc = random_jobshop(6, 5, seed=3)
+    bad = solve(sc, "dispatch:spt", P).schedule
+    broken = Schedule(tuple(replace(a, start=0, end=a.end - a.start) for a in bad.work()), "broken")
+    def raising():
+        raise RuntimeError("mailbox broken")
+
+    for inbox in (lambda: broken, lambda: bad, raising):
+        r = solve(sc, "mip", Params(time_limit=10, threads=1, options={"inbox": inbox}))
+        _assert_proven(sc, r)
+        assert r.stats["injected"] == 0
+
+
+def test_no_banner_on_stdout():
+    """HiGHS's copyright banner never reaches stdout (``opsplan solve --json`` prints JSON there)."""
+    code = (
+        "from opsplan.models.jobshop.build import random_jobshop\n"
+        "from opsplan.solvers import Params, solve\n"
+        "r = solve(random_jobshop(2, 2, seed=1), 'mip', Params(time_limit=5))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == ""
+
+
+# -- single-machine formulations ---------------------------------------------------------------
+def _single_machine(n=8, seed=0, releases=False, deadlines=False, objective=Objective.TOTAL_WEIGHTED_TARDINESS):
+    import random
+
+    rng = random.Random(seed)
+    p = [rng.randint(1, 9) for _ in range(n)]
+    total = sum(p)
+    sc = from_routes(
+        "sm", [[[(0, d)]] for d in p], 1,
+        releases=[rng.randint(0, total // 2) for _ in p] if releases else None,
+        dues=[rng.randint(0, total) for _ in p], weights=[rng.randint(1, 9) for _ in p], objective=objective,
+    )
+    if deadlines:
+        jobs = [replace(j, deadline=j.release + sum(p) + 5 + sum(p) // 2) for j in sc.jobs]
+        sc = replace(sc, jobs=tuple(jobs))
+    return sc
+
+
+@pytest.mark.parametrize("objective", list(Objective))
+@pytest.mark.parametrize("releases", [False, True])
+def test_single_machine_formulations_agree(objective, releases):
+    """Every formulation proves the same optimum as CP-SAT on a small single machine."""
+    sc = _single_machine(7, seed=4, releases=releases, deadlines=True, objective=objective)
+    want = solve(sc, "cpsat", P)
+    assert want.status == "optimal"
+    for form in ("disjunctive", "positional", "time-indexed"):
+        r = solve(sc, "mip", Params(time_limit=10, threads=1, options={"formulation": form}))
+        _assert_proven(sc, r)
+        assert r.objective == want.objective, form
+        assert r.stats["formulation"] == form and form in r.message
+
+
+def test_single_machine_auto_choice_and_fallback(bench_dir):
+    """The shape picks the formulation; any side constraint that does not fit falls back to disjunctive."""
+    from opsplan.models.io.importers import import_orlib_wt
+
+    small = _single_machine(6, seed=1)
+    assert solve(small, "mip", P).stats["formulation"] == "positional"
+    wt = import_orlib_wt(bench_dir / "tardiness" / "wt40.txt", index=1).scenario
+    r = solve(wt, "mip", Params(time_limit=2, threads=1))
+    assert r.stats["formulation"] == "positional" and "positional" in r.message
+    assert r.schedule is not None and check(wt, r.schedule) == []
+    pin = (Assignment("J0.0", "M0", 0, small.jobs[0].operations[0].modes[0].duration),)
+    assert solve(small, "mip", Params(time_limit=10, pinned=pin)).stats["formulation"] == "disjunctive"
+    windowed = replace(small, machines=(replace(small.machines[0], calendar=Calendar((Window(3, 5, "pm"),))),))
+    assert solve(windowed, "mip", P).stats["formulation"] == "disjunctive"
+    with pytest.raises(SolverError):
+        solve(windowed, "mip", Params(time_limit=5, options={"formulation": "positional"}))
+    with pytest.raises(SolverError):
+        solve(small, "mip", Params(time_limit=5, options={"formulation": "nope"}))
+    with pytest.raises(SolverError, match="too long"):  # wt40 as time-indexed: ~4M nonzeros
+        solve(wt, "mip", Params(time_limit=5, options={"formulation": "time-indexed"}))
