@@ -97,8 +97,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
             gap = ""
             if p.objective and p.bound is not None and p.objective != 0:
                 gap = f"  gap {abs(p.objective - p.bound) / abs(p.objective):.2%}"
+            who = f"  [{p.solver}]" if p.solver and p.solver != args.solver else ""
             line.update(f"  {p.elapsed_s:7.2f}s  objective {_fmt_num(p.objective)}  "
-                        f"bound {_fmt_num(p.bound)}{gap}")
+                        f"bound {_fmt_num(p.bound)}{gap}{who}")
 
     old = signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:

@@ -119,12 +119,21 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
     def elapsed() -> float:
         return time.monotonic() - t0
 
+    parent = os.getppid()
+
     def listen() -> None:
-        """The only reader of this member's inbox: shared solutions and the stop message."""
+        """The only reader of this member's inbox: shared solutions and the stop message.
+
+        A member whose parent died (its process id changes) stops too: no orphan runs on.
+        """
         while not done.is_set():
             try:
                 msg = inbox_q.get(timeout=0.1)
             except queue.Empty:
+                if os.getppid() != parent:
+                    stop.set()
+                    run_stop[0].set()
+                    return
                 continue
             except (EOFError, OSError):
                 return

@@ -125,3 +125,24 @@ def test_cli_race(tmp_path, capsys, bench_dir):
     rc = main(["solve", str(bench_dir / "jobshop" / "ft06.txt"), "--format", "orlib-jobshop",
                "--solver", "cpsat", "--solvers", "cpsat,mip"])
     assert rc != 0 and "--solver race" in capsys.readouterr().err
+
+
+def test_a_member_stops_when_its_parent_dies(hard_shop, monkeypatch):
+    """No orphans: a member without a time limit stops once its parent process is gone."""
+    import os
+
+    out_q, inbox = queue.Queue(), queue.Queue()
+    t0 = time.monotonic()
+    worker = threading.Thread(target=race_mod._member_main,
+                              args=("cpsat", hard_shop, Params(threads=1), 0, None, t0, out_q, inbox))
+    worker.start()
+    time.sleep(1.5)
+    real = os.getppid()
+    monkeypatch.setattr(os, "getppid", lambda: real + 1)  # as if re-parented after the parent died
+    worker.join(10)
+    assert not worker.is_alive()
+    msgs = []
+    while not out_q.empty():
+        msgs.append(out_q.get())
+    done = [m for m in msgs if m[0] == "done"][0][2]
+    assert done["termination"] == "cancelled"
