@@ -5,7 +5,7 @@ How it runs
 1. **Seed.** The warm start, else the best deterministic dispatch rule, is
    computed once here; it is the first incumbent and the warm start (hint, MIP
    start) of every exact member.
-2. **Members** (``Params.options["solvers"]``, default :data:`DEFAULT_MEMBERS`)
+2. **Members** (``Params.options["solvers"]``, default :func:`default_members`)
    each run in their own process (``spawn``: safe beside Qt and solver threads).
    Thread shares: by default (``options["race_threads"] = "lead"``) the first
    member is the *lead* and gets every thread at normal priority, the others
@@ -62,7 +62,7 @@ def members(sc, params: Params) -> list[str]:  # noqa: ANN001
     raw = params.options.get("solvers")
     if isinstance(raw, str):
         raw = [s for s in (x.strip() for x in raw.split(",")) if s]
-    names = list(raw) if raw else list(DEFAULT_MEMBERS.get(sc.kind, ()))
+    names = list(raw) if raw else default_members(sc, params)
     out: list[str] = []
     for name in names:
         backend, _ = split_name(name)  # raises on unknown names
@@ -83,6 +83,19 @@ def members(sc, params: Params) -> list[str]:  # noqa: ANN001
     if not out:
         raise SolverError("the race has no installed member solver")
     return out
+
+
+def default_members(sc, params: Params) -> list[str]:  # noqa: ANN001
+    """The kind's default members; on a single-machine weighted-tardiness shape the iterated
+    local search leads (it finds the best known values of wt40-wt100 within seconds) and the
+    exact solvers work for bounds and proofs beside it."""
+    names = list(DEFAULT_MEMBERS.get(sc.kind, ()))
+    if sc.kind == "jobshop":
+        from opsplan.solvers.dispatch.ils import fits
+
+        if not fits(sc, params):
+            names = ["ils", *names]
+    return names
 
 
 def _thread_shares(names: list[str], threads: int, how: str) -> dict[str, tuple[int, int]]:

@@ -77,6 +77,15 @@ _BACKENDS: dict[str, Backend] = {
         "MIP, disjunctive big-M (Pyomo + HiGHS)",
         frozenset({PINS, EARLIEST, INBOX}),
     ),
+    "ils": Backend(
+        "ils",
+        "opsplan.solvers.dispatch.ils",
+        ("jobshop",),
+        (),
+        None,
+        "iterated local search, single-machine total weighted tardiness",
+        frozenset({INBOX}),
+    ),
     "race": Backend(
         "race",
         "opsplan.solvers.race",

@@ -9,8 +9,9 @@ from opsplan.solvers import Params, available, solve
 
 from tests.solvers.strategies import jobshops
 
-# the race is held to the same test below, with fewer examples (each starts processes)
-GENERAL = [s for s in available("jobshop") if s not in ("cpsat-textbook", "race")]
+# the race is held to the same test below, with fewer examples (each starts processes);
+# ils runs on single-machine weighted tardiness only (tests/solvers/test_ils.py checks its schedules)
+GENERAL = [s for s in available("jobshop") if s not in ("cpsat-textbook", "race", "ils")]
 
 
 @pytest.mark.parametrize("solver", GENERAL)
