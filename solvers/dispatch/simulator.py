@@ -165,6 +165,11 @@ class CandidateBatch:
     def __len__(self) -> int:
         return len(self.pair)
 
+    @property
+    def sim(self) -> JobShopSim:
+        """The simulator this snapshot was taken from."""
+        return self._sim
+
     def matrix(self, names: Sequence[str]) -> np.ndarray:
         """Stack the named per-candidate fields as columns of a float32 matrix ``(n, len(names))``."""
         if not names:
@@ -429,6 +434,11 @@ class JobShopSim:
     def done(self) -> bool:
         """True once every operation has a start."""
         return self._scheduled >= self._n_free
+
+    @property
+    def job_next(self) -> list[int]:
+        """Each job's next operation index (-1 when the job is finished); read-only."""
+        return self._job_next
 
     @property
     def n_scheduled(self) -> int:
