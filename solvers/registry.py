@@ -6,6 +6,7 @@ import importlib
 import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from opsplan.models.errors import SolverError
 
@@ -33,12 +34,39 @@ class Backend:
     variants: Callable[[], tuple[str, ...]] | None = None  # e.g. dispatch rule names
     description: str = ""
     capabilities: frozenset[str] = frozenset()
+    # variants accepted beyond the listed ones (e.g. a path to a policy file), with a hint for messages
+    accepts: Callable[[str], bool] | None = None
+    accepts_hint: str = ""
 
 
 def _dispatch_rules() -> tuple[str, ...]:
     from opsplan.solvers.dispatch.rules import RULES
 
     return tuple(RULES)
+
+
+def _policies_dir() -> Path | None:
+    """policies/ of the installed (or editable) opsplan, found without importing opsplan.policies."""
+    try:
+        spec = importlib.util.find_spec("opsplan.policies")
+    except (ImportError, ValueError):
+        spec = None
+    for loc in (spec.submodule_search_locations or []) if spec is not None else []:
+        return Path(loc)
+    here = Path(__file__).resolve().parent.parent / "policies"
+    return here if here.is_dir() else None
+
+
+def _shipped_policies() -> tuple[str, ...]:
+    """Names of the shipped policies: one per card ``policies/shipped/<name>.json``."""
+    folder = _policies_dir()
+    if folder is None or not (folder / "shipped").is_dir():
+        return ()
+    return tuple(sorted(p.stem for p in (folder / "shipped").glob("*.json") if p.is_file()))
+
+
+def _is_policy_file(variant: str) -> bool:
+    return variant.endswith(".onnx")
 
 
 _BACKENDS: dict[str, Backend] = {
@@ -95,6 +123,18 @@ _BACKENDS: dict[str, Backend] = {
         "several solvers in parallel processes sharing solutions (options['solvers'])",
         frozenset({PINS, EARLIEST}),
     ),
+    # the module is named as a string: solvers never import policies (the layer rule)
+    "policy": Backend(
+        "policy",
+        "opsplan.policies.backend",
+        ("jobshop",),
+        ("onnxruntime",),
+        _shipped_policies,
+        "learned dispatch policy (ONNX): a shipped name or a path to a .onnx file",
+        frozenset({PINS, EARLIEST}),
+        accepts=_is_policy_file,
+        accepts_hint="<path>.onnx",
+    ),
 }
 
 
@@ -112,9 +152,12 @@ def split_name(name: str) -> tuple[Backend, str | None]:
     if backend.variants is not None:
         variants = backend.variants()
         if not variant:
-            raise SolverError(f"solver '{family}' needs a variant, e.g. '{family}:{variants[0]}'")
-        if variant not in variants:
-            raise SolverError(f"unknown {family} variant '{variant}'; known: {', '.join(variants)}")
+            example = variants[0] if variants else backend.accepts_hint or "<variant>"
+            raise SolverError(f"solver '{family}' needs a variant, e.g. '{family}:{example}'")
+        if variant not in variants and not (backend.accepts is not None and backend.accepts(variant)):
+            listed = ", ".join(variants) or "none"
+            more = f" (or {backend.accepts_hint})" if backend.accepts is not None and backend.accepts_hint else ""
+            raise SolverError(f"unknown {family} variant '{variant}'; known: {listed}{more}")
     elif variant:
         raise SolverError(f"solver '{family}' takes no variant (got '{name}')")
     return backend, variant or None

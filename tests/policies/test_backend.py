@@ -1,0 +1,199 @@
+"""The ``policy`` solver backend through the registry: end to end, limits, cancel, pins, deadlines."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from opsplan.models import check, objective_value
+from opsplan.models.errors import SolverError
+from opsplan.models.jobshop.build import random_jobshop
+from opsplan.policies import runtime
+from opsplan.policies.runtime import PolicyFileError, load_policy
+from opsplan.solvers import EARLIEST, PINS, Params, StopToken, Termination, available, registry, solve, supports
+
+from tests.policies.tiny_onnx import write
+from tests.solvers.strategies import jobshops
+
+
+@pytest.fixture
+def spt_path(tmp_path):
+    """A linear SPT policy file (no card) in a temporary folder."""
+    return write(tmp_path / "spt.onnx", name="spt")
+
+
+@pytest.fixture
+def random_path(tmp_path):
+    """A random linear policy (samples differ a lot), with a card."""
+    w = np.random.default_rng(3).normal(size=(18, 1)).astype(np.float32)
+    return write(tmp_path / "rnd.onnx", card=True, name="rnd", w=w)
+
+
+@pytest.fixture
+def shop():
+    """A classic 8 x 5 random job shop."""
+    return random_jobshop(8, 5, seed=4)
+
+
+@pytest.fixture
+def big_shop():
+    """A 30 x 10 shop: one sampled batch takes a while."""
+    return random_jobshop(30, 10, seed=5)
+
+
+def test_end_to_end_via_the_registry(shop, random_path):
+    """solve(sc, 'policy:<path>.onnx', samples=4) gives a checked, feasible result with the runtime's stats."""
+    progress = []
+    r = solve(shop, f"policy:{random_path}", Params(options={"samples": 4}, seed=2), on_progress=progress.append)
+    assert r.status == "feasible" and r.termination == Termination.COMPLETED
+    assert r.bound is None and r.solver == "policy:rnd"
+    assert check(shop, r.schedule) == []
+    assert r.objective == objective_value(shop, r.schedule)
+    st = r.stats
+    assert st["samples"] == 4 and st["policy"] == "rnd" and st["card"] == "rnd"
+    assert st["provider"] in ("CPUExecutionProvider", "CUDAExecutionProvider")
+    assert st["provider"] in r.message
+    assert st["decisions"] > 0 and st["inference_calls"] > 0 and st["inference_s"] > 0 and st["env_s"] > 0
+    assert progress and progress[-1].objective == r.objective and progress[-1].solver == "policy:rnd"
+    greedy = load_policy(random_path).rollout([shop])[0]
+    assert r.objective <= greedy.value
+    again = solve(shop, f"policy:{random_path}", Params(options={"samples": 4}, seed=2))
+    assert again.objective == r.objective  # same seed, same answer
+
+
+def test_greedy_default_is_the_runtime_greedy(shop, spt_path):
+    """Without samples the backend returns the greedy rollout."""
+    r = solve(shop, f"policy:{spt_path}")
+    assert r.stats["samples"] == 1
+    assert r.objective == load_policy(spt_path).rollout([shop])[0].value
+
+
+def test_registry_names(spt_path):
+    """policy:<path>.onnx is accepted; other variants name what is known; policy honours pins and earliest."""
+    backend, variant = registry.split_name(f"policy:{spt_path}")
+    assert backend.name == "policy" and variant == str(spt_path)
+    assert supports(f"policy:{spt_path}", PINS) and supports(f"policy:{spt_path}", EARLIEST)
+    with pytest.raises(SolverError, match=r"solver 'policy' needs a variant, e\.g\. 'policy:"):
+        registry.split_name("policy")
+    with pytest.raises(SolverError, match=r"unknown policy variant 'nosuch'; known: .*\.onnx"):
+        registry.split_name("policy:nosuch")
+    with pytest.raises(SolverError, match="unknown dispatch variant 'x.onnx'; known: fifo"):
+        registry.split_name("dispatch:x.onnx")  # other backends are as before
+
+
+def test_shipped_policy_listed_and_solved(tmp_path, monkeypatch, shop):
+    """A card in policies/shipped/ makes 'policy:<name>' available and solvable."""
+    shipped = tmp_path / "policies" / "shipped"
+    shipped.mkdir(parents=True)
+    write(shipped / "fast.onnx", card=True, name="fast")
+    monkeypatch.setattr(registry, "_policies_dir", lambda: tmp_path / "policies")
+    monkeypatch.setattr(runtime, "shipped_dir", lambda: shipped)
+    assert "policy:fast" in available("jobshop")
+    r = solve(shop, "policy:fast")
+    assert r.solver == "policy:fast" and check(shop, r.schedule) == []
+
+
+def test_shipped_folder_found_without_importing_policies():
+    """The registry finds policies/ by its import spec (the layer rule: solvers never import policies)."""
+    folder = registry._policies_dir()
+    assert folder is not None and (folder / "features.py").is_file()
+    assert set(registry._shipped_policies()) == set(runtime.shipped_policies())
+
+
+def test_bad_file_raises_policy_file_error(tmp_path, shop):
+    """A file that does not fit the contract is refused before solving, naming the file."""
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"garbage")
+    with pytest.raises(PolicyFileError, match="bad.onnx: not a valid ONNX model"):
+        solve(shop, f"policy:{bad}")
+
+
+def test_time_limit_stops_sampling(big_shop, random_path):
+    """With a short limit the greedy rollout is kept and sampling stops near the limit (TIME_LIMIT)."""
+    t = time.perf_counter()
+    r = solve(big_shop, f"policy:{random_path}", Params(time_limit=1.0, options={"samples": 100_000, "batch": 16}))
+    wall = time.perf_counter() - t
+    assert r.termination == Termination.TIME_LIMIT and r.status == "feasible"
+    assert 1 <= r.stats["samples"] < 100_000
+    assert wall < 6.0, wall
+    assert check(big_shop, r.schedule) == []
+
+
+def test_zero_time_limit_still_returns_greedy(shop, spt_path):
+    """time_limit=0: only the greedy rollout, flagged as stopped by the limit."""
+    r = solve(shop, f"policy:{spt_path}", Params(time_limit=0.0, options={"samples": 50}))
+    assert r.termination == Termination.TIME_LIMIT and r.stats["samples"] == 1 and r.schedule is not None
+
+
+def test_cancel_before_start(shop, spt_path):
+    """A stop token already set: cancelled, no schedule."""
+    stop = StopToken()
+    stop.set()
+    r = solve(shop, f"policy:{spt_path}", stop=stop)
+    assert r.termination == Termination.CANCELLED and r.schedule is None
+
+
+def test_cancel_during_sampling(big_shop, random_path):
+    """Setting the token from another thread stops within a second, keeping the best finished schedule."""
+    stop = StopToken()
+    done = {}
+
+    def run() -> None:
+        done["r"] = solve(big_shop, f"policy:{random_path}", Params(options={"samples": 100_000, "batch": 16}),
+                          on_progress=lambda p: done.setdefault("first", time.perf_counter()), stop=stop)
+        done["end"] = time.perf_counter()
+
+    th = threading.Thread(target=run)
+    th.start()
+    while "first" not in done and th.is_alive():
+        time.sleep(0.02)
+    time.sleep(0.3)
+    t_stop = time.perf_counter()
+    stop.set()
+    th.join(30)
+    r = done["r"]
+    assert done["end"] - t_stop < 1.5
+    assert r.termination == Termination.CANCELLED and r.status == "feasible"
+    assert check(big_shop, r.schedule) == []
+
+
+def test_pins_and_earliest_are_kept(shop, spt_path):
+    """Pinned assignments stay exactly; an earliest start is honoured; the schedule checks."""
+    free = solve(shop, f"policy:{spt_path}")
+    pin = max(free.schedule.work(), key=lambda a: a.start)
+    pin = type(pin)(pin.task, pin.resource, pin.start + 5, pin.end + 5, pin.category)
+    op = shop.jobs[0].operations[0].id
+    r = solve(shop, f"policy:{spt_path}", Params(pinned=(pin,), options={"earliest": {op: 17}, "samples": 3}))
+    assert check(shop, r.schedule) == []
+    by = r.schedule.by_task()
+    assert (by[pin.task].resource, by[pin.task].start) == (pin.resource, pin.start)
+    assert by[op].start >= 17
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sc=jobshops())
+def test_every_schedule_passes_the_checker(sc):
+    """Random rich shops (calendars, setups, flexible modes, deadlines): checked schedule, or none for deadlines."""
+    path = _PROPERTY_POLICY
+    r = solve(sc, f"policy:{path}", Params(options={"samples": 3}, seed=1))
+    if r.schedule is None:
+        assert any(j.deadline is not None for j in sc.jobs), r
+        assert r.status == "no_solution", r
+        return
+    assert check(sc, r.schedule) == []
+    assert r.objective == objective_value(sc, r.schedule)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _property_policy(tmp_path_factory):
+    """One random linear policy file for the property test (hypothesis cannot take function fixtures)."""
+    global _PROPERTY_POLICY
+    w = np.random.default_rng(9).normal(size=(18, 1)).astype(np.float32)
+    _PROPERTY_POLICY = write(tmp_path_factory.mktemp("prop") / "prop.onnx", w=w, name="prop")
+    yield
+
+
+_PROPERTY_POLICY = None
