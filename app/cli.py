@@ -321,6 +321,53 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run_jobshop_bench(args)
 
 
+def cmd_policy(args: argparse.Namespace) -> int:
+    """``opsplan policy train|info``: train a dispatch policy (or reproduce one from its card), describe one."""
+    if args.action == "info":
+        if not args.policy:
+            return _fail("policy info needs a policy: a shipped name or a .onnx/.json path")
+        from opsplan.policies.runtime import cuda_unavailable_reason, load_policy
+
+        session = load_policy(args.policy)
+        card = session.card or {}
+        info = {"name": session.name, "kind": session.kind, "features": session.spec.id,
+                "provider": session.provider, "path": str(session.path), "sha256": session.sha256,
+                "training": (card.get("training") or {}).get("method"), "quality": card.get("quality") or {}}
+        why = cuda_unavailable_reason()
+        if why:
+            info["cuda"] = why
+        if args.json:
+            print(json.dumps(info))
+        else:
+            for k, v in info.items():
+                print(f"{k:10s} {v}")
+        return 0
+    try:
+        from opsplan.policies.training.train import TrainConfig, train, train_from_card
+    except ImportError as err:
+        return _fail(f"training needs torch: pip install 'opsplan[train]' ({err})")
+    out = Path(args.out)
+    if args.card:
+        try:
+            card = json.loads(Path(args.card).read_text())
+        except FileNotFoundError:
+            return _fail(f"{args.card}: no such file")
+        except json.JSONDecodeError as err:
+            return _fail(f"{args.card}: not valid JSON (line {err.lineno}: {err.msg})")
+        try:
+            new = train_from_card(card, out, name=args.name)
+        except ValueError as err:
+            return _fail(f"{args.card}: {err}")
+    else:
+        fields = {"iterations": args.iterations, "instances": args.instances, "samples": args.samples,
+                  "seed": args.seed, "time_budget_s": args.time_budget}
+        config = TrainConfig(**{k: v for k, v in fields.items() if v is not None})
+        command = "opsplan policy train " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["policy"] else None
+        new = train(config, out, args.name or "jobshop-policy", command=command)
+    print(f"wrote {out / new['onnx']} and its card {out / (new['name'] + '.json')}")
+    return 0
+
+
 def cmd_solvers(args: argparse.Namespace) -> int:
     from opsplan.solvers import available, known
 
@@ -428,6 +475,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("solvers", help="list solvers and whether they are installed")
     p.set_defaults(func=cmd_solvers)
+
+    p = sub.add_parser("policy", help="learned dispatch policies: train one (or reproduce one from its card), "
+                                      "describe one")
+    p.add_argument("action", choices=("train", "info"))
+    p.add_argument("policy", nargs="?", default=None, help="info: a shipped policy name or a .onnx/.json path")
+    p.add_argument("--card", default=None, help="train: reproduce the policy this card describes")
+    p.add_argument("--out", default="policies-out", help="train: output folder for <name>.onnx and <name>.json")
+    p.add_argument("--name", default=None, help="train: the policy's name")
+    p.add_argument("--iterations", type=int, default=None)
+    p.add_argument("--instances", type=int, default=None, help="train: generated instances per iteration")
+    p.add_argument("--samples", type=int, default=None, help="train: sampled schedules per instance")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--time-budget", type=float, default=None, metavar="S", help="train: stop after S seconds")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_policy)
 
     # the plan board lives in app/gui (Qt); its own parser takes over, loaded only when asked for
     p = sub.add_parser("gui", help="open the plan board (opsplan gui FILE [--solve S] [--screenshot OUT.png])",

@@ -298,3 +298,32 @@ def test_potts_van_wassenhove_scheme():
     assert all(total * (1 - 0.6 - 0.2) - 1 <= j.due <= total * (1 - 0.6 + 0.2) + 1 for j in a.jobs)
     with pytest.raises(ValueError):
         potts_van_wassenhove(10, 1.5, 0.2)
+
+
+def test_policy_train_from_a_card_then_info_then_solve(capsys, tmp_path, ft06_txt):
+    """`opsplan policy train --card` reproduces a (tiny) run; `policy info` and `solve --solver policy:PATH` use it."""
+    pytest.importorskip("torch")
+    from opsplan.policies.features import JOBSHOP_V1
+    from opsplan.policies.training.train import TrainConfig
+
+    config = TrainConfig(iterations=2, instances=2, samples=2, jobs=(4, 4), machines=(3, 3), eval_every=0, seed=3)
+    card = {"name": "tiny", "training": {"method": "self-labeling", "config": config.as_dict()},
+            "kind": "jobshop", "features": JOBSHOP_V1.as_dict()}
+    (tmp_path / "card.json").write_text(json.dumps(card))
+    rc, out, err = run(capsys, "policy", "train", "--card", str(tmp_path / "card.json"), "--out",
+                       str(tmp_path / "out"), "--name", "tiny")
+    assert rc == 0, err
+    onnx_file = tmp_path / "out" / "tiny.onnx"
+    assert onnx_file.is_file() and (tmp_path / "out" / "tiny.json").is_file()
+    rc, out, _ = run(capsys, "policy", "info", str(onnx_file), "--json")
+    info = json.loads(out)
+    assert rc == 0 and info["name"] == "tiny" and info["features"] == "jobshop/v1"
+    assert info["provider"] in ("CPUExecutionProvider", "CUDAExecutionProvider")
+    rc, out, _ = run(capsys, "solve", ft06_txt, "--format", "orlib-jobshop", "--solver", f"policy:{onnx_file}",
+                     "--json")
+    res = json.loads(out)
+    assert rc == 0 and res["status"] == "feasible" and res["violations"] == 0
+    rc, _, err = run(capsys, "policy", "info")
+    assert rc != 0 and "needs a policy" in err
+    rc, _, err = run(capsys, "policy", "train", "--card", str(tmp_path / "nope.json"))
+    assert rc != 0 and "no such file" in err
