@@ -75,7 +75,11 @@ def solve(
 
     Returns a FEASIBLE result (bound None) whose ``stats`` hold ``provider``,
     ``samples`` (rollouts finished), ``decisions``, ``inference_calls``,
-    ``inference_s``, ``env_s`` and ``policy`` (name and, for a card, ``card``).
+    ``inference_s``, ``env_s``, ``policy`` (name and, for a card, ``card``) and
+    ``trace``: the decisions of the rollout whose schedule is returned, as
+    ``[[op_id, machine_id, start], ...]`` in decision order (forced ones included,
+    pinned operations not); absent when a dispatch rule's schedule is returned
+    instead (``fallback``).
 
     Raises
     ------
@@ -164,6 +168,8 @@ def solve(
     msg = f"{policy.name} on {where}: best of {stats['samples']} rollout{'s' if stats['samples'] != 1 else ''}"
     if best.late:
         return _deadline_fallback(scenario, params, earliest, solver, best, msg, result, stats, on_progress, t0)
+    if best.trace is not None:
+        stats["trace"] = [[op, machine, int(start)] for op, machine, start in best.trace]
     return result(termination, SolutionStatus.FEASIBLE, best.schedule, best.value, msg)
 
 

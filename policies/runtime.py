@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 from opsplan.models.errors import FileFormatError, OpsPlanError
 from opsplan.models.schedule import Assignment, Schedule
-from opsplan.policies.env import JobShopEnv, Observation, masked_argmax, masked_sample
+from opsplan.policies.env import JobShopEnv, Observation, TraceStep, masked_argmax, masked_sample
 from opsplan.policies.features import SPECS, FeatureMismatch, FeatureSpec, spec_for
 
 ENV_PROVIDER = "OPSPLAN_ORT_PROVIDER"
@@ -520,7 +520,9 @@ class PolicyRollout:
     policy cannot promise deadlines). ``stats`` are those of the whole call
     (shared by its scenarios): ``decisions`` (choices made by the policy),
     ``inference_calls``, ``inference_s``, ``env_s``, ``rollouts`` (finished),
-    ``chunks``, ``stopped``, ``provider``.
+    ``chunks``, ``stopped``, ``provider``. ``trace`` is the decision trace of the
+    rollout whose schedule this is: ``(op_id, machine_id, start)`` per dispatched
+    operation in decision order, forced decisions included (pins are not in it).
     """
 
     schedule: Schedule | None
@@ -528,6 +530,7 @@ class PolicyRollout:
     late: tuple[str, ...] = ()
     rollouts: int = 0
     stats: dict[str, Any] = field(default_factory=dict)
+    trace: tuple[TraceStep, ...] | None = None
 
 
 class PolicySession:
@@ -657,7 +660,7 @@ class PolicySession:
             "provider": self.provider, "decisions": 0, "inference_calls": 0, "inference_s": 0.0, "env_s": 0.0,
             "rollouts": 0, "chunks": 0, "stopped": False,
         }  # fmt: skip
-        best: list[tuple[Schedule, int, tuple[str, ...]] | None] = [None] * len(scs)
+        best: list[tuple[Schedule, int, tuple[str, ...], tuple[TraceStep, ...]] | None] = [None] * len(scs)
         done = [0] * len(scs)
 
         for c, (idx, n, first) in enumerate(_chunks(len(scs), samples, max_batch, greedy_first)):
@@ -671,12 +674,12 @@ class PolicySession:
                 stats["stopped"] = True
                 break
             stats["chunks"] += 1
-            for i, b in zip(idx, got, strict=True):
+            for i, (b, trace) in zip(idx, got, strict=True):
                 done[i] += n
                 stats["rollouts"] += n
                 cur = best[i]
                 if cur is None or (bool(b.late), b.value) < (bool(cur[2]), cur[1]):
-                    best[i] = (b.schedule, b.value, b.late)
+                    best[i] = (b.schedule, b.value, b.late, trace)
             if on_chunk is not None:
                 on_chunk(_results(best, done, stats))
         stats["inference_s"] = round(stats["inference_s"], 6)
@@ -696,7 +699,7 @@ class PolicySession:
         should_stop: Callable[[], bool] | None,
         stats: dict[str, Any],
         label: str,
-    ):  # noqa: ANN202 - list[Best] or None when stopped
+    ):  # noqa: ANN202 - list[(Best, its env's trace)] or None when stopped
         t = time.perf_counter()
         env = JobShopEnv(scenarios, rollouts, self.spec, scheme=self.scheme, pinned=pinned, earliest=earliest)
         first = np.arange(env.batch_size) % rollouts == 0
@@ -723,7 +726,8 @@ class PolicySession:
             t = time.perf_counter()
             bests = env.best_per_scenario(label)
             env_s += time.perf_counter() - t
-            return bests
+            # the trace of the very env whose schedule won, so replaying it rebuilds that schedule
+            return [(b, tuple(env.traces[b.env])) for b in bests]
         finally:
             stats["env_s"] += env_s
 
@@ -756,7 +760,7 @@ def _results(best: list, done: list[int], stats: dict[str, Any]) -> list[PolicyR
         if b is None:
             out.append(PolicyRollout(None, None, (), n, stats))
         else:
-            out.append(PolicyRollout(b[0], int(b[1]), tuple(b[2]), n, stats))
+            out.append(PolicyRollout(b[0], int(b[1]), tuple(b[2]), n, stats, b[3]))
     return out
 
 

@@ -351,10 +351,12 @@ class GanttView(QGraphicsView):
         (count), ``violated_tasks``, ``kpi_delta`` (numeric KPIs, candidate minus
         current) and ``text`` (what the overlay shows, e.g. ``"makespan +12, 2 violations"``).
         An empty dict when the drag ends.
+    previewChanged(bool): a preview (see :meth:`set_preview`) began (True) or ended (False).
     """
 
     timeRangeChanged = Signal(float, float)
     dragFeedback = Signal(dict)
+    previewChanged = Signal(bool)
 
     def __init__(self, plan, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -381,7 +383,9 @@ class GanttView(QGraphicsView):
         self._show_critical = False
         self._compare_name: str | None = None
         self._compare_diff: dict[str, str] = {}
-        self._built_key: tuple | None = None  # (document, schedule name) drawn now
+        self._built_key: tuple | None = None  # (document, schedule name, preview) drawn now
+        self._preview: Any = None  # a schedule drawn instead of the current one (view state only)
+        self._preview_of: tuple | None = None  # (document, schedule name) the preview was made for
         self._build_serial = 0
         self._slack_cache: tuple[Any, Any, dict] = (None, None, {})
         self._count_cache: tuple | None = None
@@ -468,6 +472,27 @@ class GanttView(QGraphicsView):
             for tr in ld.tracks:
                 out.extend(a for a in tr.items if category is None or a.category == category)
         return out
+
+    def set_preview(self, schedule: Any | None) -> None:
+        """Draw ``schedule`` instead of the current schedule (None: back to the current one).
+
+        A preview is view state, not a document change: the document, the undo
+        stack and the axis (still scaled to the current schedule) stay as they
+        are; bars cannot be dragged while it shows. It ends by itself when the
+        document changes or another schedule becomes current.
+        """
+        plan = self._plan
+        was = self._preview is not None
+        self._preview = schedule
+        self._preview_of = (plan.doc, plan.current_name) if schedule is not None else None
+        self._built_key = None
+        self._rebuild()
+        if was != (schedule is not None):
+            self.previewChanged.emit(schedule is not None)
+
+    def preview(self) -> Any | None:
+        """The schedule drawn as a preview, or None when the current schedule is drawn."""
+        return self._preview
 
     def highlighted(self, kind: str) -> frozenset[str]:
         """Tasks drawn with decoration ``kind``: ``selected``, ``route``, ``critical``, ``violations``,
@@ -661,14 +686,25 @@ class GanttView(QGraphicsView):
 
     def _rebuild(self, *_args) -> None:
         plan = self._plan
-        if self._built_key is not None and self._built_key[0] is plan.doc and self._built_key[1] == plan.current_name:
+        ended = False
+        if self._preview is not None and (self._preview_of[0] is not plan.doc
+                                          or self._preview_of[1] != plan.current_name):
+            self._preview, self._preview_of, ended = None, None, True  # the document moved on
+        if (self._built_key is not None and self._built_key[0] is plan.doc
+                and self._built_key[1] == plan.current_name and self._built_key[2] is self._preview):
             return
-        self._built_key = (plan.doc, plan.current_name)
+        self._built_key = (plan.doc, plan.current_name, self._preview)
+        self._build(plan)
+        if ended:
+            self.previewChanged.emit(False)
+
+    def _build(self, plan) -> None:  # noqa: ANN001 - PlanDocument
         self._build_serial += 1
         if self._drag is not None:
             self._end_drag()
         self._press = None
-        sc, s, ad = plan.scenario, plan.schedule, plan.adapter
+        sc, ad = plan.scenario, plan.adapter
+        s = self._preview if self._preview is not None else plan.schedule
         lanes = list(ad.lanes(sc))
         groups = list(ad.groups(sc))
         gindex = {g: i for i, g in enumerate(groups)}
@@ -1500,6 +1536,9 @@ class GanttView(QGraphicsView):
 
     # ------------------------------------------------------------------ dragging
     def _begin_drag(self, press: _Press) -> None:
+        if self._preview is not None:  # a preview is not the document: nothing to move
+            self._press = None
+            return
         li, ti, i = press.hit
         a = self._lanes[li].tracks[ti].items[i]
         if a.category != "work":

@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         from opsplan.app.gui.gantt import GanttView
         from opsplan.app.gui.issues_panel import IssuesPanel
         from opsplan.app.gui.kpi_panel import ComparePanel, KpiPanel
+        from opsplan.app.gui.replay_panel import ReplayPanel
         from opsplan.app.gui.resource_view import ResourceView
         from opsplan.app.gui.solve_panel import SolvePanel
 
@@ -88,12 +89,15 @@ class MainWindow(QMainWindow):
         self.compare_panel = ComparePanel(plan)
         self.compare_panel.compareRequested.connect(self.gantt.set_compare_with)
         self.solve_panel = SolvePanel(plan)
+        self.replay_panel = ReplayPanel(plan, self.gantt)
+        self.solve_panel.scheduleAdded.connect(self._show_replay_if_traced)
         for name, title, widget, area in (
             ("editorDock", "Scenario", self.editor, Qt.DockWidgetArea.LeftDockWidgetArea),
             ("issuesDock", "Issues", self.issues, Qt.DockWidgetArea.BottomDockWidgetArea),
             ("kpiDock", "KPIs", self.kpi_panel, Qt.DockWidgetArea.RightDockWidgetArea),
             ("compareDock", "Compare", self.compare_panel, Qt.DockWidgetArea.RightDockWidgetArea),
             ("solverDock", "Solver", self.solve_panel, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("replayDock", "Policy replay", self.replay_panel, Qt.DockWidgetArea.BottomDockWidgetArea),
         ):
             dock = self.findChild(QDockWidget, name)
             if dock is None:
@@ -109,9 +113,16 @@ class MainWindow(QMainWindow):
             self._docks_sized = True
             dock = lambda name: self.findChild(QDockWidget, name)  # noqa: E731
             self.tabifyDockWidget(dock("kpiDock"), dock("compareDock"))
+            self.tabifyDockWidget(dock("issuesDock"), dock("replayDock"))
             self.resizeDocks([dock("issuesDock")], [140], Qt.Orientation.Vertical)
             self.resizeDocks([dock("editorDock"), dock("kpiDock")], [380, 400], Qt.Orientation.Horizontal)
         self.findChild(QDockWidget, "kpiDock").raise_()
+        self.findChild(QDockWidget, "issuesDock").raise_()
+
+    def _show_replay_if_traced(self, _name: str) -> None:
+        """A policy's schedule was added: bring its decision replay to the front."""
+        if self.replay_panel.has_trace():
+            self.findChild(QDockWidget, "replayDock").raise_()
 
     def _build_actions(self) -> None:
         def act(text, slot, shortcut=None, tip=None):

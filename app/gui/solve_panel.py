@@ -8,16 +8,26 @@ undoable command) and becomes current; without one the status line says why.
 *Solve* uses the current schedule as a warm start when it passes the checker.
 *Re-optimize* keeps the current schedule's pinned operations exactly
 (machine and start) and re-plans the rest from the current schedule.
+
+Learned dispatch policies are solvers too: the shipped ones come from the
+registry, *Open policy file…* adds any ``.onnx`` file that passes
+:func:`~opsplan.policies.runtime.load_policy`. For a policy the panel shows the
+number of rollouts (*Samples*, 1 = greedy) and the ONNX Runtime provider it
+will run on; the schedule a policy returns keeps its decision trace (schedule
+extras ``"trace"``) for the replay panel.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from opsplan.app.gui.chart import ConvergenceChart
 from opsplan.app.gui.document import PlanDocument
+from opsplan.app.gui.replay_panel import with_trace
 from opsplan.app.gui.solve_worker import SolveWorker, start_solve
+from opsplan.models.errors import OpsPlanError
 from opsplan.models.jobshop import edit
 from opsplan.solvers import PINS, Params, Progress, Result, SolutionStatus, Termination
 from opsplan.solvers import registry as reg
@@ -26,6 +36,7 @@ from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -37,6 +48,30 @@ from PySide6.QtWidgets import (
 )
 
 DEFAULT_SOLVER = "cpsat"
+POLICY = "policy"
+MAX_SAMPLES = 4096
+
+
+def is_policy(name: str) -> bool:
+    """Whether solver ``name`` is a learned dispatch policy (``policy:<name or path>``)."""
+    return name.split(":", 1)[0] == POLICY
+
+
+def provider_text() -> str:
+    """Where a policy solve will run, for people: ``runs on CPUExecutionProvider (CUDA: <why not>)``."""
+    try:
+        from opsplan.policies.runtime import CPU, CUDA, available_providers, choose_providers, cuda_unavailable_reason
+
+        chosen = choose_providers(None)[0]
+        text = f"runs on {chosen}"
+        if chosen == CPU:
+            if CUDA not in available_providers():
+                text += f" (CUDA: {cuda_unavailable_reason() or 'not available'})"
+            else:
+                text += " (CUDA works but was not asked for)"
+        return text
+    except Exception as exc:  # noqa: BLE001 - onnxruntime missing or a bad OPSPLAN_ORT_PROVIDER: say so
+        return f"cannot run policies: {' '.join(str(exc).split())}"
 
 
 def fmt_value(v: float | None) -> str:
@@ -132,6 +167,20 @@ class SolvePanel(QWidget):
         # -- widgets -------------------------------------------------------------------------------
         self.solver_combo = QComboBox()
         self.solver_combo.setToolTip("Solver backend (greyed out: not installed)")
+        # (solver name, combo label, tooltip, kind) of the files added with add_policy_file, kept across plans
+        self._policy_items: list[tuple[str, str, str, str]] = []
+        self._provider_text: str | None = None
+        self.open_policy_button = QPushButton("Open policy file…")
+        self.open_policy_button.setToolTip("Add a learned dispatch policy (.onnx) as a solver")
+        self.open_policy_button.clicked.connect(lambda: self.open_policy_dialog())
+        self.samples = QSpinBox()
+        self.samples.setRange(1, MAX_SAMPLES)
+        self.samples.setValue(1)
+        self.samples.setSpecialValueText("1 (greedy)")
+        self.samples.setToolTip("Rollouts of the policy: 1 = greedy; N = the best of the greedy one and N - 1 sampled")
+        self.provider_label = QLabel("")
+        self.provider_label.setWordWrap(True)
+        self.provider_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.time_limit = QDoubleSpinBox()
         self.time_limit.setRange(0, 7 * 24 * 3600)
         self.time_limit.setDecimals(1)
@@ -157,11 +206,15 @@ class SolvePanel(QWidget):
         self.race_members.setToolTip("Solvers the race runs in parallel processes, comma-separated; "
                                      "they share improving solutions and the first proof stops all")
         form = QFormLayout()
-        form.addRow("Solver", self.solver_combo)
+        solver_row = QHBoxLayout()
+        solver_row.addWidget(self.solver_combo, 1)
+        solver_row.addWidget(self.open_policy_button)
+        form.addRow("Solver", solver_row)
         form.addRow("Race members", self.race_members)
+        form.addRow("Samples", self.samples)
+        form.addRow("Provider", self.provider_label)
         self._form = form
-        self.solver_combo.currentIndexChanged.connect(
-            lambda *_: self.race_members.setEnabled(self.current_solver() == "race"))
+        self.solver_combo.currentIndexChanged.connect(lambda *_: self._on_solver_changed())
         form.addRow("Time limit", self.time_limit)
         form.addRow("Threads", self.threads)
         form.addRow("Seed", self.seed)
@@ -213,7 +266,7 @@ class SolvePanel(QWidget):
         plan.changed.connect(self._update_buttons)
         plan.currentChanged.connect(self._update_buttons)
         self._fill_solvers()
-        self._update_buttons()
+        self._on_solver_changed()
 
     def _fill_solvers(self) -> None:
         previous = self.solver_combo.currentData()
@@ -229,6 +282,10 @@ class SolvePanel(QWidget):
                 model.item(i).setEnabled(False)
             if installed and first_ok is None:
                 first_ok = i
+        for name, label, tip, policy_kind in self._policy_items:
+            if policy_kind == kind and self.solver_combo.findData(name) < 0:
+                self.solver_combo.addItem(label, name)
+                self.solver_combo.setItemData(self.solver_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         for want in (previous, DEFAULT_SOLVER):
             i = self.solver_combo.findData(want) if want else -1
             if i >= 0 and self._installed(want):
@@ -263,6 +320,63 @@ class SolvePanel(QWidget):
             self.solver_combo.setCurrentIndex(i)
         return i >= 0
 
+    # -- policies --------------------------------------------------------------------------------
+    def open_policy_dialog(self) -> bool:
+        """Ask for a .onnx file and add it as a solver (see :meth:`add_policy_file`)."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open policy file", "", "ONNX policies (*.onnx);;All files (*)")
+        return self.add_policy_file(path) if path else False
+
+    def add_policy_file(self, path: str | Path) -> bool:
+        """Validate the policy file ``path`` and add ``policy:<path>`` to the solvers, selected.
+
+        A refused file (not a policy, another scenario kind, no onnxruntime) adds
+        nothing; the status line says why in one line. Returns whether it was added.
+        """
+        if self.is_running():
+            return False
+        path = Path(path).expanduser().absolute()
+        name = f"{POLICY}:{path}"
+        try:
+            from opsplan.policies.runtime import load_policy
+
+            if path.suffix.lower() != ".onnx":
+                raise OpsPlanError(f"{path}: a policy file ends in .onnx")
+            policy = load_policy(path)
+            kind = getattr(self.plan.scenario, "kind", "") if self.plan is not None else ""
+            if policy.kind != kind:
+                raise OpsPlanError(f"policy '{policy.name}' ({path.name}) is for {policy.kind} scenarios, not {kind}")
+        except (OpsPlanError, ImportError, OSError) as exc:
+            self._set_status("Cannot use the policy: " + " ".join(str(exc).split()))
+            return False
+        label = f"{POLICY}:{policy.name} ({path.name})"
+        tip = f"learned dispatch policy '{policy.name}' ({policy.kind}, features {policy.spec.id})\n{path}"
+        if all(item[0] != name for item in self._policy_items):
+            self._policy_items.append((name, label, tip, policy.kind))
+        if self.solver_combo.findData(name) < 0:
+            self.solver_combo.addItem(label, name)
+            self.solver_combo.setItemData(self.solver_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        self.set_solver(name)
+        self._set_status(f"Added policy '{policy.name}' from {path.name} · {self.policy_provider_text()}")
+        return True
+
+    def policy_provider_text(self) -> str:
+        """Where policies will run here (probed once per panel; see :func:`provider_text`)."""
+        if self._provider_text is None:
+            self._provider_text = provider_text()
+        return self._provider_text
+
+    def _on_solver_changed(self) -> None:
+        name = self.current_solver()
+        self.race_members.setEnabled(name == "race")
+        policy = is_policy(name)
+        self._form.setRowVisible(self.samples, policy)
+        self._form.setRowVisible(self.provider_label, policy)
+        if policy:
+            text = self.policy_provider_text()
+            self.provider_label.setText(text)
+            self.provider_label.setToolTip(f"ONNX Runtime execution provider: {text}")
+        self._update_buttons()
+
     # -- state ----------------------------------------------------------------------------------
     def is_running(self) -> bool:
         return self.worker is not None
@@ -277,8 +391,9 @@ class SolvePanel(QWidget):
         running = self.is_running()
         has_plan = self.plan is not None and self.plan.scenario is not None
         has_schedule = has_plan and self.plan.schedule is not None
-        for w in (self.solver_combo, self.time_limit, self.threads, self.seed, self.gap):
+        for w in (self.solver_combo, self.time_limit, self.threads, self.seed, self.gap, self.open_policy_button):
             w.setEnabled(not running)
+        self.samples.setEnabled(not running and is_policy(self.current_solver()))
         self.solve_button.setEnabled(not running and has_plan)
         self.reopt_button.setEnabled(not running and has_schedule)
         self.cancel_button.setEnabled(running and not (self.worker and self.worker.is_cancelled()))
@@ -294,6 +409,8 @@ class SolvePanel(QWidget):
             "gap": gap / 100.0 if gap > 0 else None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if is_policy(overrides.get("solver") or self.current_solver()):
+            values["options"] = {**values.get("options", {}), "samples": int(self.samples.value())}
         if (overrides.get("solver") or self.current_solver()) == "race":
             members = [m.strip() for m in self.race_members.text().split(",") if m.strip()]
             if members:
@@ -438,7 +555,7 @@ class SolvePanel(QWidget):
         if (result.objective is not None or result.bound is not None) and self._solver != "race":
             self.chart.add_point(self._solver, result.runtime_s, result.objective, result.bound)
         self.chart.set_time(result.runtime_s)
-        parts = [f"{self._solver}: {result.status}",
+        parts = [f"{self._shown_name(result)}: {result.status}",
                  f"termination {result.termination.value}, solution {result.solution_status.value}"]
         added = None
         if result.schedule is not None and result.solution_status != SolutionStatus.NONE:
@@ -456,6 +573,9 @@ class SolvePanel(QWidget):
         if self._scenario is self.plan.scenario and (result.conflicts or added):
             self.plan.set_conflicts(result.conflicts, self._scenario)
         parts.append(f"{result.runtime_s:.2f} s")
+        provider = (result.stats or {}).get("provider") if is_policy(self._solver) else None
+        if provider:
+            parts.append(f"ran on {provider}")
         if result.message:
             parts.append(result.message)
         if added:
@@ -471,13 +591,21 @@ class SolvePanel(QWidget):
         self._set_status(" · ".join(parts))
         self.solveFinished.emit(result)
 
+    def _shown_name(self, result: Result) -> str:
+        """The solver's name for people: a policy file by its policy name (``policy:spt``), not its path."""
+        return result.solver if is_policy(self._solver) and result.solver else self._solver
+
     def _add_result(self, result: Result) -> str:
         stamp = time.strftime("%H:%M:%S")
-        schedule = result.schedule.renamed(f"{self._solver} {stamp}")
+        shown = self._shown_name(result)
+        schedule = result.schedule.renamed(f"{shown} {stamp}")
         if self._pins:
             schedule = edit.with_pins(schedule, self._pins)
+        trace = (result.stats or {}).get("trace") if is_policy(self._solver) else None
+        if trace:
+            schedule = with_trace(schedule, trace)
         verb = "Re-optimize" if self._mode == "reoptimize" else "Solve"
-        name = self.plan.add_schedule(schedule, label=f"{verb} with {self._solver}")
+        name = self.plan.add_schedule(schedule, label=f"{verb} with {shown}")
         self.last_schedule_name = name
         self.scheduleAdded.emit(name)
         return name
@@ -501,4 +629,4 @@ class SolvePanel(QWidget):
         super().closeEvent(event)
 
 
-__all__ = ["SolvePanel", "fmt_value", "no_schedule_reason", "solver_choices"]
+__all__ = ["SolvePanel", "fmt_value", "is_policy", "no_schedule_reason", "provider_text", "solver_choices"]

@@ -12,6 +12,7 @@ from opsplan.models import check, objective_value
 from opsplan.models.errors import SolverError
 from opsplan.models.jobshop.build import random_jobshop
 from opsplan.policies import runtime
+from opsplan.policies.env import JobShopEnv
 from opsplan.policies.runtime import PolicyFileError, load_policy
 from opsplan.solvers import EARLIEST, PINS, Params, StopToken, Termination, available, registry, solve, supports
 
@@ -171,6 +172,55 @@ def test_pins_and_earliest_are_kept(shop, spt_path):
     by = r.schedule.by_task()
     assert (by[pin.task].resource, by[pin.task].start) == (pin.resource, pin.start)
     assert by[op].start >= 17
+
+
+def _assert_trace_rebuilds(sc, trace, schedule, pinned=()):
+    """Every unpinned operation once; replaying its choices in a fresh env gives its starts and the schedule."""
+    work = schedule.by_task()
+    ops = [op for op, _, _ in trace]
+    assert len(ops) == len(set(ops)) and set(ops) == set(work) - {a.task for a in pinned}
+    env = JobShopEnv([sc], 1, pinned=pinned)
+    sim = env.sims[0]
+    while not env.all_done:
+        op, machine, _ = trace[len(env.traces[0])]
+        pairs = sim.candidate_pairs()
+        index = next(i for i, p in enumerate(pairs)
+                     if (sim.op_ids[int(sim.pair_op[p])], sim.machine_ids[int(sim.pair_machine[p])]) == (op, machine))
+        env.step([index])
+    assert [list(step) for step in env.traces[0]] == [list(step) for step in trace]
+    assert set(env.schedules()[0].work()) == set(schedule.work())
+
+
+@pytest.mark.parametrize("samples", [1, 8])
+def test_trace_of_the_returned_schedule(shop, random_path, samples):
+    """stats['trace'] lists every operation once, in decision order, with the returned machines and starts."""
+    r = solve(shop, f"policy:{random_path}", Params(options={"samples": samples}, seed=3))
+    trace = r.stats["trace"]
+    assert all(isinstance(step, list) and len(step) == 3 for step in trace)
+    _assert_trace_rebuilds(shop, trace, r.schedule)
+    for j in shop.jobs:  # a job's operations are decided in route order
+        order = [op for op, _, _ in trace if op in {o.id for o in j.operations}]
+        assert order == [o.id for o in j.operations]
+    assert r.stats["provider"] in ("CPUExecutionProvider", "CUDAExecutionProvider")
+
+
+def test_trace_leaves_out_pinned_operations(shop, spt_path):
+    """With a pin the trace holds the other operations only."""
+    free = solve(shop, f"policy:{spt_path}")
+    pin = max(free.schedule.work(), key=lambda a: a.start)
+    r = solve(shop, f"policy:{spt_path}", Params(pinned=(pin,)))
+    _assert_trace_rebuilds(shop, r.stats["trace"], r.schedule, (pin,))
+
+
+def test_deadline_fallback_has_no_trace(shop, spt_path, monkeypatch):
+    """When a dispatch rule's schedule is returned instead, there is no policy trace."""
+    from opsplan.policies import backend, env
+
+    monkeypatch.setattr(env, "late_jobs", lambda sc, s: ["J0"])
+    monkeypatch.setattr(backend, "late_jobs", lambda sc, s: [])
+    r = solve(shop, f"policy:{spt_path}")
+    assert r.stats["fallback"].startswith("dispatch:")
+    assert "trace" not in r.stats and r.stats["provider"]
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
