@@ -70,6 +70,14 @@ def _solve_now(window, solver: str, time_limit: float) -> None:
         panel.wait(50)
     QApplication.processEvents()
     r = panel.last_result
+    if r is not None and r.schedule is None and r.conflicts:
+        # infeasible, and why: the issues panel lists the conflicting constraints
+        sys.stderr.write(f"opsplan gui: {solver}: infeasible; {len(r.conflicts)} conflicting constraint(s) "
+                         "listed in the Issues panel:\n" + "".join(f"  - {c.message}\n" for c in r.conflicts))
+        dock = getattr(window, "issues", None)
+        if dock is not None and dock.parentWidget() is not None:
+            dock.parentWidget().raise_()
+        return
     if r is None or r.schedule is None:
         reason = panel.status_text() if r is None else f"{r.termination}: {r.message}"
         raise OpsPlanError(f"{solver} found no plan ({reason})")

@@ -41,6 +41,10 @@ def _windows(machine) -> list[tuple[int, int, list[int]]]:  # noqa: ANN001 - Res
     return out
 
 
+def _job(job) -> str:  # noqa: ANN001 - Job
+    return f"job {job.id}" + (f" ({job.name})" if job.name and job.name != job.id else "")
+
+
 def _fmt_window(machine, ws: int, we: int, ks: list[int]) -> str:  # noqa: ANN001
     reasons = sorted({machine.calendar.windows[k].reason for k in ks if machine.calendar.windows[k].reason})
     why = f" ({', '.join(reasons)})" if reasons else ""
@@ -90,12 +94,12 @@ class _Model:
                 continue
             first, last = job.operations[0].id, job.operations[-1].id
             if job.release > 0:
-                lit = self._guard(Conflict("release", f"job {job.label} is released at {job.release}",
+                lit = self._guard(Conflict("release", f"{_job(job)} is released at {job.release}",
                                            (job.id,), f"jobs[{i}].release"), order=1)
                 m.add(starts[first] >= job.release).only_enforce_if(lit)
             if job.deadline is not None:
                 need = sum(op.min_duration for op in job.operations)
-                lit = self._guard(Conflict("deadline", f"job {job.label} must end by its deadline {job.deadline}"
+                lit = self._guard(Conflict("deadline", f"{_job(job)} must end by its deadline {job.deadline}"
                                            f" (its route needs at least {need})", (job.id,), f"jobs[{i}].deadline"),
                                   order=3)
                 m.add(ends[last] <= job.deadline).only_enforce_if(lit)

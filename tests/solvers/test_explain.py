@@ -138,3 +138,17 @@ def test_cli_prints_the_conflict(tmp_path, capsys):
     assert res["status"] == "infeasible"
     assert sorted(c["path"] for c in res["conflicts"]) == ["jobs[0].deadline", "jobs[1].deadline"]
     assert all(c["code"] == "deadline" and c["objects"] for c in res["conflicts"])
+
+
+def test_the_bundled_infeasible_sample_names_its_three_constraints():
+    """resources/samples/bakery-infeasible.json: the late rye order's release, its deadline and oven A's maintenance."""
+    from pathlib import Path
+
+    from opsplan.models.io.document import load
+
+    path = Path(__file__).resolve().parents[2] / "resources" / "samples" / "bakery-infeasible.json"
+    sc = load(path).scenario
+    r = solve(sc, "cpsat", P)
+    assert r.status == "infeasible"
+    assert _named(r) == {("release", "jobs[3].release"), ("deadline", "jobs[3].deadline"),
+                         ("window", "machines[4].calendar[0]")}
