@@ -363,3 +363,65 @@ def run_pv_bench(args: argparse.Namespace) -> int:
     print(f"{exact} time limit {args.time_limit} s, threads {args.threads}, "
           f"{per_cell} instance(s) per (TF, RDD) cell, wall {report['wall_s']} s")
     return 0
+
+
+# -- learned policies: dispatch decisions per second --------------------------------------------
+def _untrained_policy(folder: Path) -> Path:
+    """An untrained scoring network exported to ONNX (speed does not depend on the weights)."""
+    from opsplan.policies.features import JOBSHOP_V1
+    from opsplan.policies.training.export import export_onnx
+    from opsplan.policies.training.model import ScoringNet
+
+    path = folder / "untrained.onnx"
+    export_onnx(ScoringNet(JOBSHOP_V1.n_candidate, JOBSHOP_V1.n_global, seed=0), JOBSHOP_V1, path, "untrained")
+    return path
+
+
+def run_policy_speed(args: argparse.Namespace) -> int:
+    """Decisions per second of a policy on one generated shop, per batch size (greedy at 1, sampled above)."""
+    import tempfile
+
+    from opsplan.models.jobshop.build import random_jobshop
+    from opsplan.policies.runtime import cuda_unavailable_reason, load_policy
+
+    try:
+        n, m = (int(x) for x in str(args.size).lower().split("x"))
+        batches = [int(b) for b in str(args.batches).split(",") if b.strip()]
+    except ValueError:
+        raise OpsPlanError(f"--size wants JOBSxMACHINES and --batches whole numbers, got '{args.size}', "
+                           f"'{args.batches}'") from None
+    if not batches or min(batches) < 1:
+        raise OpsPlanError("--batches needs sizes of at least 1")
+    with tempfile.TemporaryDirectory() as tmp:
+        source = args.policy or str(_untrained_policy(Path(tmp)))
+        session = load_policy(source, provider=args.provider)
+        sc = random_jobshop(n, m, seed=args.seed, name=f"generated {n}x{m}")
+        session.rollout([sc], samples=1)  # warm-up: first inference builds the session's kernels
+        rows = []
+        for b in batches:
+            t0 = time.perf_counter()
+            out = session.rollout([sc], samples=b, max_batch=b, seed=args.seed)[0]
+            wall = time.perf_counter() - t0
+            st = out.stats
+            rows.append({"batch": b, "mode": "greedy" if b == 1 else "sampled", "decisions": st["decisions"],
+                         "wall_s": round(wall, 4), "inference_s": st["inference_s"], "env_s": st["env_s"],
+                         "decisions_per_s": st["decisions"] / wall if wall > 0 else None,
+                         "inference_decisions_per_s": (st["decisions"] / st["inference_s"]
+                                                       if st["inference_s"] > 0 else None),
+                         "best": out.value})
+    report = {"set": "policy-speed", "policy": session.name, "provider": session.provider,
+              "cuda": cuda_unavailable_reason() or "available", "size": f"{n}x{m}", "rows": rows}
+    if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(json.dumps(report, indent=1))
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(f"policy {session.name} on {session.provider}, one generated {n}x{m} shop"
+          + ("" if report["cuda"] == "available" else f" (CUDA: {report['cuda'][:80]})"))
+    print(f"{'batch':>6s} {'mode':>8s} {'decisions':>10s} {'wall':>8s} {'decisions/s':>12s} "
+          f"{'inference/s':>12s} {'best':>8s}")
+    for r in rows:
+        print(f"{r['batch']:>6d} {r['mode']:>8s} {r['decisions']:>10d} {r['wall_s']:>7.2f}s "
+              f"{r['decisions_per_s']:>12.0f} {r['inference_decisions_per_s'] or 0:>12.0f} {r['best']:>8}")
+    return 0

@@ -310,14 +310,16 @@ def cmd_reschedule(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from opsplan.app.bench import run_jobshop_bench, run_pv_bench, run_tardiness_bench
+    from opsplan.app.bench import run_jobshop_bench, run_policy_speed, run_pv_bench, run_tardiness_bench
 
     if args.set == "tardiness":
         return run_tardiness_bench(args)
     if args.set == "pv":
         return run_pv_bench(args)
+    if args.set == "policy-speed":
+        return run_policy_speed(args)
     if args.set != "jobshop":
-        return _fail(f"unknown benchmark set '{args.set}' (available: jobshop, tardiness, pv, gui)")
+        return _fail(f"unknown benchmark set '{args.set}' (available: jobshop, tardiness, pv, policy-speed, gui)")
     return run_jobshop_bench(args)
 
 
@@ -458,6 +460,11 @@ def build_parser() -> argparse.ArgumentParser:
                                "unweighted tardiness, Potts-Van Wassenhove scheme) "
                                "or gui (opsplan bench gui --bars 20000)")
     p.add_argument("--sizes", default="20,100,200,500", help="pv: instance sizes n, comma-separated")
+    p.add_argument("--policy", default=None, help="policy-speed: a policy name or .onnx path (default: an untrained "
+                                                  "network; speed does not depend on the weights)")
+    p.add_argument("--size", default="100x20", help="policy-speed: the generated shop, JOBSxMACHINES")
+    p.add_argument("--batches", default="1,4,16,64,256,1024", help="policy-speed: batch sizes (rollouts at once)")
+    p.add_argument("--provider", default=None, help="policy-speed: cpu or cuda (default: automatic)")
     p.add_argument("--per-cell", type=int, default=1, metavar="K",
                    help="pv: instances per (tardiness factor, due-date range) cell; 25 cells per size")
     p.add_argument("--improve", action="store_true",

@@ -327,3 +327,15 @@ def test_policy_train_from_a_card_then_info_then_solve(capsys, tmp_path, ft06_tx
     assert rc != 0 and "needs a policy" in err
     rc, _, err = run(capsys, "policy", "train", "--card", str(tmp_path / "nope.json"))
     assert rc != 0 and "no such file" in err
+
+
+def test_bench_policy_speed_reports_decisions_per_second(capsys):
+    pytest.importorskip("torch")
+    rc, out, _ = run(capsys, "bench", "policy-speed", "--size", "6x4", "--batches", "1,8", "--json")
+    rep = json.loads(out)
+    assert rc == 0 and rep["provider"] in ("CPUExecutionProvider", "CUDAExecutionProvider")
+    assert [r["batch"] for r in rep["rows"]] == [1, 8] and [r["mode"] for r in rep["rows"]] == ["greedy", "sampled"]
+    assert all(r["decisions"] > 0 and r["decisions_per_s"] > 0 for r in rep["rows"])
+    assert rep["rows"][1]["decisions"] > rep["rows"][0]["decisions"]  # eight rollouts decide more than one
+    rc, _, err = run(capsys, "bench", "policy-speed", "--size", "6by4")
+    assert rc != 0 and "--size" in err
