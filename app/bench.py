@@ -113,6 +113,10 @@ def run_tardiness_bench(args: argparse.Namespace) -> int:
     return _run_bench(args, BENCH_SETS["tardiness"])
 
 
+def run_fjsp_bench(args: argparse.Namespace) -> int:
+    return _run_bench(args, BENCH_SETS["fjsp"])
+
+
 class BenchSet:
     """How one benchmark folder is read: its format, the reference value and the family of an entry."""
 
@@ -123,6 +127,7 @@ class BenchSet:
 BENCH_SETS = {
     # job shop: gap to the best known upper bound
     "jobshop": BenchSet("jobshop", "orlib-jobshop", lambda e: e.get("ub"), lambda n, e: family_of(n)),
+    "fjsp": BenchSet("fjsp", "fjs", lambda e: e.get("ub"), lambda n, e: family_of(n)),
     # weighted tardiness: gap to the optimum, else the best known value; one file holds many instances
     "tardiness": BenchSet("tardiness", "orlib-wt",
                           lambda e: e["optimum"] if e.get("optimum") is not None else e.get("best_known"),
@@ -147,9 +152,14 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
     options = {"improve": True} if getattr(args, "improve", False) else {}
     if getattr(args, "solvers", None):
         options["solvers"] = [m.strip() for m in args.solvers.split(",") if m.strip()]
+    if getattr(args, "samples", None):
+        options["samples"] = int(args.samples)
     params = Params(time_limit=args.time_limit, threads=args.threads, seed=args.seed, options=options)
     line = ProgressLine()
     proven = _proven_rows(args.reuse_proven, args.time_limit) if args.reuse_proven else {}
+    # a learned policy runs every instance through one inference session, in large batches
+    batched = {s: _policy_rows(s, names, index, folder, bset, params, line)
+               for s in solvers if s.startswith("policy:")}
     rows: list[dict[str, Any]] = []
     t0 = time.perf_counter()
     total = len(names) * len(solvers)
@@ -165,6 +175,8 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
                 if (name, s) in proven:
                     row.update(proven[name, s])
                     row["reused"] = True
+                elif s in batched:
+                    row.update(batched[s][name])
                 else:
                     pos = bset.position(entry) if bset.position else None
                     row.update(run_instance(folder / entry["file"], bset.fmt, s, params, ref, pos))
@@ -202,6 +214,34 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
         print(f"checker found violations in {len(bad)} schedule(s): this is a solver bug", file=sys.stderr)
         return 1
     return 0
+
+
+def _policy_rows(solver: str, names: list[str], index: dict, folder: Path, bset: BenchSet, params,  # noqa: ANN001
+                 line) -> dict[str, dict[str, Any]]:  # noqa: ANN001
+    """Rows of a ``policy:`` solver, all instances rolled out together (runtime: the total shared evenly)."""
+    from opsplan.models import check, objective_value
+    from opsplan.models.io.importers import import_file
+    from opsplan.policies.runtime import load_policy
+
+    session = load_policy(solver.partition(":")[2])
+    scs = []
+    for name in names:
+        entry = index[name]
+        pos = bset.position(entry) if bset.position else None
+        scs.append(import_file(str(folder / entry["file"]), bset.fmt, index=pos).scenario)
+    samples = int(params.options.get("samples", 1))
+    line.update(f"{solver}: {len(scs)} instances x {samples} rollout(s) in batches on {session.provider}", force=True)
+    t0 = time.perf_counter()
+    outs = session.rollout(scs, samples=samples, seed=params.seed, max_batch=int(params.options.get("batch", 1024)))
+    each = (time.perf_counter() - t0) / max(1, len(scs))
+    rows = {}
+    for name, sc, out in zip(names, scs, outs, strict=True):
+        ub = bset.ref(index[name])
+        value = objective_value(sc, out.schedule)
+        rows[name] = {"solver": solver, "status": "feasible", "objective": value, "bound": None,
+                      "gap_pct": 100.0 * (value - ub) / ub if ub else None, "runtime_s": round(each, 4),
+                      "violations": len(check(sc, out.schedule)), "provider": session.provider, "samples": samples}
+    return rows
 
 
 def _proven_rows(path: str, time_limit: float | None) -> dict[tuple[str, str], dict[str, Any]]:

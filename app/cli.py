@@ -43,6 +43,9 @@ def _load_document(path: str, fmt: str | None, index: int | None):
 def _params(args: argparse.Namespace, **extra: Any):
     from opsplan.solvers import Params
 
+    samples = getattr(args, "samples", None)
+    if samples:
+        extra["options"] = {**extra.get("options", {}), "samples": int(samples)}
     solvers = getattr(args, "solvers", None)
     if solvers:
         extra["options"] = {**extra.get("options", {}), "solvers": [s.strip() for s in solvers.split(",") if s.strip()]}
@@ -310,16 +313,24 @@ def cmd_reschedule(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from opsplan.app.bench import run_jobshop_bench, run_policy_speed, run_pv_bench, run_tardiness_bench
+    from opsplan.app.bench import (
+        run_fjsp_bench,
+        run_jobshop_bench,
+        run_policy_speed,
+        run_pv_bench,
+        run_tardiness_bench,
+    )
 
     if args.set == "tardiness":
         return run_tardiness_bench(args)
     if args.set == "pv":
         return run_pv_bench(args)
+    if args.set == "fjsp":
+        return run_fjsp_bench(args)
     if args.set == "policy-speed":
         return run_policy_speed(args)
     if args.set != "jobshop":
-        return _fail(f"unknown benchmark set '{args.set}' (available: jobshop, tardiness, pv, policy-speed, gui)")
+        return _fail(f"unknown benchmark set '{args.set}' (available: jobshop, fjsp, tardiness, pv, policy-speed, gui)")
     return run_jobshop_bench(args)
 
 
@@ -383,6 +394,8 @@ def cmd_solvers(args: argparse.Namespace) -> int:
 def _add_solver_args(p: argparse.ArgumentParser, default: str = "cpsat") -> None:
     p.add_argument("--solver", default=default,
                    help="cpsat, mip, race, dispatch:<rule>, ... (see `opsplan solvers`)")
+    p.add_argument("--samples", type=int, default=None, metavar="N",
+                   help="policy:<name>: best of N sampled rollouts (1: greedy)")
     p.add_argument("--solvers", default=None, metavar="A,B,C",
                    help="race these solvers in parallel processes, sharing solutions (implies --solver race)")
     p.add_argument("--time-limit", type=float, default=None, metavar="S", help="wall-clock limit in seconds")
@@ -456,9 +469,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("bench", help="benchmark a solver on a public set (gap to best known bounds)")
-    p.add_argument("set", help="benchmark set: jobshop, tardiness (wt40/wt50/wt100), pv (generated "
-                               "unweighted tardiness, Potts-Van Wassenhove scheme) "
-                               "or gui (opsplan bench gui --bars 20000)")
+    p.add_argument("set", help="benchmark set: jobshop, fjsp (Brandimarte), tardiness (wt40/wt50/wt100), pv "
+                               "(generated unweighted tardiness, Potts-Van Wassenhove scheme), policy-speed "
+                               "(decisions per second of a policy) or gui (opsplan bench gui --bars 20000)")
     p.add_argument("--sizes", default="20,100,200,500", help="pv: instance sizes n, comma-separated")
     p.add_argument("--policy", default=None, help="policy-speed: a policy name or .onnx path (default: an untrained "
                                                   "network; speed does not depend on the weights)")

@@ -339,3 +339,30 @@ def test_bench_policy_speed_reports_decisions_per_second(capsys):
     assert rep["rows"][1]["decisions"] > rep["rows"][0]["decisions"]  # eight rollouts decide more than one
     rc, _, err = run(capsys, "bench", "policy-speed", "--size", "6by4")
     assert rc != 0 and "--size" in err
+
+
+def test_bench_runs_a_policy_in_batches_and_fjsp(capsys, tmp_path, bench_dir):
+    """bench jobshop --solver policy:PATH --samples N: one session, all instances batched, every schedule checked."""
+    pytest.importorskip("onnxruntime")
+    from tests.policies import tiny_onnx
+
+    policy = tiny_onnx.write(tmp_path / "spt.onnx", name="spt")
+    src = bench_dir / "jobshop"
+    index = json.loads((src / "index.json").read_text())
+    keep = {k: index[k] for k in ("ft06", "la01")}
+    folder = tmp_path / "set"
+    folder.mkdir()
+    for k in keep:
+        shutil.copy(src / keep[k]["file"], folder / keep[k]["file"])
+    (folder / "index.json").write_text(json.dumps(keep))
+    rc, out, _ = run(capsys, "bench", "jobshop", "--dir", str(folder), "--solver", f"policy:{policy},dispatch:spt",
+                     "--samples", "8", "--json")
+    rep = json.loads(out)
+    assert rc == 0 and all(r["violations"] == 0 for r in rep["rows"])
+    pol = {r["instance"]: r for r in rep["rows"] if r["solver"].startswith("policy:")}
+    spt = {r["instance"]: r for r in rep["rows"] if r["solver"] == "dispatch:spt"}
+    assert set(pol) == {"ft06", "la01"} and all(r["samples"] == 8 for r in pol.values())
+    assert all(pol[k]["objective"] > 0 for k in pol) and set(spt) == set(pol)
+    rc, out, _ = run(capsys, "bench", "fjsp", "--solver", "dispatch:mwkr", "--instances", "mk01", "--json")
+    rep = json.loads(out)
+    assert rc == 0 and rep["rows"][0]["violations"] == 0 and rep["rows"][0]["gap_pct"] >= 0
