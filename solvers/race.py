@@ -111,6 +111,11 @@ def _thread_shares(names: list[str], threads: int, how: str) -> dict[str, tuple[
 def _member_main(name: str, sc, params: Params, nice: int, deadline: float | None, t0: float,  # noqa: ANN001
                  out_q, inbox_q) -> None:  # noqa: ANN001 - multiprocessing queues
     """Run one member; report progress, solutions and the final result on ``out_q``."""
+    import signal
+
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl+C reaches the whole process group: the parent turns it into a stop for every member
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     if nice:
         try:
             os.nice(nice)

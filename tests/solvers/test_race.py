@@ -146,3 +146,21 @@ def test_a_member_stops_when_its_parent_dies(hard_shop, monkeypatch):
         msgs.append(out_q.get())
     done = [m for m in msgs if m[0] == "done"][0][2]
     assert done["termination"] == "cancelled"
+
+
+def test_ctrl_c_cancels_the_race_cleanly(bench_dir):
+    """Ctrl+C reaches the whole process group: the race stops, reports its best, no member prints a traceback."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "opsplan.app.cli", "solve", str(bench_dir / "jobshop" / "abz7.txt"),
+           "--format", "orlib-jobshop", "--solver", "race", "--time-limit", "60", "--threads", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(5)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "stopped: cancelled" in out and "checker    0 violation(s)" in out
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
