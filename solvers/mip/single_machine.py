@@ -46,6 +46,10 @@ def fits(sc: JobShopScenario, pinned=()) -> str:  # noqa: ANN001 - assignments
         op = job.operations[0]
         if len(op.modes) != 1:
             return "an operation has several modes"
+        if op.modes[0].duration == 0:
+            # zero-length work takes no machine time (the checker's convention): it may sit inside
+            # another job's run, which a sequence of positions cannot express
+            return "an operation has zero duration"
         machines.add(op.modes[0].resource)
     if len(machines) != 1:
         return "operations use more than one machine"

@@ -302,3 +302,13 @@ def test_single_machine_auto_choice_and_fallback(bench_dir):
         solve(small, "mip", Params(time_limit=5, options={"formulation": "nope"}))
     with pytest.raises(SolverError, match="too long"):  # wt40 as time-indexed: ~4M nonzeros
         solve(wt, "mip", Params(time_limit=5, options={"formulation": "time-indexed"}))
+
+
+def test_zero_length_jobs_keep_the_disjunctive_model():
+    """Regression (found by the property test): zero-length work may sit inside another job's run,
+    which positions cannot express; such shops use the disjunctive model and match CP-SAT."""
+    sc = from_routes("zero", [[[(0, 0)]], [[(0, 0)]], [[(0, 2)]]], 1, releases=[1, 0, 0], dues=[0, 0, 0],
+                     weights=[1, 0, 1], objective=Objective.TOTAL_WEIGHTED_TARDINESS)
+    r = solve(sc, "mip", P)
+    assert r.stats["formulation"] == "disjunctive" and r.objective == 3 == solve(sc, "cpsat", P).objective
+    assert check(sc, r.schedule) == []
