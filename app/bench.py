@@ -279,21 +279,17 @@ def print_table(report: dict[str, Any]) -> None:
         print()
     fams = report["summary"]["families"] + ["all"]
     width = max(12, *(len(s) for s in solvers))
+
+    def rows(cell) -> None:  # noqa: ANN001 - a summary cell -> its text
+        for s in solvers:
+            texts = [cell(report["summary"]["by_solver"][s][f]) for f in fams]
+            print(f"{s:{width}s} " + " ".join(f"{t:>12s}" for t in texts))
+
     print("mean gap to best known upper bound, per family (instances)")
     print(f"{'solver':{width}s} " + " ".join(f"{f:>12s}" for f in fams))
-    for s in solvers:
-        cells = []
-        for f in fams:
-            c = report["summary"]["by_solver"][s][f]
-            cells.append(f"{_g(c['mean_gap_pct'])} ({c['n']:>2d})")
-        print(f"{s:{width}s} " + " ".join(f"{c:>12s}" for c in cells))
+    rows(lambda c: f"{_g(c['mean_gap_pct'])} ({c['n']:>2d})")
     print("instances at the reference (optimum or best known) / proved optimal")
-    for s in solvers:
-        cells = []
-        for f in fams:
-            c = report["summary"]["by_solver"][s][f]
-            cells.append(f"{c.get('at_reference', 0)}/{c['proved_optimal']}")
-        print(f"{s:{width}s} " + " ".join(f"{c:>12s}" for c in cells))
+    rows(lambda c: f"{c.get('at_reference', 0)}/{c['proved_optimal']}")
     print(f"time limit {report['time_limit']} s, threads {report['threads']}, wall {report['wall_s']} s")
 
 
