@@ -48,6 +48,7 @@ from opsplan.solvers.result import (
     StopToken,
     Termination,
 )
+from opsplan.solvers.starting import feasible_start
 
 NAME = "race"
 VERSION = "1"
@@ -255,15 +256,6 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
 
 
 # -- the parent -------------------------------------------------------------------
-def _seed(sc, params: Params) -> tuple[Schedule | None, str]:  # noqa: ANN001
-    from opsplan.solvers.dispatch import DETERMINISTIC
-    from opsplan.solvers.starting import starting_schedule
-
-    earliest = {str(k): int(v) for k, v in (params.options.get("earliest") or {}).items()}
-    schedule, source, _, ok = starting_schedule(sc, params, earliest, DETERMINISTIC)
-    return (schedule, source) if ok else (None, "")
-
-
 def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopToken, variant=None) -> Result:  # noqa: ANN001
     t0 = time.monotonic()
     names = members(sc, params)
@@ -298,7 +290,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
             return True
         return False
 
-    seed, source = _seed(sc, params)
+    seed, source = feasible_start(sc, params)
     if seed is not None:
         value = objective_value(sc, seed)
         offer(source, value, seed)

@@ -36,6 +36,22 @@ def honours(schedule: Schedule, params: Params, earliest: Mapping[str, int], bud
     return True
 
 
+def earliest_starts(params: Params) -> dict[str, int]:
+    """``params.options["earliest"]`` as ``{operation id: earliest start}`` (empty when not given)."""
+    return {str(k): int(v) for k, v in (params.options.get("earliest") or {}).items()}
+
+
+def feasible_start(sc, params: Params, rules: Iterable[str] | None = None) -> tuple[Schedule | None, str]:  # noqa: ANN001
+    """The warm start, else the best of ``rules`` (default: every deterministic rule), when it honours
+    pins and earliest starts; ``(None, "")`` otherwise."""
+    if rules is None:
+        from opsplan.solvers.dispatch import DETERMINISTIC
+
+        rules = DETERMINISTIC
+    schedule, source, _, ok = starting_schedule(sc, params, earliest_starts(params), rules)
+    return (schedule, source) if ok else (None, "")
+
+
 def starting_schedule(
     sc, params: Params, earliest: Mapping[str, int], rules: Iterable[str], budget: Budget | None = None
 ) -> tuple[Schedule | None, str, int | None, bool]:
@@ -59,13 +75,13 @@ def starting_schedule(
     source = f"dispatch:{rule}"
     if not params.pinned and not earliest and budget is None:
         # a single machine: the sequencing rules with their local search are stronger and take milliseconds
-        better = _single_machine_seed(sc)
+        better = single_machine_seed(sc)
         if better is not None and better[2] < value:
             schedule, source, value = better
     return schedule, source, value, honours(schedule, params, earliest, budget)
 
 
-def _single_machine_seed(sc) -> tuple[Schedule, str, int] | None:  # noqa: ANN001
+def single_machine_seed(sc) -> tuple[Schedule, str, int] | None:  # noqa: ANN001
     """The best single-machine rule followed by the local search, or None when ``sc`` is not that shape."""
     from opsplan.solvers.dispatch.single_machine import SEQUENCE_RULES, is_single_machine, run_single_machine
 

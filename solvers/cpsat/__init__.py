@@ -20,7 +20,7 @@ from opsplan.solvers.result import (
     StopToken,
     Termination,
 )
-from opsplan.solvers.starting import starting_schedule
+from opsplan.solvers.starting import earliest_starts, starting_schedule
 from ortools.sat.python import cp_model
 
 NAME = "cpsat"
@@ -118,7 +118,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     if stop.is_set():
         return Result(Termination.CANCELLED, SolutionStatus.NONE, None, None, None, 0.0, NAME, VERSION)
 
-    earliest = {str(k): int(v) for k, v in (params.options.get("earliest") or {}).items()}
+    earliest = earliest_starts(params)
     budget = _budget(params)
     no_hint = params.options.get("no_hint")
     hint, hint_source, hint_value, exact = (

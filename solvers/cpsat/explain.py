@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from opsplan.models.jobshop.scenario import JobShopScenario
 from opsplan.models.schedule import Assignment, Category
 from opsplan.solvers.result import Conflict, Params, StopToken
+from opsplan.solvers.starting import earliest_starts
 from ortools.sat.python import cp_model
 
 
@@ -58,7 +59,7 @@ class _Model:
         self.sc = sc
         m = self.m = cp_model.CpModel()
         pins = {a.task: a for a in params.pinned if a.category == Category.WORK}
-        earliest = {str(k): int(v) for k, v in (params.options.get("earliest") or {}).items()}
+        earliest = earliest_starts(params)
         late = max([0, *earliest.values(), *(a.end for a in pins.values())])
         horizon = sc.horizon() + late
         self.guarded: list[_Guarded] = []

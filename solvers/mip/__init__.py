@@ -48,7 +48,7 @@ from opsplan.solvers.result import (
     StopToken,
     Termination,
 )
-from opsplan.solvers.starting import starting_schedule
+from opsplan.solvers.starting import earliest_starts, feasible_start
 
 NAME = "mip"
 DISJUNCTIVE = "disjunctive"
@@ -57,14 +57,6 @@ FORMULATIONS = (DISJUNCTIVE, smm.POSITIONAL, smm.TIME_INDEXED)
 
 def version() -> str:
     return f"HiGHS {'.'.join(map(str, highs_run.version()))} / Pyomo {pyomo.version.version}"
-
-
-def _initial_schedule(sc, params: Params, earliest: dict[str, int]) -> tuple[Schedule | None, str]:
-    """A feasible schedule honouring pins and earliest starts: the warm start, else the best dispatch rule."""
-    from opsplan.solvers.dispatch import DETERMINISTIC
-
-    schedule, source, _, ok = starting_schedule(sc, params, earliest, DETERMINISTIC)
-    return (schedule, source) if ok else (None, "")
 
 
 _TERMINATION = {
@@ -152,9 +144,9 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
                       message="cancelled before the search started")
     if params.options.get("max_changes") is not None:
         raise SolverError("solver 'mip' does not support a change budget (max_changes)")
-    earliest = {str(k): int(v) for k, v in (params.options.get("earliest") or {}).items()}
+    earliest = earliest_starts(params)
 
-    start, source = _initial_schedule(sc, params, earliest)
+    start, source = feasible_start(sc, params)
     late = max([0, *earliest.values(), *(a.end for a in params.pinned)])
     horizon = sc.horizon() + late
     if start is not None and sc.objective == Objective.MAKESPAN:

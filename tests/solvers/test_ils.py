@@ -12,7 +12,7 @@ from opsplan.models.errors import SolverError
 from opsplan.models.jobshop.build import potts_van_wassenhove, random_jobshop
 from opsplan.models.jobshop.scenario import Objective
 from opsplan.solvers import Params, StopToken, solve
-from opsplan.solvers.starting import _single_machine_seed
+from opsplan.solvers.starting import single_machine_seed
 
 
 def test_reaches_the_exact_optimum_on_small_instances():
@@ -26,7 +26,7 @@ def test_reaches_the_exact_optimum_on_small_instances():
 
 def test_never_worse_than_the_rules_with_local_search():
     sc = potts_van_wassenhove(60, 0.8, 0.4, seed=5, weighted=True)
-    seed = _single_machine_seed(sc)
+    seed = single_machine_seed(sc)
     r = solve(sc, "ils", Params(time_limit=2))
     assert r.objective <= seed[2] and r.stats["kicks"] > 0
     assert r.termination.value == "time_limit" and r.bound == 0
