@@ -63,10 +63,14 @@ class _StopBridge:
         self._solver = solver
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # a stop may fire from another thread while the solve ends
 
     def _fire(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="cpsat-stop", daemon=True)
-        self._thread.start()
+        with self._lock:
+            if self._thread is not None or self._done.is_set():
+                return
+            self._thread = threading.Thread(target=self._loop, name="cpsat-stop", daemon=True)
+            self._thread.start()
 
     def _loop(self) -> None:
         while not self._done.is_set():
@@ -78,10 +82,12 @@ class _StopBridge:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._done.set()
+        with self._lock:
+            self._done.set()
+            thread = self._thread
         self._stop.remove(self._fire)
-        if self._thread is not None:
-            self._thread.join()
+        if thread is not None:
+            thread.join()
 
 
 def _budget(params: Params) -> tuple[tuple[Assignment, ...], int, int] | None:
