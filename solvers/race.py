@@ -105,7 +105,13 @@ def _thread_shares(names: list[str], threads: int, how: str) -> dict[str, tuple[
     if how == "even":
         each = max(1, total // len(names))
         return {n: (each, 0) for n in names}
-    return {n: ((total, 0) if k == 0 else (1, 19)) for k, n in enumerate(names)}
+    # a quick member (a rule or a learned policy) keeps normal priority: it ends within seconds, and
+    # under the lead's threads a niced one might not even start before the race is over
+    return {n: ((total, 0) if k == 0 else (1, 0 if _quick(n) else 19)) for k, n in enumerate(names)}
+
+
+def _quick(name: str) -> bool:
+    return name.split(":", 1)[0] in ("policy", "dispatch")
 
 
 # -- the member process -------------------------------------------------------------
@@ -369,16 +375,19 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
             stop_members()
 
     stop_members()
-    for p in procs.values():
+    ended: list[str] = []  # members the race itself ended after the grace period (not failures)
+    for n, p in procs.items():
         p.join(timeout=1.0)
         if p.is_alive():
             p.terminate()
             p.join(timeout=1.0)
+            if n not in finals and n not in errors:
+                ended.append(n)
     for q in (out_q, *inboxes.values()):
         q.cancel_join_thread()
         q.close()
     for n, p in procs.items():
-        if n not in finals and n not in errors:
+        if n not in finals and n not in errors and n not in ended:
             errors[n] = (f"process ended without a result (exit code {p.exitcode})" if p.exitcode
                          else "no result before the grace period ended")
 
@@ -411,6 +420,8 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         parts.append(f"optimality proven by {proved_by}")
     if infeasible_by:
         parts.append(f"infeasibility proven by {infeasible_by}")
+    if ended:
+        parts.append("ended by the race before reporting: " + ", ".join(ended))
     if errors:
         parts.append("failed: " + "; ".join(f"{k}: {v}" for k, v in errors.items()))
     stats = {
@@ -422,6 +433,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         "proved_by": proved_by,
         "per_member": finals,
         "errors": errors,
+        "ended": ended,
         "curves": curves,
     }
     versions = ", ".join(f"{n}: {finals[n]['version']}" for n in names if n in finals and finals[n]["version"])
