@@ -46,6 +46,12 @@ def _params(args: argparse.Namespace, **extra: Any):
     samples = getattr(args, "samples", None)
     if samples:
         extra["options"] = {**extra.get("options", {}), "samples": int(samples)}
+    start = getattr(args, "start_from", None)
+    if start:
+        from opsplan.solvers.registry import split_name
+
+        split_name(start)  # an unknown name fails before anything runs
+        extra["options"] = {**extra.get("options", {}), "start_from": start}
     solvers = getattr(args, "solvers", None)
     if solvers:
         extra["options"] = {**extra.get("options", {}), "solvers": [s.strip() for s in solvers.split(",") if s.strip()]}
@@ -398,6 +404,9 @@ def _add_solver_args(p: argparse.ArgumentParser, default: str = "cpsat") -> None
                    help="policy:<name>: best of N sampled rollouts (1: greedy)")
     p.add_argument("--solvers", default=None, metavar="A,B,C",
                    help="race these solvers in parallel processes, sharing solutions (implies --solver race)")
+    p.add_argument("--start-from", default=None, metavar="SOLVER",
+                   help="cpsat, mip, race: start from this solver's schedule (e.g. policy:jobshop-sl) when it "
+                        "beats the best dispatch rule")
     p.add_argument("--time-limit", type=float, default=None, metavar="S", help="wall-clock limit in seconds")
     p.add_argument("--threads", type=int, default=0, metavar="N", help="solver threads (0: solver default)")
     p.add_argument("--seed", type=int, default=0)
@@ -491,6 +500,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default=None, help="also write the JSON result to this file")
     p.add_argument("--reuse-proven", default=None, metavar="REPORT",
                    help="reuse instances an earlier bench report (shorter limit) proved optimal")
+    p.add_argument("--equal-time", action="store_true",
+                   help="the first solver (a policy) runs instance by instance and every other solver gets, "
+                        "per instance, the time it took as its limit")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("solvers", help="list solvers and whether they are installed")

@@ -78,7 +78,40 @@ def starting_schedule(
         better = single_machine_seed(sc)
         if better is not None and better[2] < value:
             schedule, source, value = better
-    return schedule, source, value, honours(schedule, params, earliest, budget)
+    ok = honours(schedule, params, earliest, budget)
+    other = start_from(sc, params, earliest, budget)
+    if other is not None and (other[2] < value or not ok):
+        schedule, source, value = other
+        ok = True
+    return schedule, source, value, ok
+
+
+START_FROM_SHARE = 0.25  # of the caller's time limit that options["start_from"] may use
+
+
+def start_from(sc, params: Params, earliest: Mapping[str, int], budget: Budget | None = None  # noqa: ANN001
+               ) -> tuple[Schedule, str, int] | None:
+    """The schedule of ``params.options["start_from"]`` (another solver, e.g. ``policy:jobshop-sl``),
+    when one is named and its schedule passes the checker and :func:`honours` everything; else None.
+
+    The solver gets the same pins, threads, seed and options (``samples``, ``earliest``...),
+    without ``start_from`` itself (no recursion), and a quarter of the time limit.
+    """
+    name = params.options.get("start_from")
+    if not name:
+        return None
+    from dataclasses import replace
+
+    from opsplan.solvers import solve
+
+    options = {k: v for k, v in params.options.items() if k not in ("start_from", "on_solution", "inbox")}
+    options["explain"] = False
+    limit = None if params.time_limit is None else params.time_limit * START_FROM_SHARE
+    result = solve(sc, str(name), replace(params, time_limit=limit, warm_start=None, options=options))
+    schedule = result.schedule
+    if schedule is None or check(sc, schedule) or not honours(schedule, params, earliest, budget):
+        return None
+    return schedule, str(result.solver or name), objective_value(sc, schedule)
 
 
 def single_machine_seed(sc) -> tuple[Schedule, str, int] | None:  # noqa: ANN001

@@ -247,3 +247,54 @@ def _property_policy(tmp_path_factory):
 
 
 _PROPERTY_POLICY = None
+
+
+# -- the policy as a starting schedule and as a race member ---------------------------------------
+def test_cpsat_starts_from_the_policy_when_it_beats_the_best_rule(shop, random_path):
+    """options start_from='policy:...': cpsat's hint is the better of the policy's schedule and the best rule's."""
+    from opsplan.solvers.dispatch import best_rule
+
+    name = f"policy:{random_path}"
+    pol = solve(shop, name, Params(seed=0, options={"samples": 16}))
+    rule, _, value = best_rule(shop)
+    r = solve(shop, "cpsat", Params(time_limit=5, threads=1, options={"start_from": name, "samples": 16}))
+    assert r.stats["hint"] == (pol.solver if pol.objective < value else f"dispatch:{rule}")
+    assert check(shop, r.schedule) == [] and r.objective <= min(pol.objective, value)
+
+
+def test_a_policy_start_replaces_a_worse_rule_start(shop, random_path, monkeypatch):
+    """With a (deliberately) poor best rule, cpsat and mip both start from the policy's schedule."""
+    from opsplan.solvers import dispatch
+
+    def lpt_only(sc, rules=None, **kw):  # noqa: ANN001 - the worst plausible "best rule"
+        sched = dispatch.dispatch(sc, "lpt")
+        return "lpt", sched, objective_value(sc, sched) * 10
+
+    monkeypatch.setattr(dispatch, "best_rule", lpt_only)
+    name = f"policy:{random_path}"
+    r = solve(shop, "cpsat", Params(time_limit=5, threads=1, options={"start_from": name}))
+    assert r.stats["hint"] == "policy:rnd" and check(shop, r.schedule) == []
+    from opsplan.solvers.starting import feasible_start
+
+    start, source = feasible_start(shop, Params(options={"start_from": name}))
+    assert source == "policy:rnd" and start == solve(shop, name, Params()).schedule
+
+
+def test_an_unknown_start_solver_is_a_clear_error(shop):
+    from opsplan.models.errors import OpsPlanError
+
+    with pytest.raises(OpsPlanError, match="missing.onnx: no such policy file"):
+        solve(shop, "cpsat", Params(time_limit=1, options={"start_from": "policy:/nope/missing.onnx"}))
+
+
+def test_a_policy_races_beside_cpsat(random_path):
+    """--solvers cpsat,policy:PATH: both run (no proof on a 20 x 15 shop ends the race early); the result is
+    checked and the policy, a quick member at normal priority, reports its own schedule."""
+    shop = random_jobshop(20, 15, seed=6)
+    r = solve(shop, "race", Params(time_limit=15, threads=2, options={"solvers": ["cpsat", f"policy:{random_path}"],
+                                                                      "samples": 8}))
+    assert check(shop, r.schedule) == [] and r.status in ("optimal", "feasible")
+    assert r.stats["members"] == ["cpsat", f"policy:{random_path}"]
+    assert r.stats["threads"] == {"cpsat": 2, f"policy:{random_path}": 1}
+    member = r.stats["per_member"][f"policy:{random_path}"]
+    assert member["status"] == "feasible" and r.objective <= member["objective"]
