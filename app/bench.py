@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import fnmatch
 import json
 import os
@@ -16,6 +17,7 @@ from typing import Any
 from opsplan.models.errors import OpsPlanError
 
 REPO = Path(__file__).resolve().parents[1]
+MIN_EQUAL_TIME_S = 0.05  # --equal-time: no solver gets less than this (CP-SAT needs a moment to load)
 
 
 def default_benchmarks() -> Path:
@@ -99,8 +101,10 @@ def summarise(rows: list[dict[str, Any]], solvers: list[str]) -> dict[str, Any]:
             # at (or below) the reference: the optimum where index.json has one, else the best known
             n_ref = sum(1 for r in rows if r["solver"] == s and r["objective"] is not None and r["ub"] is not None
                         and r["objective"] <= r["ub"] and (fam == "all" or r["family"] == fam))
+            times = [r["runtime_s"] for r in rows if r["solver"] == s and r.get("runtime_s") is not None
+                     and (fam == "all" or r["family"] == fam)]
             per[fam] = {"mean_gap_pct": mean(gaps) if gaps else None, "n": len(gaps), "proved_optimal": n_opt,
-                        "at_reference": n_ref}
+                        "at_reference": n_ref, "mean_runtime_s": mean(times) if times else None}
         table[s] = per
     return {"families": families, "by_solver": table}
 
@@ -154,12 +158,20 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
         options["solvers"] = [m.strip() for m in args.solvers.split(",") if m.strip()]
     if getattr(args, "samples", None):
         options["samples"] = int(args.samples)
+    if getattr(args, "start_from", None):
+        split_name(args.start_from)
+        options["start_from"] = args.start_from
     params = Params(time_limit=args.time_limit, threads=args.threads, seed=args.seed, options=options)
     line = ProgressLine()
     proven = _proven_rows(args.reuse_proven, args.time_limit) if args.reuse_proven else {}
-    # a learned policy runs every instance through one inference session, in large batches
-    batched = {s: _policy_rows(s, names, index, folder, bset, params, line)
-               for s in solvers if s.startswith("policy:")}
+    equal = getattr(args, "equal_time", False)
+    if equal and not solvers[0].startswith("policy:"):
+        raise OpsPlanError("--equal-time gives every solver the time the first one took: the first solver must "
+                           "be a policy (e.g. --solver policy:jobshop-sl,cpsat)")
+    # a learned policy runs every instance through one inference session, in large batches (with
+    # --equal-time the first one runs instance by instance, so that each instance has its own time)
+    batched = {s: _policy_rows(s, names, index, folder, bset, params, line, per_instance=equal and k == 0)
+               for k, s in enumerate(solvers) if s.startswith("policy:")}
     rows: list[dict[str, Any]] = []
     t0 = time.perf_counter()
     total = len(names) * len(solvers)
@@ -179,7 +191,12 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
                     row.update(batched[s][name])
                 else:
                     pos = bset.position(entry) if bset.position else None
-                    row.update(run_instance(folder / entry["file"], bset.fmt, s, params, ref, pos))
+                    run_params = params
+                    if equal:  # the lead policy's time on this instance is this solver's limit
+                        limit = max(float(batched[solvers[0]][name]["runtime_s"]), MIN_EQUAL_TIME_S)
+                        run_params = dataclasses.replace(params, time_limit=limit)
+                        row["time_limit"] = limit
+                    row.update(run_instance(folder / entry["file"], bset.fmt, s, run_params, ref, pos))
                     if ref == 0 and row["objective"] is not None:  # no relative gap to 0: say if it was hit
                         row["hit_zero"] = row["objective"] == 0
                 rows.append(row)
@@ -194,6 +211,7 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
         "dir": str(folder),
         "solvers": solvers,
         "time_limit": args.time_limit,
+        "equal_time": bool(equal),
         "threads": args.threads,
         "rows": rows,
         "summary": summary,
@@ -217,8 +235,9 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
 
 
 def _policy_rows(solver: str, names: list[str], index: dict, folder: Path, bset: BenchSet, params,  # noqa: ANN001
-                 line) -> dict[str, dict[str, Any]]:  # noqa: ANN001
-    """Rows of a ``policy:`` solver, all instances rolled out together (runtime: the total shared evenly)."""
+                 line, per_instance: bool = False) -> dict[str, dict[str, Any]]:  # noqa: ANN001
+    """Rows of a ``policy:`` solver, all instances rolled out together (runtime: the total shared evenly),
+    or with ``per_instance`` one instance at a time (its samples still in one batch; runtime: its own)."""
     from opsplan.models import check, objective_value
     from opsplan.models.io.importers import import_file
     from opsplan.policies.runtime import load_policy
@@ -231,11 +250,21 @@ def _policy_rows(solver: str, names: list[str], index: dict, folder: Path, bset:
         scs.append(import_file(str(folder / entry["file"]), bset.fmt, index=pos).scenario)
     samples = int(params.options.get("samples", 1))
     line.update(f"{solver}: {len(scs)} instances x {samples} rollout(s) in batches on {session.provider}", force=True)
-    t0 = time.perf_counter()
-    outs = session.rollout(scs, samples=samples, seed=params.seed, max_batch=int(params.options.get("batch", 1024)))
-    each = (time.perf_counter() - t0) / max(1, len(scs))
+    max_batch = int(params.options.get("batch", 1024))
+    if per_instance:
+        session.rollout(scs[:1], samples=1)  # warm-up: the first inference builds the session's kernels
+        outs, times = [], []
+        for k, sc in enumerate(scs):
+            line.update(f"[{k + 1}/{len(scs)}] {names[k]} with {solver} x {samples}")
+            t0 = time.perf_counter()
+            outs += session.rollout([sc], samples=samples, seed=params.seed, max_batch=max_batch)
+            times.append(time.perf_counter() - t0)
+    else:
+        t0 = time.perf_counter()
+        outs = session.rollout(scs, samples=samples, seed=params.seed, max_batch=max_batch)
+        times = [(time.perf_counter() - t0) / max(1, len(scs))] * len(scs)
     rows = {}
-    for name, sc, out in zip(names, scs, outs, strict=True):
+    for name, sc, out, each in zip(names, scs, outs, times, strict=True):
         ub = bset.ref(index[name])
         value = objective_value(sc, out.schedule)
         rows[name] = {"solver": solver, "status": "feasible", "objective": value, "bound": None,
@@ -299,8 +328,15 @@ def markdown_table(report: dict[str, Any]) -> str:
     lines = ["| solver | " + " | ".join(f"{f} ({report['summary']['by_solver'][report['solvers'][0]][f]['n']})"
                                          for f in fams) + " |",
              "|---" * (len(fams) + 1) + "|"]
+    if report.get("equal_time"):  # the time each solver took per instance belongs beside its gaps
+        lines[0] += " s / instance |"
+        lines[1] += "---|"
     for s in report["solvers"]:
-        cells = [_g(report["summary"]["by_solver"][s][f]["mean_gap_pct"]).strip() for f in fams]
+        by = report["summary"]["by_solver"][s]
+        cells = [_g(by[f]["mean_gap_pct"]).strip() for f in fams]
+        if report.get("equal_time"):
+            t = by["all"].get("mean_runtime_s")
+            cells.append("-" if t is None else f"{t:.3g}")
         lines.append(f"| {s} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -435,16 +471,21 @@ def run_policy_speed(args: argparse.Namespace) -> int:
         session.rollout([sc], samples=1)  # warm-up: first inference builds the session's kernels
         rows = []
         for b in batches:
-            t0 = time.perf_counter()
-            out = session.rollout([sc], samples=b, max_batch=b, seed=args.seed)[0]
-            wall = time.perf_counter() - t0
-            st = out.stats
-            rows.append({"batch": b, "mode": "greedy" if b == 1 else "sampled", "decisions": st["decisions"],
-                         "wall_s": round(wall, 4), "inference_s": st["inference_s"], "env_s": st["env_s"],
-                         "decisions_per_s": st["decisions"] / wall if wall > 0 else None,
-                         "inference_decisions_per_s": (st["decisions"] / st["inference_s"]
-                                                       if st["inference_s"] > 0 else None),
-                         "best": out.value})
+            # greedy: b copies of the shop, one greedy rollout each; sampled: b rollouts of the one shop
+            for mode in ("greedy", "sampled") if b > 1 else ("greedy",):
+                t0 = time.perf_counter()
+                if mode == "greedy":
+                    outs = session.rollout([sc] * b, samples=1, max_batch=b, seed=args.seed)
+                else:
+                    outs = session.rollout([sc], samples=b, max_batch=b, seed=args.seed)
+                wall = time.perf_counter() - t0
+                st = outs[0].stats  # one call's totals (every rollout of the call shares them)
+                decisions, infer, env_s = st["decisions"], st["inference_s"], st["env_s"]
+                rows.append({"batch": b, "mode": mode, "decisions": decisions, "wall_s": round(wall, 4),
+                             "inference_s": infer, "env_s": env_s,
+                             "decisions_per_s": decisions / wall if wall > 0 else None,
+                             "inference_decisions_per_s": decisions / infer if infer > 0 else None,
+                             "best": min(o.value for o in outs)})
     report = {"set": "policy-speed", "policy": session.name, "provider": session.provider,
               "cuda": cuda_unavailable_reason() or "available", "size": f"{n}x{m}", "rows": rows}
     if args.output:

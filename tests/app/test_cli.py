@@ -334,9 +334,11 @@ def test_bench_policy_speed_reports_decisions_per_second(capsys):
     rc, out, _ = run(capsys, "bench", "policy-speed", "--size", "6x4", "--batches", "1,8", "--json")
     rep = json.loads(out)
     assert rc == 0 and rep["provider"] in ("CPUExecutionProvider", "CUDAExecutionProvider")
-    assert [r["batch"] for r in rep["rows"]] == [1, 8] and [r["mode"] for r in rep["rows"]] == ["greedy", "sampled"]
+    assert [(r["batch"], r["mode"]) for r in rep["rows"]] == [(1, "greedy"), (8, "greedy"), (8, "sampled")]
     assert all(r["decisions"] > 0 and r["decisions_per_s"] > 0 for r in rep["rows"])
-    assert rep["rows"][1]["decisions"] > rep["rows"][0]["decisions"]  # eight rollouts decide more than one
+    one = rep["rows"][0]["decisions"]  # at most one decision per operation (a lone candidate is no decision)
+    assert 0 < one <= 24 and rep["rows"][1]["decisions"] == 8 * one  # eight greedy copies decide alike
+    assert 8 <= rep["rows"][2]["decisions"] <= 8 * 24
     rc, _, err = run(capsys, "bench", "policy-speed", "--size", "6by4")
     assert rc != 0 and "--size" in err
 
@@ -366,3 +368,34 @@ def test_bench_runs_a_policy_in_batches_and_fjsp(capsys, tmp_path, bench_dir):
     rc, out, _ = run(capsys, "bench", "fjsp", "--solver", "dispatch:mwkr", "--instances", "mk01", "--json")
     rep = json.loads(out)
     assert rc == 0 and rep["rows"][0]["violations"] == 0 and rep["rows"][0]["gap_pct"] >= 0
+
+
+def test_bench_equal_time_gives_each_solver_the_policy_time(capsys, tmp_path, bench_dir):
+    """--equal-time: the policy runs instance by instance and cpsat's limit there is the policy's own time."""
+    pytest.importorskip("onnxruntime")
+    from tests.policies import tiny_onnx
+
+    policy = tiny_onnx.write(tmp_path / "spt.onnx", name="spt")
+    src = bench_dir / "jobshop"
+    index = json.loads((src / "index.json").read_text())
+    keep = {k: index[k] for k in ("ft06", "la01")}
+    folder = tmp_path / "set"
+    folder.mkdir()
+    for k in keep:
+        shutil.copy(src / keep[k]["file"], folder / keep[k]["file"])
+    (folder / "index.json").write_text(json.dumps(keep))
+    out_file = tmp_path / "rep.json"
+    rc, out, _ = run(capsys, "bench", "jobshop", "--dir", str(folder), "--solver", f"policy:{policy},cpsat",
+                     "--samples", "16", "--threads", "1", "--equal-time", "--markdown", "--output", str(out_file))
+    assert rc == 0 and "s / instance" in out.splitlines()[0]
+    rep = json.loads(out_file.read_text())
+    assert rep["equal_time"] is True and all(r["violations"] == 0 for r in rep["rows"])
+    pol = {r["instance"]: r for r in rep["rows"] if r["solver"].startswith("policy:")}
+    cp = {r["instance"]: r for r in rep["rows"] if r["solver"] == "cpsat"}
+    assert set(cp) == set(pol) == {"ft06", "la01"}
+    for k in cp:
+        assert cp[k]["time_limit"] == pytest.approx(max(pol[k]["runtime_s"], 0.05))
+        assert cp[k]["runtime_s"] <= cp[k]["time_limit"] + 1.0
+    assert pol["ft06"]["runtime_s"] != pol["la01"]["runtime_s"]  # each instance timed on its own
+    rc, _, err = run(capsys, "bench", "jobshop", "--dir", str(folder), "--solver", "cpsat", "--equal-time")
+    assert rc != 0 and "first solver must be a policy" in err
