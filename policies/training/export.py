@@ -165,6 +165,42 @@ def write_card(
     return out, card
 
 
+def publish(
+    card_path: str | Path,
+    out_dir: str | Path,
+    name: str,
+    quality: Mapping[str, Any] | None = None,
+    speed: Mapping[str, Any] | None = None,
+) -> tuple[Path, dict[str, Any]]:
+    """Copy a trained policy (its card and ONNX file) into ``out_dir`` as ``name``; return the new card's path and card.
+
+    The weights stay byte-for-byte the same graph; the ONNX metadata name, the card's
+    ``name``, ``onnx``, ``sha256`` and ``training.command`` follow the new name, and
+    ``quality``/``speed`` (measured figures) are merged into the card's own.
+    """
+    import onnx
+
+    card_path = Path(card_path)
+    card = json.loads(card_path.read_text())
+    src = card_path.parent / str(card["onnx"])
+    proto = onnx.load(str(src))
+    for entry in proto.metadata_props:
+        if entry.key == "opsplan.policy":
+            entry.value = name
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    onnx_out = out_dir / f"{name}.onnx"
+    tmp = onnx_out.with_name(onnx_out.name + ".tmp")
+    onnx.save(proto, str(tmp))
+    os.replace(tmp, onnx_out)
+    training = dict(card.get("training") or {})
+    training["command"] = f"opsplan policy train --card {name}.json"
+    spec = FeatureSpec.from_dict(card["features"])
+    return write_card(name, spec, onnx_out, card.get("architecture") or {}, training,
+                      {**(card.get("quality") or {}), **(quality or {})},
+                      {**(card.get("speed") or {}), **(speed or {})})
+
+
 def random_batch(
     batch: int, k: int, spec: FeatureSpec, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -227,6 +263,7 @@ __all__ = [
     "check_onnx",
     "export_onnx",
     "make_card",
+    "publish",
     "random_batch",
     "read_metadata",
     "sha256_of",

@@ -238,3 +238,25 @@ def test_evaluate_torch_and_onnx_agree(net, exported):
     assert len(by_onnx.ratios) == 2 and all(r > 0 for r in by_onnx.ratios)
     assert math.isclose(by_onnx.mean_ratio, float(np.mean(by_onnx.ratios)))
     assert all(name.split("/")[0] in {"mwkr", "spt"} for name in by_onnx.rule_names)
+
+
+def test_publish_renames_and_keeps_the_weights(micro, tmp_path):
+    """publish copies a trained policy under a new name: same scores, new metadata/card name, figures merged."""
+    from opsplan.policies.runtime import load_policy
+    from opsplan.policies.training.export import publish
+
+    card, out, _, _ = micro
+    path, new = publish(out / "micro.json", tmp_path / "shipped", "renamed", quality={"q": 1}, speed={"s": 2})
+    assert path == tmp_path / "shipped" / "renamed.json" and new["name"] == "renamed"
+    assert new["onnx"] == "renamed.onnx" and new["quality"]["q"] == 1 and new["speed"]["s"] == 2
+    assert new["training"]["command"] == "opsplan policy train --card renamed.json"
+    assert new["training"]["config"] == card["training"]["config"]
+    onnx_file = tmp_path / "shipped" / "renamed.onnx"
+    assert new["sha256"] == hashlib.sha256(onnx_file.read_bytes()).hexdigest()
+    assert read_metadata(onnx_file)["opsplan.policy"] == "renamed"
+    a, b = load_policy(str(out / "micro.onnx")), load_policy(str(path))
+    assert b.name == "renamed"
+    from opsplan.models.jobshop.build import random_jobshop
+
+    sc = random_jobshop(6, 4, seed=1)
+    assert a.rollout([sc])[0].schedule.assignments == b.rollout([sc])[0].schedule.assignments
