@@ -79,6 +79,11 @@ def masked_argmax(scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
     A row whose feasible scores are all nan/-inf picks its first feasible slot.
     """
     m = np.asarray(mask, dtype=bool)
+    raw = np.asarray(scores)
+    if raw.shape == m.shape and raw.shape[1] > 0 and np.isfinite(raw[m]).all():
+        # the common case (every feasible score finite): one pass, no float64 copy
+        best = np.where(m, raw, -np.inf).argmax(axis=1)
+        return best.astype(np.int64)  # a row without feasible slots: all -inf, argmax 0
     s = _masked_scores(scores, m)
     if s.shape[1] == 0:
         return np.zeros(s.shape[0], np.int64)
