@@ -374,4 +374,55 @@ class JobShopEnv:
         return out
 
 
-__all__ = ["Best", "JobShopEnv", "Observation", "TraceStep", "masked_argmax", "masked_sample"]
+# -- one environment per scenario kind --------------------------------------------------------------
+@dataclass(frozen=True)
+class Environment:
+    """How the runtime builds a kind's batched environment.
+
+    ``factory(scenarios, rollouts, spec, *, scheme, pinned, earliest)`` returns an object
+    with ``observe() -> Observation``, ``step(actions) -> Observation``,
+    ``best_per_scenario(name) -> list[Best]``, ``traces`` and ``batch_size``, as
+    :class:`JobShopEnv` does; ``schemes`` are the generation schemes it accepts (the
+    first is the default). The next kinds (migration, cluster placement, fleet) register
+    theirs with :func:`register_environment`, beside their feature specification, and the
+    runtime runs their policies unchanged.
+    """
+
+    kind: str
+    factory: Callable[..., JobShopEnv]
+    schemes: tuple[str, ...]
+
+
+ENVIRONMENTS: dict[str, Environment] = {}
+
+
+def register_environment(kind: str, factory: Callable[..., JobShopEnv], schemes: Sequence[str]) -> Environment:
+    """Register (or replace) the environment of ``kind``; returns it."""
+    if not schemes:
+        raise ValueError(f"environment of {kind!r} needs at least one scheme")
+    env = ENVIRONMENTS[kind] = Environment(kind, factory, tuple(schemes))
+    return env
+
+
+def environment_for(kind: str) -> Environment:
+    """The registered environment of ``kind`` (KeyError naming the registered kinds when none)."""
+    try:
+        return ENVIRONMENTS[kind]
+    except KeyError:
+        raise KeyError(f"no dispatch environment for kind {kind!r} (registered: {', '.join(ENVIRONMENTS)})") from None
+
+
+register_environment("jobshop", JobShopEnv, ("active", "nondelay"))
+
+__all__ = [
+    "ENVIRONMENTS",
+    "Best",
+    "Environment",
+    "JobShopEnv",
+    "Observation",
+    "TraceStep",
+    "environment_for",
+    "masked_argmax",
+    "masked_sample",
+    "register_environment",
+]

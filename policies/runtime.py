@@ -49,15 +49,25 @@ from typing import Any
 import numpy as np
 from opsplan.models.errors import FileFormatError, OpsPlanError
 from opsplan.models.schedule import Assignment, Schedule
-from opsplan.policies.env import JobShopEnv, Observation, TraceStep, masked_argmax, masked_sample
+from opsplan.policies.env import (
+    ENVIRONMENTS,
+    Observation,
+    TraceStep,
+    environment_for,
+    masked_argmax,
+    masked_sample,
+)
 from opsplan.policies.features import SPECS, FeatureMismatch, FeatureSpec, spec_for
 
 ENV_PROVIDER = "OPSPLAN_ORT_PROVIDER"
 CPU = "CPUExecutionProvider"
 CUDA = "CUDAExecutionProvider"
 FORMAT = "1"
-SUPPORTED_KINDS = ("jobshop",)
-SCHEMES = ("active", "nondelay")
+def supported_kinds() -> tuple[str, ...]:
+    """The kinds whose dispatch environment is registered (:func:`~opsplan.policies.env.register_environment`)."""
+    return tuple(ENVIRONMENTS)
+
+
 INPUTS: dict[str, tuple[str, int]] = {  # name -> (element type, rank)
     "candidates": ("tensor(float)", 3),
     "mask": ("tensor(bool)", 2),
@@ -382,9 +392,9 @@ def _spec_from_metadata(path: Path, meta: Mapping[str, str]) -> tuple[str, Featu
             path, f"policy format '{meta['opsplan.format']}' is not supported (this runtime reads format {FORMAT})"
         )
     kind = meta["opsplan.kind"]
-    if kind not in SUPPORTED_KINDS:
+    if kind not in ENVIRONMENTS:
         raise PolicyFileError(
-            path, f"policy kind '{kind}' is not supported (this runtime runs {', '.join(SUPPORTED_KINDS)})"
+            path, f"policy kind '{kind}' is not supported (this runtime runs {', '.join(supported_kinds())})"
         )
     try:
         raw = json.loads(meta["opsplan.features"])
@@ -494,9 +504,10 @@ def load_policy(
     meta = dict(sess.get_modelmeta().custom_metadata_map)
     kind, spec = _spec_from_metadata(onnx_path, meta)
     _check_dims(onnx_path, sess, spec)
-    scheme = meta.get("opsplan.scheme", "active")
-    if scheme not in SCHEMES:
-        raise PolicyFileError(onnx_path, f"metadata opsplan.scheme '{scheme}' is not one of {', '.join(SCHEMES)}")
+    schemes = environment_for(kind).schemes
+    scheme = meta.get("opsplan.scheme", schemes[0])
+    if scheme not in schemes:
+        raise PolicyFileError(onnx_path, f"metadata opsplan.scheme '{scheme}' is not one of {', '.join(schemes)}")
     name = meta["opsplan.policy"]
     if card is not None and card_path is not None:
         _check_card(card_path, card, name, kind, spec)
@@ -611,7 +622,7 @@ class PolicySession:
     ) -> list[PolicyRollout]:
         """Build schedules with the policy: greedy (``samples=1``) or the best of ``samples`` rollouts.
 
-        Rollouts run as batched environments (:class:`JobShopEnv`), ``samples``
+        Rollouts run as batched environments (the kind's registered one), ``samples``
         per scenario, at most ``max_batch`` environments per chunk; every step
         of a chunk is one inference. With ``greedy_first`` the first rollout of
         each scenario is greedy, so best-of-N never loses to greedy.
@@ -701,7 +712,8 @@ class PolicySession:
         label: str,
     ):  # noqa: ANN202 - list[(Best, its env's trace)] or None when stopped
         t = time.perf_counter()
-        env = JobShopEnv(scenarios, rollouts, self.spec, scheme=self.scheme, pinned=pinned, earliest=earliest)
+        env = environment_for(self.kind).factory(scenarios, rollouts, self.spec, scheme=self.scheme, pinned=pinned,
+                                                 earliest=earliest)
         first = np.arange(env.batch_size) % rollouts == 0
         obs = env.observe()
         env_s = time.perf_counter() - t

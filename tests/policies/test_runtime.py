@@ -325,3 +325,40 @@ def test_changed_file_is_reloaded(tmp_path):
     os.utime(path, ns=(1, 1))
     assert load_policy(path).name == "second"
     json.dumps(load_policy(path).spec.as_dict())  # the spec stays plain data
+
+
+def test_a_new_kind_runs_by_registering_its_environment_and_features(tmp_path, monkeypatch):
+    """The runtime is kind-agnostic: a kind it has never heard of runs once its environment and feature
+    specification are registered (here a toy kind whose environment wraps the job-shop one)."""
+    import dataclasses
+
+    from opsplan.policies import env as env_mod
+    from opsplan.policies import features as feat_mod
+
+    class ToyScenario:
+        kind = "toyshop"
+
+        def __init__(self, shop):  # noqa: ANN001
+            self.shop = shop
+
+    toy_spec = dataclasses.replace(JOBSHOP_V1, kind="toyshop")
+    made = []
+
+    def toy_env(scenarios, rollouts, spec, *, scheme, pinned, earliest):  # noqa: ANN001
+        made.append((len(scenarios), rollouts, spec.id, scheme))
+        return JobShopEnv([s.shop for s in scenarios], rollouts, JOBSHOP_V1, pinned=pinned, earliest=earliest)
+
+    path = tmp_path / "toy.onnx"
+    path.write_bytes(tiny_onnx.model(kind="toyshop", features=toy_spec.as_dict(), name="toy",
+                                     metadata={"opsplan.scheme": "serial"}))
+    with pytest.raises(PolicyFileError, match="policy kind 'toyshop' is not supported"):
+        load_policy(path, cache=False)
+    monkeypatch.setitem(feat_mod.SPECS, toy_spec.id, toy_spec)
+    monkeypatch.setitem(env_mod.ENVIRONMENTS, "toyshop", env_mod.Environment("toyshop", toy_env, ("serial",)))
+    session = load_policy(path, cache=False)
+    assert session.kind == "toyshop" and "toyshop" in runtime.supported_kinds()
+    shop = random_jobshop(6, 4, seed=2)
+    out = session.rollout([ToyScenario(shop)], samples=3)[0]
+    assert made == [(1, 3, "toyshop/v1", "serial")] and check(shop, out.schedule) == []
+    with pytest.raises(ValueError, match="is for toyshop scenarios"):
+        session.rollout([shop])
