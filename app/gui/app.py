@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshot", metavar="OUT.png", default=None,
                    help="render the window offscreen to OUT.png and exit (no display needed)")
     p.add_argument("--size", default="1600x1000", help="window size for --screenshot (WxH)")
-    p.add_argument("--show", choices=["gantt", "resources", "editor", "compare"], default=None,
+    p.add_argument("--show", choices=["gantt", "resources", "editor", "compare", "replay"], default=None,
                    help="bring a panel to the front (for screenshots)")
     p.add_argument("--compare", metavar="PLAN", default=None,
                    help="highlight the differences of the current plan against the plan called PLAN")
@@ -154,6 +154,10 @@ def screenshot(window, out: str, size: str = "1600x1000", show: str | None = Non
         window.editor.show_table("operations")
     elif show == "compare":
         window.findChild(QDockWidget, "compareDock").raise_()
+    elif show == "replay":  # a policy's plan, its decisions replayed half way
+        window.findChild(QDockWidget, "replayDock").raise_()
+        if window.replay_panel.has_trace():
+            window.replay_panel.set_step(window.replay_panel.n // 2)
     for _ in range(5):
         QApplication.processEvents()
     window.gantt.fit_to_window()

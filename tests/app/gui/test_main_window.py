@@ -210,3 +210,21 @@ def test_import_benchmark_files(window, tmp_path):
     bad.write_text("2 2\n0 5 1\n")
     assert not window.import_path(str(bad), "orlib-jobshop")
     assert "bad.txt" in window.statusBar().currentMessage()
+
+
+def test_screenshot_of_the_shipped_policy_replayed_half_way(qtbot, tmp_path):
+    """--solve policy:jobshop-sl --show replay: the replay dock shows the shipped policy's decisions at n // 2."""
+    from opsplan.app.gui.app import _solve_now, screenshot
+
+    w = MainWindow(ask=lambda *_: "discard")
+    qtbot.addWidget(w)
+    assert w.open_path(SAMPLE)
+    _solve_now(w, "policy:jobshop-sl", 10.0)
+    assert w.replay_panel.has_trace() and w.replay_panel.n > 0
+    shown = []
+    real = w.replay_panel.set_step
+    w.replay_panel.set_step = lambda k: (real(k), shown.append((k, w.replay_panel.k)))
+    out = tmp_path / "replay.png"
+    assert screenshot(w, str(out), "1200x800", "replay") == 0 and out.stat().st_size > 0
+    half = w.replay_panel.n // 2
+    assert shown[0] == (half, half)  # the picture shows the plan after half the decisions
