@@ -69,9 +69,10 @@ def starting_schedule(
     try:
         rule, schedule, value = best_rule(sc, tuple(rules), pinned=params.pinned, earliest=earliest)
     except Exception:  # a rule that cannot honour odd pins must not stop the exact solver
-        return None, "", None, False
-    if check(sc, schedule):
-        return None, "", None, False
+        schedule = None
+    if schedule is None or check(sc, schedule):
+        other = start_from(sc, params, earliest, budget)
+        return (other[0], other[1], other[2], True) if other is not None else (None, "", None, False)
     source = f"dispatch:{rule}"
     if not params.pinned and not earliest and budget is None:
         # a single machine: the sequencing rules with their local search are stronger and take milliseconds

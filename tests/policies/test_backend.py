@@ -298,3 +298,17 @@ def test_a_policy_races_beside_cpsat(random_path):
     assert r.stats["threads"] == {"cpsat": 2, f"policy:{random_path}": 1}
     member = r.stats["per_member"][f"policy:{random_path}"]
     assert member["status"] == "feasible" and r.objective <= member["objective"]
+
+
+def test_the_start_solver_is_used_when_no_rule_gives_a_start(shop, random_path, monkeypatch):
+    """When every rule fails (here: raises), the named start solver's schedule still becomes the start."""
+    from opsplan.solvers import dispatch
+    from opsplan.solvers.starting import feasible_start
+
+    def broken(*a, **kw):  # noqa: ANN002, ANN003
+        raise RuntimeError("no rule today")
+
+    monkeypatch.setattr(dispatch, "best_rule", broken)
+    assert feasible_start(shop, Params()) == (None, "")
+    start, source = feasible_start(shop, Params(options={"start_from": f"policy:{random_path}"}))
+    assert source == "policy:rnd" and check(shop, start) == []
