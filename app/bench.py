@@ -109,6 +109,17 @@ def summarise(rows: list[dict[str, Any]], solvers: list[str]) -> dict[str, Any]:
     return {"families": families, "by_solver": table}
 
 
+def _emit_json(args: argparse.Namespace, report: dict[str, Any]) -> bool:
+    """Write ``report`` to ``--output`` when given; print it and return True with ``--json``."""
+    if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(json.dumps(report, indent=1))
+    if args.json:
+        print(json.dumps(report))
+        return True
+    return False
+
+
 def run_jobshop_bench(args: argparse.Namespace) -> int:
     return _run_bench(args, BENCH_SETS["jobshop"])
 
@@ -218,11 +229,8 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
         "mean_gap_pct": {s: summary["by_solver"][s]["all"]["mean_gap_pct"] for s in solvers},
         "wall_s": round(time.perf_counter() - t0, 1),
     }
-    if args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(json.dumps(report, indent=1))
-    if args.json:
-        print(json.dumps(report))
+    if _emit_json(args, report):
+        pass
     elif args.markdown:
         print(markdown_table(report))
     else:
@@ -412,11 +420,7 @@ def run_pv_bench(args: argparse.Namespace) -> int:
     report = {"set": "pv", "sizes": sizes, "per_cell": per_cell, "exact": exact, "time_limit": args.time_limit,
               "threads": args.threads, "rows": rows, "summary": summary, "paper": PV_PAPER,
               "wall_s": round(time.perf_counter() - t0, 1)}
-    if args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(json.dumps(report, indent=1))
-    if args.json:
-        print(json.dumps(report))
+    if _emit_json(args, report):
         return 0
     print("mean gap to the best result (exact solver or any rule) on instances whose best is above 0;")
     print("in brackets: the paper's published figure")
@@ -488,11 +492,7 @@ def run_policy_speed(args: argparse.Namespace) -> int:
                              "best": min(o.value for o in outs)})
     report = {"set": "policy-speed", "policy": session.name, "provider": session.provider,
               "cuda": cuda_unavailable_reason() or "available", "size": f"{n}x{m}", "rows": rows}
-    if args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(json.dumps(report, indent=1))
-    if args.json:
-        print(json.dumps(report))
+    if _emit_json(args, report):
         return 0
     print(f"policy {session.name} on {session.provider}, one generated {n}x{m} shop"
           + ("" if report["cuda"] == "available" else f" (CUDA: {report['cuda'][:80]})"))

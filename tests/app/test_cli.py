@@ -343,12 +343,8 @@ def test_bench_policy_speed_reports_decisions_per_second(capsys):
     assert rc != 0 and "--size" in err
 
 
-def test_bench_runs_a_policy_in_batches_and_fjsp(capsys, tmp_path, bench_dir):
-    """bench jobshop --solver policy:PATH --samples N: one session, all instances batched, every schedule checked."""
-    pytest.importorskip("onnxruntime")
-    from tests.policies import tiny_onnx
-
-    policy = tiny_onnx.write(tmp_path / "spt.onnx", name="spt")
+def _two_instance_set(bench_dir, tmp_path):  # noqa: ANN001, ANN202
+    """A benchmark folder holding only ft06 and la01 (with their index entries)."""
     src = bench_dir / "jobshop"
     index = json.loads((src / "index.json").read_text())
     keep = {k: index[k] for k in ("ft06", "la01")}
@@ -357,6 +353,16 @@ def test_bench_runs_a_policy_in_batches_and_fjsp(capsys, tmp_path, bench_dir):
     for k in keep:
         shutil.copy(src / keep[k]["file"], folder / keep[k]["file"])
     (folder / "index.json").write_text(json.dumps(keep))
+    return folder
+
+
+def test_bench_runs_a_policy_in_batches_and_fjsp(capsys, tmp_path, bench_dir):
+    """bench jobshop --solver policy:PATH --samples N: one session, all instances batched, every schedule checked."""
+    pytest.importorskip("onnxruntime")
+    from tests.policies import tiny_onnx
+
+    policy = tiny_onnx.write(tmp_path / "spt.onnx", name="spt")
+    folder = _two_instance_set(bench_dir, tmp_path)
     rc, out, _ = run(capsys, "bench", "jobshop", "--dir", str(folder), "--solver", f"policy:{policy},dispatch:spt",
                      "--samples", "8", "--json")
     rep = json.loads(out)
@@ -376,14 +382,7 @@ def test_bench_equal_time_gives_each_solver_the_policy_time(capsys, tmp_path, be
     from tests.policies import tiny_onnx
 
     policy = tiny_onnx.write(tmp_path / "spt.onnx", name="spt")
-    src = bench_dir / "jobshop"
-    index = json.loads((src / "index.json").read_text())
-    keep = {k: index[k] for k in ("ft06", "la01")}
-    folder = tmp_path / "set"
-    folder.mkdir()
-    for k in keep:
-        shutil.copy(src / keep[k]["file"], folder / keep[k]["file"])
-    (folder / "index.json").write_text(json.dumps(keep))
+    folder = _two_instance_set(bench_dir, tmp_path)
     out_file = tmp_path / "rep.json"
     rc, out, _ = run(capsys, "bench", "jobshop", "--dir", str(folder), "--solver", f"policy:{policy},cpsat",
                      "--samples", "16", "--threads", "1", "--equal-time", "--markdown", "--output", str(out_file))
