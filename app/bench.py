@@ -164,14 +164,10 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
     solvers = expand_solvers(args.solver)
     for s in solvers:
         split_name(s)  # fail fast on an unknown name
+    from opsplan.app.cli import solver_options
+
     options = {"improve": True} if getattr(args, "improve", False) else {}
-    if getattr(args, "solvers", None):
-        options["solvers"] = [m.strip() for m in args.solvers.split(",") if m.strip()]
-    if getattr(args, "samples", None):
-        options["samples"] = int(args.samples)
-    if getattr(args, "start_from", None):
-        split_name(args.start_from)
-        options["start_from"] = args.start_from
+    options.update(solver_options(args))
     params = Params(time_limit=args.time_limit, threads=args.threads, seed=args.seed, options=options)
     line = ProgressLine()
     proven = _proven_rows(args.reuse_proven, args.time_limit) if args.reuse_proven else {}
@@ -229,12 +225,11 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
         "mean_gap_pct": {s: summary["by_solver"][s]["all"]["mean_gap_pct"] for s in solvers},
         "wall_s": round(time.perf_counter() - t0, 1),
     }
-    if _emit_json(args, report):
-        pass
-    elif args.markdown:
-        print(markdown_table(report))
-    else:
-        print_table(report)
+    if not _emit_json(args, report):
+        if args.markdown:
+            print(markdown_table(report))
+        else:
+            print_table(report)
     bad = [r for r in rows if r["violations"]]
     if bad:
         print(f"checker found violations in {len(bad)} schedule(s): this is a solver bug", file=sys.stderr)

@@ -40,21 +40,29 @@ def _load_document(path: str, fmt: str | None, index: int | None):
     return import_file(path, fmt, index=index)
 
 
-def _params(args: argparse.Namespace, **extra: Any):
-    from opsplan.solvers import Params
-
-    samples = getattr(args, "samples", None)
-    if samples:
-        extra["options"] = {**extra.get("options", {}), "samples": int(samples)}
+def solver_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The backend options the shared solver arguments ask for (``--samples``, ``--start-from``, ``--solvers``)."""
+    options: dict[str, Any] = {}
+    if getattr(args, "samples", None):
+        options["samples"] = int(args.samples)
     start = getattr(args, "start_from", None)
     if start:
         from opsplan.solvers.registry import split_name
 
         split_name(start)  # an unknown name fails before anything runs
-        extra["options"] = {**extra.get("options", {}), "start_from": start}
+        options["start_from"] = start
     solvers = getattr(args, "solvers", None)
     if solvers:
-        extra["options"] = {**extra.get("options", {}), "solvers": [s.strip() for s in solvers.split(",") if s.strip()]}
+        options["solvers"] = [s.strip() for s in solvers.split(",") if s.strip()]
+    return options
+
+
+def _params(args: argparse.Namespace, **extra: Any):
+    from opsplan.solvers import Params
+
+    options = solver_options(args)
+    if options:
+        extra["options"] = {**extra.get("options", {}), **options}
     return Params(
         time_limit=args.time_limit,
         threads=args.threads,

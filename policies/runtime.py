@@ -63,11 +63,6 @@ ENV_PROVIDER = "OPSPLAN_ORT_PROVIDER"
 CPU = "CPUExecutionProvider"
 CUDA = "CUDAExecutionProvider"
 FORMAT = "1"
-def supported_kinds() -> tuple[str, ...]:
-    """The kinds whose dispatch environment is registered (:func:`~opsplan.policies.env.register_environment`)."""
-    return tuple(ENVIRONMENTS)
-
-
 INPUTS: dict[str, tuple[str, int]] = {  # name -> (element type, rank)
     "candidates": ("tensor(float)", 3),
     "mask": ("tensor(bool)", 2),
@@ -381,6 +376,11 @@ def _check_dims(path: Path, sess, spec: FeatureSpec) -> None:  # noqa: ANN001 - 
         if bad:
             note = f" ({label} = {next(iter(fixed.values()))} features of {spec.id})" if label else ""
             raise PolicyFileError(path, f"{what} has shape {list(shape)}: {bad}{note}")
+
+
+def supported_kinds() -> tuple[str, ...]:
+    """The kinds whose dispatch environment is registered (:func:`~opsplan.policies.env.register_environment`)."""
+    return tuple(ENVIRONMENTS)
 
 
 def _spec_from_metadata(path: Path, meta: Mapping[str, str]) -> tuple[str, FeatureSpec]:
