@@ -24,6 +24,7 @@ once Qt is loaded, so the GUI could not load this backend.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -217,6 +218,13 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
                       message=f"{message}; no time left to solve")
     out = highs_run.run(lp, cfg, start=x0, on_improve=on_improve, should_stop=stop.is_set,
                         inbox=None if inbox is None else poll, t0=t0)
+    if out.status == highspy.HighsModelStatus.kSolveError and "presolve" not in cfg.options and not stop.is_set():
+        # HiGHS's presolve can leave a postsolved point that breaks rows ("Solve error", seen on a
+        # shop with a zero-length operation reduced to an empty model): solve once more without it
+        stats["presolve_retry"] = True
+        cfg = dataclasses.replace(cfg, options={**cfg.options, "presolve": "off"})
+        out = highs_run.run(lp, cfg, start=x0, on_improve=on_improve, should_stop=stop.is_set,
+                            inbox=None if inbox is None else poll, t0=t0)
     stats.update(out.stats, injected=out.injected, improving=out.improving)
     if x0 is not None:
         stats["start_accepted"] = bool(out.start_accepted)

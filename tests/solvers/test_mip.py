@@ -312,3 +312,23 @@ def test_zero_length_jobs_keep_the_disjunctive_model():
     r = solve(sc, "mip", P)
     assert r.stats["formulation"] == "disjunctive" and r.objective == 3 == solve(sc, "cpsat", P).objective
     assert check(sc, r.schedule) == []
+
+
+def test_presolve_solve_error_is_retried_without_presolve():
+    """A shop hypothesis found (a zero-length operation; HiGHS's presolve reduces the model to empty and
+    reports 'Solve error'): mip retries without presolve and proves the optimum cpsat proves."""
+    from opsplan.models import Resource
+    from opsplan.models.jobshop.scenario import Job, JobShopScenario, Mode, Operation
+
+    def op(i, *modes):  # noqa: ANN001, ANN002, ANN202
+        return Operation(id=i, modes=tuple(Mode(resource=r, duration=d) for r, d in modes))
+
+    sc = JobShopScenario(name="prop", machines=(Resource(id="M0"), Resource(id="M1")), jobs=(
+        Job(id="J0", operations=(op("J0.0", ("M0", 0)),), release=0, weight=0),
+        Job(id="J1", operations=(op("J1.0", ("M0", 1)), op("J1.1", ("M0", 2), ("M1", 2))), release=9, weight=0),
+        Job(id="J2", operations=(op("J2.0", ("M0", 2), ("M1", 1)), op("J2.1", ("M0", 2)),
+                                 op("J2.2", ("M1", 1), ("M0", 3))), release=6, weight=0),
+        Job(id="J3", operations=(op("J3.0", ("M0", 4), ("M1", 4)),), release=8, weight=0)))
+    r = solve(sc, "mip", Params(time_limit=10, threads=1, seed=1))
+    assert r.status == "optimal" and check(sc, r.schedule) == []
+    assert r.objective == solve(sc, "cpsat", Params(time_limit=10, threads=1)).objective
