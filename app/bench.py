@@ -109,11 +109,17 @@ def summarise(rows: list[dict[str, Any]], solvers: list[str]) -> dict[str, Any]:
     return {"families": families, "by_solver": table}
 
 
+def _write_report(path: str, report: dict[str, Any]) -> None:
+    from opsplan.models.io.atomic import atomic_write_text
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, json.dumps(report, indent=1))
+
+
 def _emit_json(args: argparse.Namespace, report: dict[str, Any]) -> bool:
     """Write ``report`` to ``--output`` when given; print it and return True with ``--json``."""
     if args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(json.dumps(report, indent=1))
+        _write_report(args.output, report)
     if args.json:
         print(json.dumps(report))
         return True
@@ -171,6 +177,7 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
     params = Params(time_limit=args.time_limit, threads=args.threads, seed=args.seed, options=options)
     line = ProgressLine()
     proven = _proven_rows(args.reuse_proven, args.time_limit) if args.reuse_proven else {}
+    resumed = _resumed_rows(args.resume, args, options) if getattr(args, "resume", None) else {}
     equal = getattr(args, "equal_time", False)
     if equal and not solvers[0].startswith("policy:"):
         raise OpsPlanError("--equal-time gives every solver the time the first one took: the first solver must "
@@ -182,15 +189,38 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
     rows: list[dict[str, Any]] = []
     t0 = time.perf_counter()
     total = len(names) * len(solvers)
+
+    def report(complete: bool) -> dict[str, Any]:
+        summary = summarise(rows, solvers)
+        return {
+            "set": bset.name,
+            "options": options,
+            "dir": str(folder),
+            "solvers": solvers,
+            "time_limit": args.time_limit,
+            "equal_time": bool(equal),
+            "threads": args.threads,
+            "seed": args.seed,
+            "complete": complete,
+            "rows": rows,
+            "summary": summary,
+            "mean_gap_pct": {s: summary["by_solver"][s]["all"]["mean_gap_pct"] for s in solvers},
+            "wall_s": round(time.perf_counter() - t0, 1),
+        }
+
     try:
         for name in names:
             entry = index[name]
             for s in solvers:
                 done = len(rows)
-                line.update(f"[{done + 1}/{total}] {name} with {s}  ({time.perf_counter() - t0:.0f}s elapsed)",
-                            force=True)
                 ref = bset.ref(entry)
                 row = {"instance": name, "family": bset.family(name, entry), "ub": ref, "lb": entry.get("lb")}
+                if (name, s) in resumed:
+                    row.update(resumed[name, s])
+                    rows.append(row)
+                    continue
+                line.update(f"[{done + 1}/{total}] {name} with {s}  ({time.perf_counter() - t0:.0f}s elapsed)",
+                            force=True)
                 if (name, s) in proven:
                     row.update(proven[name, s])
                     row["reused"] = True
@@ -207,29 +237,18 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
                     if ref == 0 and row["objective"] is not None:  # no relative gap to 0: say if it was hit
                         row["hit_zero"] = row["objective"] == 0
                 rows.append(row)
+                if args.output:  # a long run killed half way keeps what it finished (see --resume)
+                    _write_report(args.output, report(complete=False))
     except KeyboardInterrupt:
         print("interrupted: reporting the instances finished so far", file=sys.stderr)
     finally:
         line.done()
-    summary = summarise(rows, solvers)
-    report = {
-        "set": bset.name,
-        "options": options,
-        "dir": str(folder),
-        "solvers": solvers,
-        "time_limit": args.time_limit,
-        "equal_time": bool(equal),
-        "threads": args.threads,
-        "rows": rows,
-        "summary": summary,
-        "mean_gap_pct": {s: summary["by_solver"][s]["all"]["mean_gap_pct"] for s in solvers},
-        "wall_s": round(time.perf_counter() - t0, 1),
-    }
-    if not _emit_json(args, report):
+    final = report(complete=len(rows) == total)
+    if not _emit_json(args, final):
         if args.markdown:
-            print(markdown_table(report))
+            print(markdown_table(final))
         else:
-            print_table(report)
+            print_table(final)
     bad = [r for r in rows if r["violations"]]
     if bad:
         print(f"checker found violations in {len(bad)} schedule(s): this is a solver bug", file=sys.stderr)
@@ -292,6 +311,37 @@ def _proven_rows(path: str, time_limit: float | None) -> dict[tuple[str, str], d
     keep = ("solver", "status", "objective", "bound", "gap_pct", "runtime_s", "violations")
     return {(r["instance"], r["solver"]): {k: r[k] for k in keep}
             for r in old.get("rows", []) if r.get("status") == "optimal"}
+
+
+def _resumed_rows(path: str, args: argparse.Namespace, options: dict[str, Any]) -> dict[tuple[str, str], dict]:
+    """Rows of an earlier (perhaps unfinished) report of the same settings, to continue it.
+
+    A long benchmark can then run in pieces (``--instances``), or go on after it was
+    killed: its ``--output`` is rewritten after every instance. The earlier report must
+    have the same time limit, threads, seed and solver options, or its rows would not
+    be comparable; a missing file starts from nothing.
+    """
+    if not Path(path).exists():
+        print(f"{path}: no such report yet, starting from nothing", file=sys.stderr)
+        return {}
+    try:
+        old = json.loads(Path(path).read_text())
+        rows = old["rows"]
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as err:
+        raise OpsPlanError(f"{path}: cannot resume from this report ({err})") from None
+    mine = {"time_limit": args.time_limit, "threads": args.threads, "seed": args.seed, "options": options,
+            "equal_time": bool(getattr(args, "equal_time", False))}
+    for key, value in mine.items():
+        theirs = old.get(key, value if key == "seed" else None)  # reports before seeds were recorded
+        if theirs != value:
+            raise OpsPlanError(f"{path}: cannot resume, its {key.replace('_', ' ')} is {theirs!r}, "
+                               f"this run's is {value!r}")
+    out = {}
+    for r in rows:
+        row = {k: v for k, v in r.items() if k not in ("instance", "family", "ub", "lb")}
+        row["resumed"] = True
+        out[r["instance"], r["solver"]] = row
+    return out
 
 
 def _g(v: float | None) -> str:

@@ -508,6 +508,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default=None, help="also write the JSON result to this file")
     p.add_argument("--reuse-proven", default=None, metavar="REPORT",
                    help="reuse instances an earlier bench report (shorter limit) proved optimal")
+    p.add_argument("--resume", default=None, metavar="REPORT",
+                   help="continue an earlier bench report of the same settings (e.g. the --output of a run "
+                        "that was stopped, which is saved after every instance): its rows are kept, the "
+                        "rest are run")
     p.add_argument("--equal-time", action="store_true",
                    help="the first solver (a policy) runs instance by instance and every other solver gets, "
                         "per instance, the time it took as its limit")

@@ -160,6 +160,48 @@ def test_bench_reuses_proofs_of_a_shorter_run(capsys, tmp_path, bench_dir):
     assert rc == 2 and "not below" in err
 
 
+def test_bench_saves_after_every_instance_and_resumes(capsys, tmp_path, bench_dir, monkeypatch):
+    """A bench killed half way keeps its finished rows in --output; --resume runs only the rest."""
+    import opsplan.app.bench as bench
+
+    src = bench_dir / "jobshop"
+    index = json.loads((src / "index.json").read_text())
+    keep = {k: index[k] for k in ("ft06", "la01", "la02")}
+    for k in keep:
+        shutil.copy(src / keep[k]["file"], tmp_path / keep[k]["file"])
+    (tmp_path / "index.json").write_text(json.dumps(keep))
+    out = tmp_path / "rep.json"
+    real, calls = bench.run_instance, []
+
+    def crash_on_third(*a, **k):
+        calls.append(a[2])
+        if len(calls) == 3:
+            raise RuntimeError("power cut")
+        return real(*a, **k)
+
+    monkeypatch.setattr(bench, "run_instance", crash_on_third)
+    args = ["bench", "jobshop", "--dir", str(tmp_path), "--solver", "dispatch:spt,dispatch:mwkr",
+            "--time-limit", "5", "--output", str(out)]
+    assert main(args) != 0  # the crash is reported as an internal error
+    partial = json.loads(out.read_text())
+    assert not partial["complete"] and [(r["instance"], r["solver"]) for r in partial["rows"]] == [
+        ("ft06", "dispatch:spt"), ("ft06", "dispatch:mwkr")]
+    monkeypatch.setattr(bench, "run_instance", real)
+    capsys.readouterr()
+    rc, printed, _ = run(capsys, *args, "--resume", str(out), "--json")
+    rep = json.loads(printed)
+    assert rc == 0 and rep["complete"] and len(rep["rows"]) == 6
+    assert [bool(r.get("resumed")) for r in rep["rows"]] == [True, True, False, False, False, False]
+    assert rep["rows"][0]["objective"] == partial["rows"][0]["objective"]
+    assert json.loads(out.read_text())["complete"]
+    # a report of other settings cannot be continued: its rows would not compare
+    rc, _, err = run(capsys, *args[:-4], "--time-limit", "9", "--resume", str(out))
+    assert rc == 2 and "time limit is 5.0" in err
+    rc, _, err = run(capsys, "bench", "jobshop", "--dir", str(tmp_path), "--solver", "dispatch:spt",
+                     "--resume", str(tmp_path / "index.json"))
+    assert rc == 2 and "cannot resume" in err
+
+
 # -- reschedule ------------------------------------------------------------------------
 @pytest.fixture
 def running_plan(tmp_path, capsys):
