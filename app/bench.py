@@ -331,8 +331,11 @@ def _resumed_rows(path: str, args: argparse.Namespace, options: dict[str, Any]) 
         raise OpsPlanError(f"{path}: cannot resume from this report ({err})") from None
     mine = {"time_limit": args.time_limit, "threads": args.threads, "seed": args.seed, "options": options,
             "equal_time": bool(getattr(args, "equal_time", False))}
+    older = {"seed": 0, "equal_time": False}  # what reports that did not record these ran with
     for key, value in mine.items():
-        theirs = old.get(key, value if key == "seed" else None)  # reports before seeds were recorded
+        theirs = old.get(key)
+        if theirs is None and key in older:
+            theirs = older[key]
         if theirs != value:
             raise OpsPlanError(f"{path}: cannot resume, its {key.replace('_', ' ')} is {theirs!r}, "
                                f"this run's is {value!r}")
