@@ -117,14 +117,20 @@ def test_bad_input_one_line_error(capsys, argv, needle):
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
-def test_bench_json_on_a_small_folder(capsys, tmp_path, bench_dir):
-    """bench over a folder laid out like shared/benchmarks/jobshop: per-instance rows and the mean gap."""
+def small_jobshop_bench(folder: Path, bench_dir: Path, names=("ft06", "la01", "la02")) -> Path:
+    """A benchmark folder in ``folder`` holding only ``names`` of the shared job-shop set."""
     src = bench_dir / "jobshop"
     index = json.loads((src / "index.json").read_text())
-    keep = {k: index[k] for k in ("ft06", "la01", "la02")}
+    keep = {k: index[k] for k in names}
     for k in keep:
-        shutil.copy(src / keep[k]["file"], tmp_path / keep[k]["file"])
-    (tmp_path / "index.json").write_text(json.dumps(keep))
+        shutil.copy(src / keep[k]["file"], folder / keep[k]["file"])
+    (folder / "index.json").write_text(json.dumps(keep))
+    return folder
+
+
+def test_bench_json_on_a_small_folder(capsys, tmp_path, bench_dir):
+    """bench over a folder laid out like shared/benchmarks/jobshop: per-instance rows and the mean gap."""
+    small_jobshop_bench(tmp_path, bench_dir)
     rc, out, _ = run(capsys, "bench", "jobshop", "--dir", str(tmp_path), "--solver", "dispatch:mwkr,cpsat",
                      "--time-limit", "20", "--threads", "2", "--json")
     rep = json.loads(out)
@@ -142,10 +148,7 @@ def test_bench_json_on_a_small_folder(capsys, tmp_path, bench_dir):
 
 def test_bench_reuses_proofs_of_a_shorter_run(capsys, tmp_path, bench_dir):
     """--reuse-proven takes instances proved optimal at a shorter limit instead of solving again."""
-    src = bench_dir / "jobshop"
-    index = json.loads((src / "index.json").read_text())
-    (tmp_path / "index.json").write_text(json.dumps({"ft06": index["ft06"]}))
-    shutil.copy(src / "ft06.txt", tmp_path / "ft06.txt")
+    small_jobshop_bench(tmp_path, bench_dir, ("ft06",))
     first = tmp_path / "short.json"
     assert main(["bench", "jobshop", "--dir", str(tmp_path), "--solver", "cpsat", "--time-limit", "20",
                  "--output", str(first), "--json"]) == 0
@@ -164,12 +167,7 @@ def test_bench_saves_after_every_instance_and_resumes(capsys, tmp_path, bench_di
     """A bench killed half way keeps its finished rows in --output; --resume runs only the rest."""
     import opsplan.app.bench as bench
 
-    src = bench_dir / "jobshop"
-    index = json.loads((src / "index.json").read_text())
-    keep = {k: index[k] for k in ("ft06", "la01", "la02")}
-    for k in keep:
-        shutil.copy(src / keep[k]["file"], tmp_path / keep[k]["file"])
-    (tmp_path / "index.json").write_text(json.dumps(keep))
+    small_jobshop_bench(tmp_path, bench_dir)
     out = tmp_path / "rep.json"
     real, calls = bench.run_instance, []
 
