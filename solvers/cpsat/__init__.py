@@ -25,6 +25,7 @@ from ortools.sat.python import cp_model
 
 NAME = "cpsat"
 VERSION = f"OR-Tools {ortools.__version__}"
+MIN_SEARCH_S = 0.05  # the search always gets this long, even when building the model used up the limit
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
@@ -155,7 +156,8 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     solver = cp_model.CpSolver()
     p = solver.parameters
     if params.time_limit is not None:
-        p.max_time_in_seconds = float(params.time_limit)
+        # the limit is wall time for the whole call: the starting schedule and the model came out of it
+        p.max_time_in_seconds = max(MIN_SEARCH_S, float(params.time_limit) - (time.perf_counter() - t0))
     if params.threads:
         p.num_workers = int(params.threads)
     p.random_seed = int(params.seed)
@@ -197,6 +199,12 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     elif term == Termination.INFEASIBLE:
         bound = None
     message = f"hint from {hint_source}" if hint_source else ""
+    if schedule is None and hint is not None and exact and term in (Termination.TIME_LIMIT, Termination.CANCELLED):
+        # no time left to find one (a limit of a fraction of a second): the starting schedule
+        # passes the checker and keeps every pin, so it is the answer rather than nothing
+        schedule, sol = Schedule(hint.assignments, NAME), SolutionStatus.FEASIBLE
+        objective = objective_value(sc, schedule)
+        message = f"CP-SAT found no solution in the time; the result is the starting schedule ({hint_source})"
     stats = {
         "solutions": cb.n,
         "branches": solver.num_branches,

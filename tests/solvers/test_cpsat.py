@@ -237,3 +237,49 @@ def test_deadlines_are_met_or_infeasible():
     assert max(a.end for a in r.schedule if a.task.startswith("J1.")) <= 6
     r = solve(impossible, "cpsat", Params(time_limit=10, threads=1))
     assert r.termination.value == "infeasible" and r.schedule is None
+
+
+def test_time_limit_counts_the_starting_schedule(monkeypatch):
+    """The limit is wall time for the whole call: time spent on the start is taken off the search."""
+    import opsplan.solvers.cpsat as backend
+    from ortools.sat.python import cp_model
+
+    real_start, real_solve, seen = backend._initial_schedule, cp_model.CpSolver.solve, []
+
+    def slow_start(*a, **k):
+        time.sleep(0.4)
+        return real_start(*a, **k)
+
+    def spy(self, *a, **k):
+        seen.append(self.parameters.max_time_in_seconds)
+        return real_solve(self, *a, **k)
+
+    monkeypatch.setattr(backend, "_initial_schedule", slow_start)
+    monkeypatch.setattr(cp_model.CpSolver, "solve", spy)
+    r = solve(random_jobshop(4, 3, seed=1), "cpsat", Params(time_limit=2.0))
+    assert r.schedule is not None and seen and seen[0] <= 1.6
+
+
+def test_no_solution_in_time_returns_the_checked_start(monkeypatch):
+    """When CP-SAT finds nothing before the limit, the start (a rule's schedule that passes the
+    checker and keeps the pins) is the result, marked feasible; without a start there is none."""
+    from ortools.sat.python import cp_model
+
+    real_solve = cp_model.CpSolver.solve
+
+    def out_of_time(self, *a, **k):  # as if the limit ran out before the first solution
+        self.parameters.stop_after_presolve = True
+        return real_solve(self, *a, **k)
+
+    monkeypatch.setattr(cp_model.CpSolver, "solve", out_of_time)
+    sc = random_jobshop(5, 4, seed=2)
+    r = solve(sc, "cpsat", Params(time_limit=0.01))
+    assert r.status == "feasible" and r.termination.value == "time_limit"
+    assert check(sc, r.schedule) == [] and r.objective == objective_value(sc, r.schedule)
+    assert "starting schedule" in r.message
+    op = sc.jobs[0].operations[-1]
+    pin = Assignment(op.id, op.modes[0].resource, 500, 500 + op.modes[0].duration)
+    r = solve(sc, "cpsat", Params(time_limit=0.01, pinned=(pin,)))
+    assert check(sc, r.schedule) == [] and r.schedule.by_task()[op.id].start == 500  # the start keeps pins
+    r = solve(sc, "cpsat", Params(time_limit=0.01, options={"no_hint": True}))
+    assert r.schedule is None and r.status == "no_solution"
