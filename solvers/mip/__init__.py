@@ -105,10 +105,13 @@ def choose_formulation(sc, params: Params, earliest: dict[str, int], horizon: in
     return smm.POSITIONAL, "single machine"
 
 
-def build(sc, params: Params, earliest: dict[str, int], horizon: int, name: str) -> Formulation:
+def build(sc, params: Params, earliest: dict[str, int], horizon: int, name: str,  # noqa: ANN001
+          should_stop: Callable[[], bool] | None = None) -> Formulation:
+    """The formulation ``name`` of ``sc``; raises :class:`~.jobshop_model.BuildStopped` when
+    ``should_stop()`` turns true on the way."""
     if name == DISJUNCTIVE:
         jm = jsm.add_variables(sc, horizon)
-        jsm.add_constraints(jm)
+        jsm.add_constraints(jm, should_stop)
         jsm.add_pins(jm, params.pinned)
         if earliest:
             jsm.add_earliest(jm, earliest)
@@ -118,7 +121,7 @@ def build(sc, params: Params, earliest: dict[str, int], horizon: int, name: str)
         return Formulation(name, jm.model, lambda s: jsm.complete_values(jm, s),
                            lambda val: jsm.read_schedule(jm, NAME, val), jm.infeasible, stats)
     make = smm.positional_model if name == smm.POSITIONAL else smm.time_indexed_model
-    sm = make(sc, earliest, horizon)
+    sm = make(sc, earliest, horizon, should_stop)
     stats = {"horizon": sm.horizon, "binaries": len(sm.model.x)}
     return Formulation(name, sm.model, lambda s: smm.complete_values(sm, s),
                        lambda val: smm.read_schedule(sm, NAME, val), sm.infeasible, stats)
@@ -154,11 +157,20 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         # an optimal schedule is no longer than this feasible one: every end fits in its makespan
         horizon = min(horizon, start.makespan)
     name, why = choose_formulation(sc, params, earliest, horizon)
-    form = build(sc, params, earliest, horizon, name)
-    stats = {"formulation": name, **form.stats, "start": source, "injected": 0}
     message = f"{name} formulation" + (f" ({why})" if why else "")
     if source:
         message += f"; start from {source}"
+    try:  # a large model takes seconds to build and translate: a stop on the way ends it there
+        jsm.checkpoint(stop.is_set)
+        form = build(sc, params, earliest, horizon, name, stop.is_set)
+        lp = None if form.infeasible else highs_run.to_lp(form.model, stop.is_set)
+    except jsm.BuildStopped:
+        value = None if start is None else objective_value(sc, start)
+        return Result(Termination.CANCELLED, SolutionStatus.NONE if start is None else SolutionStatus.FEASIBLE,
+                      start, value, None, time.perf_counter() - t0, NAME, version(),
+                      message=f"{message}; cancelled while building the model",
+                      stats={"formulation": name, "start": source})
+    stats = {"formulation": name, **form.stats, "start": source, "injected": 0}
 
     def result(term, sol, schedule=None, objective=None, bound=None, **kw) -> Result:  # noqa: ANN001, ANN003
         return Result(term, sol, schedule, objective, bound, time.perf_counter() - t0, NAME, version(),
@@ -166,7 +178,6 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
 
     if form.infeasible:
         return result(Termination.INFEASIBLE, SolutionStatus.NONE, message=f"{message}; {form.infeasible}")
-    lp = highs_run.to_lp(form.model)
     stats.update(columns=lp.n_cols, rows=lp.n_rows, nonzeros=len(lp.vals),
                  build_s=round(time.perf_counter() - t0, 4))
     if lp.trivially_infeasible:

@@ -128,8 +128,11 @@ class Lp:
         return None if np.any(np.isnan(x)) else x
 
 
-def to_lp(model: pyo.ConcreteModel) -> Lp:
-    """Translate the active linear constraints and the (single, minimised) objective of ``model``."""
+def to_lp(model: pyo.ConcreteModel, should_stop: Callable[[], bool] | None = None) -> Lp:
+    """Translate the active linear constraints and the (single, minimised) objective of ``model``
+    (``should_stop``: checked as it goes, see :func:`~opsplan.solvers.mip.jobshop_model.checkpoint`)."""
+    from opsplan.solvers.mip.jobshop_model import checkpoint
+
     columns: list = []
     index: dict[int, int] = {}
     for v in model.component_data_objects(pyo.Var, descend_into=True):
@@ -146,7 +149,8 @@ def to_lp(model: pyo.ConcreteModel) -> Lp:
     cols: list[int] = []
     vals: list[float] = []
     bad = ""
-    for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+    for k, con in enumerate(model.component_data_objects(pyo.Constraint, active=True, descend_into=True)):
+        checkpoint(should_stop, k)
         repn = generate_standard_repn(con.body, compute_values=True, quadratic=False)
         if not repn.is_linear():
             raise ValueError(f"constraint {con.name} is not linear")

@@ -14,7 +14,7 @@ duration and setup it must relax; a tight horizon gives a tight model.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pyomo.core as pyo  # not pyomo.environ: its plugins break under PySide6's import hook
@@ -99,7 +99,18 @@ def _off(*lits) -> object:  # noqa: ANN002 - mode binaries or the constant 1
     return sum(1 - lit for lit in lits if not isinstance(lit, int))
 
 
-def add_constraints(jm: JobShopModel) -> None:
+class BuildStopped(Exception):
+    """A stop came while a model was being built (raised by :func:`checkpoint`)."""
+
+
+def checkpoint(should_stop: Callable[[], bool] | None, k: int = 0, every: int = 256) -> None:
+    """Raise :class:`BuildStopped` at every ``every``-th ``k`` when ``should_stop()`` says so: building
+    a large model takes seconds, and a cancel must not wait for it."""
+    if should_stop is not None and k % every == 0 and should_stop():
+        raise BuildStopped
+
+
+def add_constraints(jm: JobShopModel, should_stop: Callable[[], bool] | None = None) -> None:
     sc, m = jm.scenario, jm.model
     for job in sc.jobs:
         for a, b in zip(job.operations, job.operations[1:]):
@@ -134,6 +145,7 @@ def add_constraints(jm: JobShopModel) -> None:
     jm.pairs, jm.blocks = pairs, blocks
     m.y = pyo.Var(range(len(pairs)), domain=pyo.Binary)
     for k, (mid, ov_i, lit_i, d_i, ov_j, lit_j, d_j) in enumerate(pairs):
+        checkpoint(should_stop, k)
         y, off = m.y[k], _off(lit_i, lit_j)
         su_ij = sc.setup_time(mid, ov_i.job_id, ov_j.job_id)
         su_ji = sc.setup_time(mid, ov_j.job_id, ov_i.job_id)
@@ -147,6 +159,7 @@ def add_constraints(jm: JobShopModel) -> None:
 
     m.w = pyo.Var(range(len(blocks)), domain=pyo.Binary)
     for k, (ov, lit, dur, ws, we) in enumerate(blocks):
+        checkpoint(should_stop, k)
         before, off = m.w[k], _off(lit)
         m_before = max(0, ov.start.ub + dur - ws)
         m_after = max(0, we - ov.start.lb)

@@ -20,13 +20,13 @@ every deadline still met).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import pyomo.core as pyo  # not pyomo.environ (see the package docstring)
 from opsplan.models.jobshop.scenario import JobShopScenario, Objective
 from opsplan.models.schedule import Assignment, Category, Schedule
-from opsplan.solvers.mip.jobshop_model import objective_values
+from opsplan.solvers.mip.jobshop_model import checkpoint, objective_values
 from pyomo.common.collections import ComponentMap
 
 POSITIONAL = "positional"
@@ -179,7 +179,8 @@ def positional_objective(sm: SingleMachineModel) -> None:
             m.cons.add(m.obj_var >= m.C[k] - sum(due[j.id] * m.x[j.id, k] for j in sm.jobs))
 
 
-def positional_model(sc: JobShopScenario, earliest: Mapping[str, int], horizon: int | None = None):
+def positional_model(sc: JobShopScenario, earliest: Mapping[str, int], horizon: int | None = None,
+                     should_stop: Callable[[], bool] | None = None):  # noqa: ARG001 - builds in a fraction of a second
     sm = positional_variables(sc, earliest, horizon)
     positional_constraints(sm)
     positional_objective(sm)
@@ -202,17 +203,19 @@ def time_indexed_variables(sc: JobShopScenario, earliest: Mapping[str, int], hor
     return sm
 
 
-def time_indexed_constraints(sm: SingleMachineModel) -> None:
+def time_indexed_constraints(sm: SingleMachineModel, should_stop: Callable[[], bool] | None = None) -> None:
     m, times = sm.model, sm.stats["times"]
     for j in sm.jobs:
         m.cons.add(sum(m.x[j.id, t] for t in times[j.id]) == 1)
     running: dict[int, list] = {}
-    for j in sm.jobs:
+    for k, j in enumerate(sm.jobs):
+        checkpoint(should_stop, k, every=1)
         p = sm.p[j.id]
         for s in times[j.id]:
             for t in range(s, s + p):  # job j started at s occupies [t, t + 1)
                 running.setdefault(t, []).append(m.x[j.id, s])
     for t in sorted(running):
+        checkpoint(should_stop, t)
         if len(running[t]) > 1:
             m.cons.add(sum(running[t]) <= 1)
 
@@ -237,10 +240,11 @@ def time_indexed_objective(sm: SingleMachineModel) -> None:
             m.cons.add(m.obj_var >= sum((t + sm.p[j.id] - j.due) * m.x[j.id, t] for t in times[j.id]))
 
 
-def time_indexed_model(sc: JobShopScenario, earliest: Mapping[str, int], horizon: int | None = None):
+def time_indexed_model(sc: JobShopScenario, earliest: Mapping[str, int], horizon: int | None = None,
+                       should_stop: Callable[[], bool] | None = None):
     sm = time_indexed_variables(sc, earliest, horizon)
     if not sm.infeasible:
-        time_indexed_constraints(sm)
+        time_indexed_constraints(sm, should_stop)
         time_indexed_objective(sm)
     return sm
 

@@ -190,6 +190,31 @@ def test_cancel_while_running_returns_fast():
     assert r.schedule is not None and check(sc, r.schedule) == []
 
 
+@pytest.mark.parametrize("stage", ["constraints", "translation"])
+def test_cancel_while_building_a_large_model(monkeypatch, stage):
+    """A stop that comes while the model is built (seconds on a 50x10 shop) or translated for
+    HiGHS ends the build there: cancelled, with the checked start as the schedule."""
+    import opsplan.solvers.mip as mip
+    from opsplan.solvers.mip import highs_run
+    from opsplan.solvers.mip import jobshop_model as jsm
+
+    sc = random_jobshop(12, 6, seed=4)
+    stop, calls = StopToken(), []
+    target, attr = (jsm, "add_constraints") if stage == "constraints" else (highs_run, "to_lp")
+    real = getattr(target, attr)
+
+    def stop_now(*a, **k):  # the cancel arrives the moment this stage begins
+        stop.set()
+        calls.append(stage)
+        return real(*a, **k)
+
+    monkeypatch.setattr(target, attr, stop_now)
+    r = mip.solve(sc, P, None, stop)
+    assert calls == [stage]
+    assert r.termination.value == "cancelled" and "while building" in r.message
+    assert r.status == "feasible" and check(sc, r.schedule) == [] and r.stats["start"].startswith("dispatch:")
+
+
 def test_time_limit_counts_the_build():
     """A short limit on a big model is honoured (build time included), with a schedule."""
     import time
