@@ -199,12 +199,13 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     elif term == Termination.INFEASIBLE:
         bound = None
     message = f"hint from {hint_source}" if hint_source else ""
-    if schedule is None and hint is not None and exact and term in (Termination.TIME_LIMIT, Termination.CANCELLED):
-        # no time left to find one (a limit of a fraction of a second): the starting schedule
-        # passes the checker and keeps every pin, so it is the answer rather than nothing
+    stopped = term in (Termination.TIME_LIMIT, Termination.CANCELLED)
+    if stopped and hint is not None and exact and (objective is None or hint_value < objective):
+        # stopped before it found anything as good (a limit of a fraction of a second): the starting
+        # schedule passes the checker and keeps every pin, so it is the answer
         schedule, sol = Schedule(hint.assignments, NAME), SolutionStatus.FEASIBLE
         objective = objective_value(sc, schedule)
-        message = f"CP-SAT found no solution in the time; the result is the starting schedule ({hint_source})"
+        message = f"CP-SAT found nothing better in the time; the result is the starting schedule ({hint_source})"
     stats = {
         "solutions": cb.n,
         "branches": solver.num_branches,

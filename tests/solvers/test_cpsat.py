@@ -283,3 +283,17 @@ def test_no_solution_in_time_returns_the_checked_start(monkeypatch):
     assert check(sc, r.schedule) == [] and r.schedule.by_task()[op.id].start == 500  # the start keeps pins
     r = solve(sc, "cpsat", Params(time_limit=0.01, options={"no_hint": True}))
     assert r.schedule is None and r.status == "no_solution"
+
+
+def test_never_returns_worse_than_its_checked_start(monkeypatch):
+    """A search stopped at a first solution worse than the starting schedule returns the start."""
+    import opsplan.solvers.cpsat as backend
+
+    monkeypatch.setattr(backend.jsm, "add_hint", lambda jm, hint: None)  # the search starts blind
+    base = random_jobshop(8, 5, seed=3)
+    jobs = tuple(replace(j, due=100 + 40 * k, weight=1 + k % 3) for k, j in enumerate(base.jobs))  # tight
+    sc = replace(base, jobs=jobs, objective=Objective.TOTAL_WEIGHTED_TARDINESS)
+    r = solve(sc, "cpsat", Params(time_limit=10, threads=1,
+                                  options={"cpsat": {"stop_after_first_solution": True}}))
+    assert r.objective <= r.stats["hint_objective"] and check(sc, r.schedule) == []
+    assert "starting schedule" in r.message  # the blind first solution was worse
