@@ -8,8 +8,11 @@ import fnmatch
 import json
 import os
 import re
+import signal
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from statistics import mean
 from typing import Any
@@ -17,6 +20,7 @@ from typing import Any
 from opsplan.models.errors import OpsPlanError
 
 REPO = Path(__file__).resolve().parents[1]
+INTERRUPTED = 130  # exit code of a run stopped by Ctrl+C or SIGTERM (its report is partial)
 MIN_EQUAL_TIME_S = 0.05  # --equal-time: no solver gets less than this (CP-SAT needs a moment to load)
 
 
@@ -59,14 +63,14 @@ def load_index(folder: Path) -> dict[str, dict[str, Any]]:
 
 
 def run_instance(path: Path, fmt: str, solver: str, params, ub: float | None,
-                 index: int | None = None) -> dict[str, Any]:
+                 index: int | None = None, stop=None) -> dict[str, Any]:  # noqa: ANN001
     """Solve one instance file (``index``: its position in a multi-instance file) and return its row."""
     from opsplan.models import check
     from opsplan.models.io.importers import import_file
     from opsplan.solvers import solve
 
     sc = import_file(str(path), fmt, index=index).scenario
-    result = solve(sc, solver, params)
+    result = solve(sc, solver, params, stop=stop)
     violations = len(check(sc, result.schedule)) if result.schedule is not None else None
     gap = None
     if result.objective is not None and ub:
@@ -158,7 +162,7 @@ BENCH_SETS = {
 
 def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
     from opsplan.app.progress import ProgressLine
-    from opsplan.solvers import Params
+    from opsplan.solvers import Params, StopToken
     from opsplan.solvers.registry import split_name
 
     folder = Path(args.dir) if args.dir else default_benchmarks() / bset.name
@@ -208,10 +212,16 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
             "wall_s": round(time.perf_counter() - t0, 1),
         }
 
+    # Ctrl+C or a kill (SIGTERM) cancels the instance being solved and ends the run with what
+    # is finished: the solver stops within a second, and --output keeps every finished row
+    stop = StopToken()
+    restore = _on_signals(stop.set)
     try:
         for name in names:
             entry = index[name]
             for s in solvers:
+                if stop.is_set():
+                    raise KeyboardInterrupt
                 done = len(rows)
                 ref = bset.ref(entry)
                 row = {"instance": name, "family": bset.family(name, entry), "ub": ref, "lb": entry.get("lb")}
@@ -233,15 +243,19 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
                         limit = max(float(batched[solvers[0]][name]["runtime_s"]), MIN_EQUAL_TIME_S)
                         run_params = dataclasses.replace(params, time_limit=limit)
                         row["time_limit"] = limit
-                    row.update(run_instance(folder / entry["file"], bset.fmt, s, run_params, ref, pos))
+                    row.update(run_instance(folder / entry["file"], bset.fmt, s, run_params, ref, pos, stop))
+                    if stop.is_set():  # cancelled part way: not a result
+                        raise KeyboardInterrupt
                     if ref == 0 and row["objective"] is not None:  # no relative gap to 0: say if it was hit
                         row["hit_zero"] = row["objective"] == 0
                 rows.append(row)
                 if args.output:  # a long run killed half way keeps what it finished (see --resume)
                     _write_report(args.output, report(complete=False))
     except KeyboardInterrupt:
-        print("interrupted: reporting the instances finished so far", file=sys.stderr)
+        stop.set()
+        print(f"interrupted: reporting the {len(rows)} results finished so far", file=sys.stderr)
     finally:
+        restore()
         line.done()
     final = report(complete=len(rows) == total)
     if not _emit_json(args, final):
@@ -253,7 +267,20 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
     if bad:
         print(f"checker found violations in {len(bad)} schedule(s): this is a solver bug", file=sys.stderr)
         return 1
-    return 0
+    return INTERRUPTED if stop.is_set() else 0
+
+
+def _on_signals(handler) -> Callable[[], None]:  # noqa: ANN001
+    """Route SIGINT and SIGTERM to ``handler`` (main thread only); returns the undo."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    old = {sig: signal.signal(sig, lambda *_: handler()) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore() -> None:
+        for sig, h in old.items():
+            signal.signal(sig, h)
+
+    return restore
 
 
 def _policy_rows(solver: str, names: list[str], index: dict, folder: Path, bset: BenchSet, params,  # noqa: ANN001

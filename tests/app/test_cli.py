@@ -200,6 +200,35 @@ def test_bench_saves_after_every_instance_and_resumes(capsys, tmp_path, bench_di
     assert rc == 2 and "cannot resume" in err
 
 
+def test_bench_killed_mid_instance_stops_and_keeps_the_finished_rows(tmp_path, bench_dir):
+    """SIGTERM while cpsat works on abz7 (60 s limit): the solve is cancelled at once, the run
+    ends with exit code 130, and its report holds ft06's finished row, marked incomplete."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    small_jobshop_bench(tmp_path, bench_dir, ("ft06", "abz7"))
+    out = tmp_path / "rep.json"
+    cmd = [sys.executable, "-m", "opsplan.app.cli", "bench", "jobshop", "--dir", str(tmp_path), "--solver", "cpsat",
+           "--time-limit", "60", "--threads", "1", "--output", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 90
+    while not out.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert out.exists(), proc.communicate()[1]
+    time.sleep(1.0)  # abz7 is being solved now
+    t = time.monotonic()
+    os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert time.monotonic() - t < 15  # not the 60 s of the limit
+    assert proc.returncode == 130, err
+    rep = json.loads(out.read_text())
+    assert not rep["complete"] and [r["instance"] for r in rep["rows"]] == ["ft06"]
+    assert "interrupted" in err and "Traceback" not in err
+
+
 # -- reschedule ------------------------------------------------------------------------
 @pytest.fixture
 def running_plan(tmp_path, capsys):
