@@ -194,8 +194,17 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
     t0 = time.perf_counter()
     total = len(names) * len(solvers)
 
+    def head(name: str) -> dict[str, Any]:
+        entry = index[name]
+        return {"instance": name, "family": bset.family(name, entry), "ub": bset.ref(entry), "lb": entry.get("lb")}
+
+    # resumed rows not reached yet still belong in a partial report, or a second stop would lose them
+    pending = [(n, s) for n in names for s in solvers if (n, s) in resumed]
+
     def report(complete: bool) -> dict[str, Any]:
-        summary = summarise(rows, solvers)
+        done = {(r["instance"], r["solver"]) for r in rows}
+        rows_now = rows + [{**head(n), **resumed[n, s]} for n, s in pending if (n, s) not in done]
+        summary = summarise(rows_now, solvers)
         return {
             "set": bset.name,
             "options": options,
@@ -206,7 +215,7 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
             "threads": args.threads,
             "seed": args.seed,
             "complete": complete,
-            "rows": rows,
+            "rows": rows_now,
             "summary": summary,
             "mean_gap_pct": {s: summary["by_solver"][s]["all"]["mean_gap_pct"] for s in solvers},
             "wall_s": round(time.perf_counter() - t0, 1),
@@ -224,7 +233,7 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
                     raise KeyboardInterrupt
                 done = len(rows)
                 ref = bset.ref(entry)
-                row = {"instance": name, "family": bset.family(name, entry), "ub": ref, "lb": entry.get("lb")}
+                row = head(name)
                 if (name, s) in resumed:
                     row.update(resumed[name, s])
                     rows.append(row)

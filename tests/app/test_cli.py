@@ -192,6 +192,17 @@ def test_bench_saves_after_every_instance_and_resumes(capsys, tmp_path, bench_di
     assert [bool(r.get("resumed")) for r in rep["rows"]] == [True, True, False, False, False, False]
     assert rep["rows"][0]["objective"] == partial["rows"][0]["objective"]
     assert json.loads(out.read_text())["complete"]
+    # a second stop before a resumed row is reached keeps that row in the partial report
+    later = tmp_path / "later.json"
+    assert main([*args[:-1], str(later), "--instances", "la02"]) == 0
+    calls.clear()
+    monkeypatch.setattr(bench, "run_instance", crash_on_third)
+    assert main([*args[:-1], str(later), "--resume", str(later)]) != 0
+    kept = json.loads(later.read_text())
+    assert not kept["complete"] and {r["instance"] for r in kept["rows"]} == {"ft06", "la02"}
+    assert sum(bool(r.get("resumed")) for r in kept["rows"]) == 2
+    monkeypatch.setattr(bench, "run_instance", real)
+    capsys.readouterr()
     # a report of other settings cannot be continued: its rows would not compare
     rc, _, err = run(capsys, *args[:-4], "--time-limit", "9", "--resume", str(out))
     assert rc == 2 and "time limit is 5.0" in err
