@@ -352,8 +352,9 @@ def _proven_rows(path: str, time_limit: float | None) -> dict[tuple[str, str], d
 def _resumed_rows(path: str, args: argparse.Namespace, options: dict[str, Any]) -> dict[tuple[str, str], dict]:
     """Rows of an earlier (perhaps unfinished) report of the same settings, to continue it.
 
-    A long benchmark can then run in pieces (``--instances``), or go on after it was
-    killed: its ``--output`` is rewritten after every instance. The earlier report must
+    A long benchmark can then go on after it was stopped or killed (its ``--output`` is
+    rewritten after every instance); rows of instances outside this run's ``--instances``
+    are not carried over. The earlier report must
     have the same time limit, threads, seed and solver options, or its rows would not
     be comparable; a missing file starts from nothing.
     """
