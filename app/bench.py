@@ -10,9 +10,7 @@ import os
 import re
 import signal
 import sys
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from statistics import mean
 from typing import Any
@@ -161,7 +159,7 @@ BENCH_SETS = {
 
 
 def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
-    from opsplan.app.progress import ProgressLine
+    from opsplan.app.progress import ProgressLine, interrupts
     from opsplan.solvers import Params, StopToken
     from opsplan.solvers.registry import split_name
 
@@ -224,47 +222,46 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
     # Ctrl+C or a kill (SIGTERM) cancels the instance being solved and ends the run with what
     # is finished: the solver stops within a second, and --output keeps every finished row
     stop = StopToken()
-    restore = _on_signals(stop.set)
     try:
-        for name in names:
-            entry = index[name]
-            for s in solvers:
-                if stop.is_set():
-                    raise KeyboardInterrupt
-                done = len(rows)
-                ref = bset.ref(entry)
-                row = head(name)
-                if (name, s) in resumed:
-                    row.update(resumed[name, s])
-                    rows.append(row)
-                    continue
-                line.update(f"[{done + 1}/{total}] {name} with {s}  ({time.perf_counter() - t0:.0f}s elapsed)",
-                            force=True)
-                if (name, s) in proven:
-                    row.update(proven[name, s])
-                    row["reused"] = True
-                elif s in batched:
-                    row.update(batched[s][name])
-                else:
-                    pos = bset.position(entry) if bset.position else None
-                    run_params = params
-                    if equal:  # the lead policy's time on this instance is this solver's limit
-                        limit = max(float(batched[solvers[0]][name]["runtime_s"]), MIN_EQUAL_TIME_S)
-                        run_params = dataclasses.replace(params, time_limit=limit)
-                        row["time_limit"] = limit
-                    row.update(run_instance(folder / entry["file"], bset.fmt, s, run_params, ref, pos, stop))
-                    if stop.is_set():  # cancelled part way: not a result
+        with interrupts(stop.set, (signal.SIGINT, signal.SIGTERM)):
+            for name in names:
+                entry = index[name]
+                for s in solvers:
+                    if stop.is_set():
                         raise KeyboardInterrupt
-                    if ref == 0 and row["objective"] is not None:  # no relative gap to 0: say if it was hit
-                        row["hit_zero"] = row["objective"] == 0
-                rows.append(row)
-                if args.output:  # a long run killed half way keeps what it finished (see --resume)
-                    _write_report(args.output, report(complete=False))
+                    done = len(rows)
+                    ref = bset.ref(entry)
+                    row = head(name)
+                    if (name, s) in resumed:
+                        row.update(resumed[name, s])
+                        rows.append(row)
+                        continue
+                    line.update(f"[{done + 1}/{total}] {name} with {s}  ({time.perf_counter() - t0:.0f}s elapsed)",
+                                force=True)
+                    if (name, s) in proven:
+                        row.update(proven[name, s])
+                        row["reused"] = True
+                    elif s in batched:
+                        row.update(batched[s][name])
+                    else:
+                        pos = bset.position(entry) if bset.position else None
+                        run_params = params
+                        if equal:  # the lead policy's time on this instance is this solver's limit
+                            limit = max(float(batched[solvers[0]][name]["runtime_s"]), MIN_EQUAL_TIME_S)
+                            run_params = dataclasses.replace(params, time_limit=limit)
+                            row["time_limit"] = limit
+                        row.update(run_instance(folder / entry["file"], bset.fmt, s, run_params, ref, pos, stop))
+                        if stop.is_set():  # cancelled part way: not a result
+                            raise KeyboardInterrupt
+                        if ref == 0 and row["objective"] is not None:  # no relative gap to 0: say if it was hit
+                            row["hit_zero"] = row["objective"] == 0
+                    rows.append(row)
+                    if args.output:  # a long run killed half way keeps what it finished (see --resume)
+                        _write_report(args.output, report(complete=False))
     except KeyboardInterrupt:
         stop.set()
         print(f"interrupted: reporting the {len(rows)} results finished so far", file=sys.stderr)
     finally:
-        restore()
         line.done()
     final = report(complete=len(rows) == total)
     if not _emit_json(args, final):
@@ -277,19 +274,6 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
         print(f"checker found violations in {len(bad)} schedule(s): this is a solver bug", file=sys.stderr)
         return 1
     return INTERRUPTED if stop.is_set() else 0
-
-
-def _on_signals(handler) -> Callable[[], None]:  # noqa: ANN001
-    """Route SIGINT and SIGTERM to ``handler`` (main thread only); returns the undo."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    old = {sig: signal.signal(sig, lambda *_: handler()) for sig in (signal.SIGINT, signal.SIGTERM)}
-
-    def restore() -> None:
-        for sig, h in old.items():
-            signal.signal(sig, h)
-
-    return restore
 
 
 def _policy_rows(solver: str, names: list[str], index: dict, folder: Path, bset: BenchSet, params,  # noqa: ANN001
@@ -331,22 +315,30 @@ def _policy_rows(solver: str, names: list[str], index: dict, folder: Path, bset:
     return rows
 
 
+def _read_report(path: str, use: str) -> dict[str, Any]:
+    """An earlier bench report (``--output``), or a clean error saying why it cannot be used."""
+    try:
+        old = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise OpsPlanError(f"{path}: cannot {use} this report ({err})") from None
+    if not isinstance(old, dict) or not isinstance(old.get("rows"), list):
+        raise OpsPlanError(f"{path}: cannot {use} this report (it has no list of rows)")
+    return old
+
+
 def _proven_rows(path: str, time_limit: float | None) -> dict[tuple[str, str], dict[str, Any]]:
     """Rows of an earlier report whose solver proved optimality within a limit no larger than this one.
 
     A proof found in 10 s stands at 60 s, so a longer run may reuse it instead of
     solving the instance again; reused rows are marked ``"reused": true``.
     """
-    try:
-        old = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise OpsPlanError(f"{path}: cannot reuse this report ({err})") from None
+    old = _read_report(path, "reuse")
     old_limit = old.get("time_limit")
     if time_limit is not None and (old_limit is None or old_limit > time_limit):
         raise OpsPlanError(f"{path}: its time limit {old_limit} is not below this run's {time_limit}")
     keep = ("solver", "status", "objective", "bound", "gap_pct", "runtime_s", "violations")
     return {(r["instance"], r["solver"]): {k: r[k] for k in keep}
-            for r in old.get("rows", []) if r.get("status") == "optimal"}
+            for r in old["rows"] if r.get("status") == "optimal"}
 
 
 def _resumed_rows(path: str, args: argparse.Namespace, options: dict[str, Any]) -> dict[tuple[str, str], dict]:
@@ -361,11 +353,7 @@ def _resumed_rows(path: str, args: argparse.Namespace, options: dict[str, Any]) 
     if not Path(path).exists():
         print(f"{path}: no such report yet, starting from nothing", file=sys.stderr)
         return {}
-    try:
-        old = json.loads(Path(path).read_text())
-        rows = old["rows"]
-    except (OSError, json.JSONDecodeError, KeyError, TypeError) as err:
-        raise OpsPlanError(f"{path}: cannot resume from this report ({err})") from None
+    old = _read_report(path, "resume from")
     mine = {"time_limit": args.time_limit, "threads": args.threads, "seed": args.seed, "options": options,
             "equal_time": bool(getattr(args, "equal_time", False))}
     older = {"seed": 0, "equal_time": False}  # what reports that did not record these ran with
@@ -377,7 +365,7 @@ def _resumed_rows(path: str, args: argparse.Namespace, options: dict[str, Any]) 
             raise OpsPlanError(f"{path}: cannot resume, its {key.replace('_', ' ')} is {theirs!r}, "
                                f"this run's is {value!r}")
     out = {}
-    for r in rows:
+    for r in old["rows"]:
         row = {k: v for k, v in r.items() if k not in ("instance", "family", "ub", "lb")}
         row["resumed"] = True
         out[r["instance"], r["solver"]] = row

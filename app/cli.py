@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -92,7 +91,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_solve(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from opsplan.app.progress import ProgressLine
+    from opsplan.app.progress import ProgressLine, interrupts
     from opsplan.models import check
     from opsplan.models.io.document import save
     from opsplan.solvers import StopToken, solve
@@ -118,11 +117,10 @@ def cmd_solve(args: argparse.Namespace) -> int:
             line.update(f"  {p.elapsed_s:7.2f}s  objective {_fmt_num(p.objective)}  "
                         f"bound {_fmt_num(p.bound)}{gap}{who}")
 
-    old = signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
-        result = solve(sc, args.solver, params, on_progress, stop)
+        with interrupts(stop.set):
+            result = solve(sc, args.solver, params, on_progress, stop)
     finally:
-        signal.signal(signal.SIGINT, old)
         line.done()
     violations = check(sc, result.schedule) if result.schedule is not None else []
     if args.output and result.schedule is not None:
@@ -247,7 +245,7 @@ def _distinct(name: str, taken: set[str]) -> str:
 
 
 def cmd_reschedule(args: argparse.Namespace) -> int:
-    from opsplan.app.progress import ProgressLine
+    from opsplan.app.progress import ProgressLine, interrupts
     from opsplan.models import check, objective_value
     from opsplan.models.io.document import Document, save
     from opsplan.solvers import StopToken
@@ -269,12 +267,11 @@ def cmd_reschedule(args: argparse.Namespace) -> int:
         if not args.json:
             line.update(f"  {p.elapsed_s:7.2f}s  objective {_fmt_num(p.objective)}  bound {_fmt_num(p.bound)}")
 
-    old_sig = signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
-        new_sc, result = reschedule(sc, old, disruptions, args.solver, _params(args), args.max_changes,
-                                    args.tolerance, on_progress, stop, at=args.at)
+        with interrupts(stop.set):
+            new_sc, result = reschedule(sc, old, disruptions, args.solver, _params(args), args.max_changes,
+                                        args.tolerance, on_progress, stop, at=args.at)
     finally:
-        signal.signal(signal.SIGINT, old_sig)
         line.done()
     info = result.stats["reschedule"]
     violations = check(new_sc, result.schedule) if result.schedule is not None else []

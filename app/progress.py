@@ -1,10 +1,31 @@
-"""Terminal progress output for long CLI work (stderr, so --json stdout stays clean)."""
+"""Terminal progress output for long CLI work (stderr, so --json stdout stays clean), and
+turning Ctrl+C into a clean stop of that work."""
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
 from typing import TextIO
+
+
+@contextlib.contextmanager
+def interrupts(handler: Callable[[], None], signals: tuple[int, ...] = (signal.SIGINT,)) -> Iterator[None]:
+    """While inside, ``signals`` call ``handler`` (e.g. a stop token's ``set``) instead of raising
+    KeyboardInterrupt or killing the process: a solver then stops cleanly and reports what it has.
+    Outside the main thread (where Python cannot set handlers) it does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {sig: signal.signal(sig, lambda *_: handler()) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, h in old.items():
+            signal.signal(sig, h)
 
 
 class ProgressLine:

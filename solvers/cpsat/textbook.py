@@ -11,7 +11,7 @@ import time
 from opsplan.models.errors import SolverError
 from opsplan.models.jobshop.scenario import JobShopScenario
 from opsplan.models.schedule import Assignment, Schedule
-from opsplan.solvers.cpsat import VERSION
+from opsplan.solvers.cpsat import MIN_SEARCH_S, VERSION
 from opsplan.solvers.result import Params, Progress, Result, SolutionStatus, StopToken, Termination
 from ortools.sat.python import cp_model
 
@@ -47,7 +47,7 @@ def solve(sc: JobShopScenario, params: Params, on_progress, stop: StopToken, var
     solver = cp_model.CpSolver()
     if params.time_limit is not None:
         # the same wall-time accounting as cpsat: building the model counts
-        solver.parameters.max_time_in_seconds = max(0.05, float(params.time_limit) - (time.perf_counter() - t0))
+        solver.parameters.max_time_in_seconds = max(MIN_SEARCH_S, float(params.time_limit) - (time.perf_counter() - t0))
     if params.threads:
         solver.parameters.num_workers = int(params.threads)
     stop.on_stop(solver.stop_search)

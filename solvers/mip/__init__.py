@@ -160,16 +160,20 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     message = f"{name} formulation" + (f" ({why})" if why else "")
     if source:
         message += f"; start from {source}"
+    def start_only(term: Termination, why: str, stats: dict) -> Result:
+        """Stopped before HiGHS ran: the start (checked, keeps every pin) is all there is."""
+        value = None if start is None else objective_value(sc, start)
+        sol = SolutionStatus.NONE if start is None else SolutionStatus.FEASIBLE
+        return Result(term, sol, start, value, None, time.perf_counter() - t0, NAME, version(),
+                      message=f"{message}; {why}", stats=stats)
+
     try:  # a large model takes seconds to build and translate: a stop on the way ends it there
         jsm.checkpoint(stop.is_set)
         form = build(sc, params, earliest, horizon, name, stop.is_set)
         lp = None if form.infeasible else highs_run.to_lp(form.model, stop.is_set)
     except jsm.BuildStopped:
-        value = None if start is None else objective_value(sc, start)
-        return Result(Termination.CANCELLED, SolutionStatus.NONE if start is None else SolutionStatus.FEASIBLE,
-                      start, value, None, time.perf_counter() - t0, NAME, version(),
-                      message=f"{message}; cancelled while building the model",
-                      stats={"formulation": name, "start": source})
+        return start_only(Termination.CANCELLED, "cancelled while building the model",
+                          {"formulation": name, "start": source})
     stats = {"formulation": name, **form.stats, "start": source, "injected": 0}
 
     def result(term, sol, schedule=None, objective=None, bound=None, **kw) -> Result:  # noqa: ANN001, ANN003
@@ -221,12 +225,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         options=dict(params.options.get("highs", {})),
     )
     if params.time_limit is not None and time.perf_counter() - t0 >= params.time_limit:
-        # the build used up the time: the start is all there is
-        if start is None:
-            return result(Termination.TIME_LIMIT, SolutionStatus.NONE, message=f"{message}; no time left to solve")
-        value = objective_value(sc, start)
-        return result(Termination.TIME_LIMIT, SolutionStatus.FEASIBLE, start, value, None,
-                      message=f"{message}; no time left to solve")
+        return start_only(Termination.TIME_LIMIT, "no time left to solve", stats)  # the build used up the time
     out = highs_run.run(lp, cfg, start=x0, on_improve=on_improve, should_stop=stop.is_set,
                         inbox=None if inbox is None else poll, t0=t0)
     if out.status == highspy.HighsModelStatus.kSolveError and "presolve" not in cfg.options and not stop.is_set():

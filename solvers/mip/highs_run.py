@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 import pyomo.core as pyo
+from opsplan.solvers.mip.jobshop_model import checkpoint
 from pyomo.repn.standard_repn import generate_standard_repn
 
 INF = highspy.kHighsInf
@@ -131,8 +132,6 @@ class Lp:
 def to_lp(model: pyo.ConcreteModel, should_stop: Callable[[], bool] | None = None) -> Lp:
     """Translate the active linear constraints and the (single, minimised) objective of ``model``
     (``should_stop``: checked as it goes, see :func:`~opsplan.solvers.mip.jobshop_model.checkpoint`)."""
-    from opsplan.solvers.mip.jobshop_model import checkpoint
-
     columns: list = []
     index: dict[int, int] = {}
     for v in model.component_data_objects(pyo.Var, descend_into=True):
