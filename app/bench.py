@@ -159,7 +159,7 @@ BENCH_SETS = {
 
 
 def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
-    from opsplan.app.progress import ProgressLine, interrupts
+    from opsplan.app.progress import ProgressLine, in_worker, interrupts
     from opsplan.solvers import Params, StopToken
     from opsplan.solvers.registry import split_name
 
@@ -250,7 +250,8 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
                             limit = max(float(batched[solvers[0]][name]["runtime_s"]), MIN_EQUAL_TIME_S)
                             run_params = dataclasses.replace(params, time_limit=limit)
                             row["time_limit"] = limit
-                        row.update(run_instance(folder / entry["file"], bset.fmt, s, run_params, ref, pos, stop))
+                        path = folder / entry["file"]
+                        row.update(in_worker(run_instance, path, bset.fmt, s, run_params, ref, pos, stop))
                         if stop.is_set():  # cancelled part way: not a result
                             raise KeyboardInterrupt
                         if ref == 0 and row["objective"] is not None:  # no relative gap to 0: say if it was hit

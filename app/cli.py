@@ -91,7 +91,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_solve(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from opsplan.app.progress import ProgressLine, interrupts
+    from opsplan.app.progress import ProgressLine, in_worker, interrupts
     from opsplan.models import check
     from opsplan.models.io.document import save
     from opsplan.solvers import StopToken, solve
@@ -119,7 +119,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
     try:
         with interrupts(stop.set):
-            result = solve(sc, args.solver, params, on_progress, stop)
+            result = in_worker(solve, sc, args.solver, params, on_progress, stop)
     finally:
         line.done()
     violations = check(sc, result.schedule) if result.schedule is not None else []
@@ -245,7 +245,7 @@ def _distinct(name: str, taken: set[str]) -> str:
 
 
 def cmd_reschedule(args: argparse.Namespace) -> int:
-    from opsplan.app.progress import ProgressLine, interrupts
+    from opsplan.app.progress import ProgressLine, in_worker, interrupts
     from opsplan.models import check, objective_value
     from opsplan.models.io.document import Document, save
     from opsplan.solvers import StopToken
@@ -269,8 +269,8 @@ def cmd_reschedule(args: argparse.Namespace) -> int:
 
     try:
         with interrupts(stop.set):
-            new_sc, result = reschedule(sc, old, disruptions, args.solver, _params(args), args.max_changes,
-                                        args.tolerance, on_progress, stop, at=args.at)
+            new_sc, result = in_worker(reschedule, sc, old, disruptions, args.solver, _params(args),
+                                       args.max_changes, args.tolerance, on_progress, stop, at=args.at)
     finally:
         line.done()
     info = result.stats["reschedule"]

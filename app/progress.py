@@ -9,7 +9,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import TextIO
+from typing import Any, TextIO, TypeVar
+
+T = TypeVar("T")
 
 
 @contextlib.contextmanager
@@ -26,6 +28,32 @@ def interrupts(handler: Callable[[], None], signals: tuple[int, ...] = (signal.S
     finally:
         for sig, h in old.items():
             signal.signal(sig, h)
+
+
+def in_worker(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(*args, **kwargs)`` in a worker thread while this thread waits for it.
+
+    Python runs signal handlers only in the main thread, between bytecodes: a solver
+    blocked there in native code (CP-SAT's search, HiGHS) would hold back the handler of
+    :func:`interrupts` until it ended by itself, at its time limit. Waiting here instead
+    lets the handler run at once, and its stop token then ends the search. Exceptions
+    come back to the caller.
+    """
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, whatever it is
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name="opsplan-work", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.1)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 class ProgressLine:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 
@@ -26,6 +27,16 @@ from ortools.sat.python import cp_model
 NAME = "cpsat"
 VERSION = f"OR-Tools {ortools.__version__}"
 MIN_SEARCH_S = 0.05  # the search always gets this long, even when building the model used up the limit
+
+
+def own_sigint() -> bool:
+    """Whether CP-SAT may catch Ctrl+C itself (its ``catch_sigint_signal``, on by default).
+
+    Only while Python's default Ctrl+C handling is in place: where the application took
+    SIGINT (the CLI turns it into a cancel through the stop token; a race member ignores
+    it), CP-SAT catching it would end the search unseen, as if its time were up.
+    """
+    return signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
@@ -160,6 +171,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         p.max_time_in_seconds = max(MIN_SEARCH_S, float(params.time_limit) - (time.perf_counter() - t0))
     if params.threads:
         p.num_workers = int(params.threads)
+    p.catch_sigint_signal = own_sigint()
     p.random_seed = int(params.seed)
     if params.gap is not None:
         p.relative_gap_limit = float(params.gap)

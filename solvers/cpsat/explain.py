@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from opsplan.models.jobshop.scenario import JobShopScenario
 from opsplan.models.schedule import Assignment, Category
+from opsplan.solvers.cpsat import own_sigint
 from opsplan.solvers.result import Conflict, Params, StopToken
 from opsplan.solvers.starting import earliest_starts
 from ortools.sat.python import cp_model
@@ -202,6 +203,7 @@ class _Model:
         self.m.add_assumptions([self.guarded[i].literal for i in active])
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
+        solver.parameters.catch_sigint_signal = own_sigint()
         solver.parameters.max_time_in_seconds = max(0.05, time_limit)
         status = solver.solve(self.m)
         if status == cp_model.INFEASIBLE:

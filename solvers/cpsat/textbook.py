@@ -11,7 +11,7 @@ import time
 from opsplan.models.errors import SolverError
 from opsplan.models.jobshop.scenario import JobShopScenario
 from opsplan.models.schedule import Assignment, Schedule
-from opsplan.solvers.cpsat import MIN_SEARCH_S, VERSION
+from opsplan.solvers.cpsat import MIN_SEARCH_S, VERSION, own_sigint
 from opsplan.solvers.result import Params, Progress, Result, SolutionStatus, StopToken, Termination
 from ortools.sat.python import cp_model
 
@@ -50,6 +50,7 @@ def solve(sc: JobShopScenario, params: Params, on_progress, stop: StopToken, var
         solver.parameters.max_time_in_seconds = max(MIN_SEARCH_S, float(params.time_limit) - (time.perf_counter() - t0))
     if params.threads:
         solver.parameters.num_workers = int(params.threads)
+    solver.parameters.catch_sigint_signal = own_sigint()
     stop.on_stop(solver.stop_search)
     status = solver.solve(m)
     stop.remove(solver.stop_search)
