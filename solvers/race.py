@@ -56,6 +56,7 @@ DEFAULT_MEMBERS = {"jobshop": ("cpsat", "mip")}
 RESTART_MIN_LEFT_S = 3.0  # restart a member on a better shared solution only with this much time left
 MAX_RESTARTS = 4
 _GRACE_S = 3.0  # after the limit or a stop: wait this long for members to report, then end them
+_REPORTED_JOIN_S = 0.05  # a member that has reported gets this long to exit before it is ended
 
 
 def members(sc, params: Params) -> list[str]:  # noqa: ANN001
@@ -377,7 +378,9 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     stop_members()
     ended: list[str] = []  # members the race itself ended after the grace period (not failures)
     for n, p in procs.items():
-        p.join(timeout=1.0)
+        # a member that reported has nothing left to say: its interpreter's teardown (OR-Tools,
+        # Pyomo, HiGHS unloading) is not the user's time, so it gets a moment, not a second
+        p.join(timeout=_REPORTED_JOIN_S if n in finals or n in errors else 1.0)
         if p.is_alive():
             p.terminate()
             p.join(timeout=1.0)
