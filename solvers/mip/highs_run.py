@@ -7,7 +7,10 @@ call) so that the ``highspy.Highs`` object is ours to drive:
 * a MIP start is a complete column vector passed with ``setSolution`` before the run;
 * every improving solution reaches ``on_improve`` (from ``cbMipImprovingSolution``);
 * a :class:`StopToken` interrupts the run through the MIP, simplex and IPM interrupt
-  callbacks (HiGHS checks them many times a second);
+  callbacks (HiGHS checks them many times a second, but not inside its sub-MIP
+  heuristics, which run for seconds on a 20x15 shop: a run that has not ended
+  ``DETACH_AFTER_S`` after a stop or its time limit is left to end in the background,
+  and the caller gets the best solution and bound seen so far);
 * an inbox (a callable giving column vectors) is polled from ``cbMipUserSolution``
   and better feasible vectors are handed to HiGHS as user solutions.
 
@@ -16,6 +19,7 @@ Fixed Pyomo variables are constants of the hand-off (they get no column).
 
 from __future__ import annotations
 
+import atexit
 import math
 import os
 import sys
@@ -34,6 +38,24 @@ INF = highspy.kHighsInf
 _TOL = 1e-6
 _banner_lock = threading.Lock()
 _banner_done = False
+DETACH_AFTER_S = 0.5  # after a stop (or the time limit) a run that has not ended by then is left behind
+_left_behind: list[threading.Thread] = []  # runs told to stop that are still ending (see DETACH_AFTER_S)
+_left_lock = threading.Lock()
+
+
+def wait_for_runs_left_behind(timeout: float = 60.0) -> None:
+    """Let runs left to end in the background finish (before a new run resets HiGHS's global
+    thread scheduler under them, and before the interpreter exits under them)."""
+    end = time.monotonic() + timeout
+    with _left_lock:
+        threads = list(_left_behind)
+    for t in threads:
+        t.join(max(0.0, end - time.monotonic()))
+    with _left_lock:
+        _left_behind[:] = [t for t in _left_behind if t.is_alive()]
+
+
+atexit.register(wait_for_runs_left_behind)
 
 
 def new_highs() -> highspy.Highs:
@@ -238,6 +260,9 @@ def run(
 ) -> Outcome:
     """Solve ``lp`` with HiGHS; ``start`` is a complete MIP start; ``inbox()`` gives candidate vectors."""
     t0 = time.perf_counter() if t0 is None else t0
+    # HiGHS's task scheduler is global: never start while an earlier run is still ending in the
+    # background (the wait counts against this run's time limit, which is set below)
+    wait_for_runs_left_behind()
     h = new_highs()
     log: list[str] = []
     h.cbLogging += lambda e: log.append(e.message)
@@ -257,7 +282,9 @@ def run(
         status = h.setSolution(lp.n_cols, np.arange(lp.n_cols, dtype=np.int32), np.asarray(start, dtype=float))
         out.start_accepted = status == highspy.HighsStatus.kOk and lp.is_feasible(start)
     lock = threading.Lock()
-    state = {"best": math.inf, "pending": None, "last_poll": 0.0, "stopped": False}
+    # "left": the caller has gone (see DETACH_AFTER_S): callbacks then only ask the run to stop
+    state = {"best": math.inf, "best_x": None, "bound": -math.inf, "nodes": 0, "pending": None, "last_poll": 0.0,
+             "stopped": False, "left": False}
 
     def confirm(primal: float) -> None:
         # a user solution shows up as a better primal bound at the next callback (no improving event)
@@ -275,32 +302,46 @@ def run(
         elif time.perf_counter() - state["last_poll"] > 2 * cfg.poll_s:
             state["pending"] = None  # rejected (or superseded)
 
+    def seen(e) -> None:  # noqa: ANN001 - the dual bound and node count so far, for a run left behind
+        bound = float(e.data_out.mip_dual_bound)
+        if math.isfinite(bound):
+            state["bound"] = max(state["bound"], bound)
+        state["nodes"] = max(state["nodes"], int(e.data_out.mip_node_count))
+
     def improving(e) -> None:  # noqa: ANN001 - HighsCallbackEvent
         with lock:
+            if state["left"]:
+                return
             x = np.array(e.data_out.mip_solution, dtype=float)
             obj = float(e.data_out.objective_function_value)
             bound = float(e.data_out.mip_dual_bound)
+            seen(e)
             out.improving += 1
             if obj < state["best"] - _TOL:
-                state["best"] = obj
+                state["best"], state["best_x"] = obj, x
                 if on_improve is not None:
                     on_improve(x, obj, bound if math.isfinite(bound) else None, time.perf_counter() - t0)
 
     def interrupt(e) -> None:  # noqa: ANN001
-        if should_stop is not None and should_stop():
+        if state["left"] or (should_stop is not None and should_stop()):
             state["stopped"] = True
             e.interrupt()
 
     def mip_interrupt(e) -> None:  # noqa: ANN001
         interrupt(e)
-        if state["pending"] is not None:
-            with lock:
+        with lock:
+            if state["left"]:
+                return
+            seen(e)
+            if state["pending"] is not None:
                 confirm(float(e.data_out.mip_primal_bound))
 
     def user_solution(e) -> None:  # noqa: ANN001
         interrupt(e)
         now = time.perf_counter()
         with lock:
+            if state["left"]:
+                return
             primal = float(e.data_out.mip_primal_bound)
             confirm(primal)
             if inbox is None or state["pending"] is not None or now - state["last_poll"] < cfg.poll_s:
@@ -318,8 +359,10 @@ def run(
                 with lock:
                     state["pending"] = (x, obj)
 
+    if start is not None and out.start_accepted:
+        state["best"], state["best_x"] = lp.objective(start), np.asarray(start, dtype=float)
     h.cbMipImprovingSolution += improving
-    if should_stop is not None or inbox is not None:
+    if should_stop is not None or inbox is not None or cfg.time_limit is not None:
         h.cbMipInterrupt += mip_interrupt
         h.cbSimplexInterrupt += interrupt
         h.cbIpmInterrupt += interrupt
@@ -328,13 +371,36 @@ def run(
     if should_stop is not None and should_stop():
         out.status = highspy.HighsModelStatus.kInterrupt
         return out
-    # the task scheduler is global (per thread) and keeps the first run's thread count; a later
-    # run with another ``threads`` would be refused, so start each run with a fresh scheduler
-    highspy.Highs.resetThreadScheduler(False)
-    try:
-        h.run()
-    finally:
-        highspy.Highs.resetThreadScheduler(False)
+    # the task scheduler is global and keeps the first run's thread count; a later run with
+    # another ``threads`` would be refused, so each run starts with a fresh one
+    finished = threading.Event()
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            highspy.Highs.resetThreadScheduler(False)
+            try:
+                h.run()
+            finally:
+                highspy.Highs.resetThreadScheduler(False)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            failed.append(exc)
+        finally:
+            finished.set()
+
+    worker = threading.Thread(target=work, name="highs-run", daemon=True)
+    worker.start()
+    deadline = None if cfg.time_limit is None else t0 + float(cfg.time_limit)
+    told: float | None = None  # when the run was told to end (a stop, or its time limit passed)
+    while not finished.wait(0.05):
+        now = time.perf_counter()
+        if told is None and ((should_stop is not None and should_stop()) or (deadline is not None and now > deadline)):
+            told = now
+        if told is not None and now - told > DETACH_AFTER_S:
+            return _left_behind_outcome(out, state, lock, worker, log, start_accepted=out.start_accepted,
+                                        cancelled=should_stop is not None and should_stop(), t0=t0)
+    if failed:
+        raise failed[0]
     out.status = h.getModelStatus()
     info = h.getInfo()
     if state["pending"] is not None:
@@ -349,4 +415,24 @@ def run(
         out.start_accepted = any("MIP start solution is feasible" in m for m in log)
     out.log = "".join(log)
     out.stats = {"nodes": int(info.mip_node_count), "highs_time": round(float(h.getRunTime()), 4)}
+    return out
+
+
+def _left_behind_outcome(out: Outcome, state: dict, lock: threading.Lock, worker: threading.Thread, log: list[str],
+                         start_accepted: bool | None, cancelled: bool, t0: float) -> Outcome:
+    """The outcome of a run still busy after a stop or its time limit: the best solution and bound
+    its callbacks reported. The run itself is told to stop and ends in the background."""
+    with lock:
+        state["left"] = True
+        x, best, bound = state["best_x"], state["best"], state["bound"]
+    with _left_lock:
+        _left_behind.append(worker)
+    out.status = highspy.HighsModelStatus.kInterrupt if cancelled else highspy.HighsModelStatus.kTimeLimit
+    out.x = x
+    out.objective = best if x is not None else None
+    out.bound = bound if math.isfinite(bound) else None
+    if start_accepted:
+        out.start_accepted = any("MIP start solution is feasible" in m for m in log)
+    out.log = "".join(log) + f"\n(HiGHS was still busy {DETACH_AFTER_S} s after being told to stop; left to end)\n"
+    out.stats = {"nodes": state["nodes"], "highs_time": round(time.perf_counter() - t0, 4), "left_running": True}
     return out

@@ -190,6 +190,60 @@ def test_cancel_while_running_returns_fast():
     assert r.schedule is not None and check(sc, r.schedule) == []
 
 
+def test_a_run_deaf_to_the_stop_is_left_to_end_in_the_background(monkeypatch):
+    """HiGHS does not check the interrupt inside its sub-MIP heuristics (seconds on a 20x15 shop).
+    A run still busy shortly after the stop is left behind: the caller gets the start (the best
+    so far) as cancelled at once; the run ends in the background and the next one waits for it."""
+    import threading
+    import time
+
+    import highspy
+    from opsplan.solvers.mip import highs_run
+
+    sc = random_jobshop(6, 4, seed=2)
+    ended = threading.Event()
+
+    def deaf_run(self):  # noqa: ANN001 - a run that ignores every interrupt for 2 s
+        time.sleep(2.0)
+        ended.set()
+
+    monkeypatch.setattr(highspy.Highs, "run", deaf_run)
+    stop = StopToken()
+    timer = threading.Timer(0.3, stop.set)
+    t = time.perf_counter()
+    timer.start()
+    r = solve(sc, "mip", Params(time_limit=60, threads=1), stop=stop)
+    wall = time.perf_counter() - t
+    assert wall < 0.3 + highs_run.DETACH_AFTER_S + 0.6 and not ended.is_set()
+    assert r.termination.value == "cancelled" and r.status == "feasible" and check(sc, r.schedule) == []
+    assert r.stats["left_running"] and r.stats["start"].startswith("dispatch:")
+    assert r.objective == objective_value(sc, r.schedule)
+    highs_run.wait_for_runs_left_behind(10)
+    assert ended.is_set() and not highs_run._left_behind
+
+
+def test_cancel_in_the_sub_mip_phase_returns_within_a_second(bench_dir):
+    """abz7 (20x15): past its first seconds HiGHS spends seconds in sub-MIPs that do not look at
+    the interrupt; a cancel there still returns within a second, with a checked schedule."""
+    import threading
+    import time
+
+    from opsplan.models.io.importers import import_orlib_jobshop
+    from opsplan.solvers.mip import highs_run
+
+    sc = import_orlib_jobshop(bench_dir / "jobshop" / "abz7.txt").scenario
+    for at in (6.0, 8.5):
+        stop = StopToken()
+        timer = threading.Timer(at, stop.set)
+        t = time.perf_counter()
+        timer.start()
+        r = solve(sc, "mip", Params(time_limit=60, threads=2), stop=stop)
+        late = time.perf_counter() - t - at
+        assert late < 1.0, (at, late, r.message)
+        assert r.termination.value == "cancelled" and r.schedule is not None and check(sc, r.schedule) == []
+    highs_run.wait_for_runs_left_behind(30)  # not into the next test's time
+
+
 @pytest.mark.parametrize("stage", ["constraints", "translation"])
 def test_cancel_while_building_a_large_model(monkeypatch, stage):
     """A stop that comes while the model is built (seconds on a 50x10 shop) or translated for
