@@ -172,20 +172,26 @@ def test_progress_reports_every_improvement():
     assert seen[-1].objective == r.objective and seen[-1].solver == "mip"
 
 
-def test_cancel_while_running_returns_fast():
-    """A token set 1 s into a long solve stops HiGHS: cancelled, with the incumbent, well under 3 s."""
+def solve_cancelled_after(sc, at: float, threads: int = 1):  # noqa: ANN001, ANN201
+    """mip on ``sc`` (60 s limit), its stop token set ``at`` seconds in: (result, wall seconds)."""
     import threading
     import time
 
-    sc = random_jobshop(10, 8, seed=1)
-    solve(random_jobshop(2, 2, seed=1), "mip", P)  # imports out of the timing
     stop = StopToken()
-    timer = threading.Timer(1.0, stop.set)
+    timer = threading.Timer(at, stop.set)
     t = time.perf_counter()
     timer.start()
-    r = solve(sc, "mip", Params(time_limit=60, threads=1), stop=stop)
+    r = solve(sc, "mip", Params(time_limit=60, threads=threads), stop=stop)
     wall = time.perf_counter() - t
     timer.cancel()
+    return r, wall
+
+
+def test_cancel_while_running_returns_fast():
+    """A token set 1 s into a long solve stops HiGHS: cancelled, with the incumbent, well under 3 s."""
+    sc = random_jobshop(10, 8, seed=1)
+    solve(random_jobshop(2, 2, seed=1), "mip", P)  # imports out of the timing
+    r, wall = solve_cancelled_after(sc, 1.0)
     assert r.termination.value == "cancelled" and wall < 3, (r, wall)
     assert r.schedule is not None and check(sc, r.schedule) == []
 
@@ -208,12 +214,7 @@ def test_a_run_deaf_to_the_stop_is_left_to_end_in_the_background(monkeypatch):
         ended.set()
 
     monkeypatch.setattr(highspy.Highs, "run", deaf_run)
-    stop = StopToken()
-    timer = threading.Timer(0.3, stop.set)
-    t = time.perf_counter()
-    timer.start()
-    r = solve(sc, "mip", Params(time_limit=60, threads=1), stop=stop)
-    wall = time.perf_counter() - t
+    r, wall = solve_cancelled_after(sc, 0.3)
     assert wall < 0.3 + highs_run.DETACH_AFTER_S + 0.6 and not ended.is_set()
     assert r.termination.value == "cancelled" and r.status == "feasible" and check(sc, r.schedule) == []
     assert r.stats["left_running"] and r.stats["start"].startswith("dispatch:")
@@ -225,20 +226,13 @@ def test_a_run_deaf_to_the_stop_is_left_to_end_in_the_background(monkeypatch):
 def test_cancel_in_the_sub_mip_phase_returns_within_a_second(bench_dir):
     """abz7 (20x15): past its first seconds HiGHS spends seconds in sub-MIPs that do not look at
     the interrupt; a cancel there still returns within a second, with a checked schedule."""
-    import threading
-    import time
-
     from opsplan.models.io.importers import import_orlib_jobshop
     from opsplan.solvers.mip import highs_run
 
     sc = import_orlib_jobshop(bench_dir / "jobshop" / "abz7.txt").scenario
     for at in (6.0, 8.5):
-        stop = StopToken()
-        timer = threading.Timer(at, stop.set)
-        t = time.perf_counter()
-        timer.start()
-        r = solve(sc, "mip", Params(time_limit=60, threads=2), stop=stop)
-        late = time.perf_counter() - t - at
+        r, wall = solve_cancelled_after(sc, at, threads=2)
+        late = wall - at
         assert late < 1.0, (at, late, r.message)
         assert r.termination.value == "cancelled" and r.schedule is not None and check(sc, r.schedule) == []
     highs_run.wait_for_runs_left_behind(30)  # not into the next test's time
