@@ -397,8 +397,8 @@ def run(
         if told is None and ((should_stop is not None and should_stop()) or (deadline is not None and now > deadline)):
             told = now
         if told is not None and now - told > DETACH_AFTER_S:
-            return _left_behind_outcome(out, state, lock, worker, log, start_accepted=out.start_accepted,
-                                        cancelled=should_stop is not None and should_stop(), t0=t0)
+            cancelled = should_stop is not None and should_stop()
+            return _left_behind_outcome(out, state, lock, worker, log, cancelled=cancelled, t0=t0)
     if failed:
         raise failed[0]
     out.status = h.getModelStatus()
@@ -410,16 +410,19 @@ def run(
         out.objective = float(info.objective_function_value)
     bound = float(info.mip_dual_bound)
     out.bound = bound if math.isfinite(bound) else None
-    if out.start_accepted:
-        # HiGHS says so in its log; a start it could not use leaves no such line
-        out.start_accepted = any("MIP start solution is feasible" in m for m in log)
+    out.start_accepted = out.start_accepted and _start_taken(log)
     out.log = "".join(log)
     out.stats = {"nodes": int(info.mip_node_count), "highs_time": round(float(h.getRunTime()), 4)}
     return out
 
 
+def _start_taken(log: list[str]) -> bool:
+    """HiGHS says in its log that it took the MIP start; a start it could not use leaves no such line."""
+    return any("MIP start solution is feasible" in m for m in log)
+
+
 def _left_behind_outcome(out: Outcome, state: dict, lock: threading.Lock, worker: threading.Thread, log: list[str],
-                         start_accepted: bool | None, cancelled: bool, t0: float) -> Outcome:
+                         cancelled: bool, t0: float) -> Outcome:
     """The outcome of a run still busy after a stop or its time limit: the best solution and bound
     its callbacks reported. The run itself is told to stop and ends in the background."""
     with lock:
@@ -431,8 +434,7 @@ def _left_behind_outcome(out: Outcome, state: dict, lock: threading.Lock, worker
     out.x = x
     out.objective = best if x is not None else None
     out.bound = bound if math.isfinite(bound) else None
-    if start_accepted:
-        out.start_accepted = any("MIP start solution is feasible" in m for m in log)
+    out.start_accepted = out.start_accepted and _start_taken(log)
     out.log = "".join(log) + f"\n(HiGHS was still busy {DETACH_AFTER_S} s after being told to stop; left to end)\n"
     out.stats = {"nodes": state["nodes"], "highs_time": round(time.perf_counter() - t0, 4), "left_running": True}
     return out
