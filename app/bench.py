@@ -179,7 +179,7 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
     params = Params(time_limit=args.time_limit, threads=args.threads, seed=args.seed, options=options)
     line = ProgressLine()
     proven = _proven_rows(args.reuse_proven, args.time_limit) if args.reuse_proven else {}
-    resumed = _resumed_rows(args.resume, args, options) if getattr(args, "resume", None) else {}
+    resumed, earlier_s = _resumed_rows(args.resume, args, options) if getattr(args, "resume", None) else ({}, 0.0)
     equal = getattr(args, "equal_time", False)
     if equal and not solvers[0].startswith("policy:"):
         raise OpsPlanError("--equal-time gives every solver the time the first one took: the first solver must "
@@ -216,7 +216,7 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
             "rows": rows_now,
             "summary": summary,
             "mean_gap_pct": {s: summary["by_solver"][s]["all"]["mean_gap_pct"] for s in solvers},
-            "wall_s": round(time.perf_counter() - t0, 1),
+            "wall_s": round(earlier_s + time.perf_counter() - t0, 1),  # a resumed run adds to the earlier wall time
         }
 
     # Ctrl+C or a kill (SIGTERM) cancels the instance being solved and ends the run with what
@@ -342,8 +342,10 @@ def _proven_rows(path: str, time_limit: float | None) -> dict[tuple[str, str], d
             for r in old["rows"] if r.get("status") == "optimal"}
 
 
-def _resumed_rows(path: str, args: argparse.Namespace, options: dict[str, Any]) -> dict[tuple[str, str], dict]:
-    """Rows of an earlier (perhaps unfinished) report of the same settings, to continue it.
+def _resumed_rows(path: str, args: argparse.Namespace, options: dict[str, Any]
+                  ) -> tuple[dict[tuple[str, str], dict], float]:
+    """Rows of an earlier (perhaps unfinished) report of the same settings, to continue it,
+    and the wall time it had taken.
 
     A long benchmark can then go on after it was stopped or killed (its ``--output`` is
     rewritten after every instance); rows of instances outside this run's ``--instances``
@@ -353,7 +355,7 @@ def _resumed_rows(path: str, args: argparse.Namespace, options: dict[str, Any]) 
     """
     if not Path(path).exists():
         print(f"{path}: no such report yet, starting from nothing", file=sys.stderr)
-        return {}
+        return {}, 0.0
     old = _read_report(path, "resume from")
     mine = {"time_limit": args.time_limit, "threads": args.threads, "seed": args.seed, "options": options,
             "equal_time": bool(getattr(args, "equal_time", False))}
@@ -370,7 +372,7 @@ def _resumed_rows(path: str, args: argparse.Namespace, options: dict[str, Any]) 
         row = {k: v for k, v in r.items() if k not in ("instance", "family", "ub", "lb")}
         row["resumed"] = True
         out[r["instance"], r["solver"]] = row
-    return out
+    return out, float(old.get("wall_s") or 0.0)
 
 
 def _g(v: float | None) -> str:

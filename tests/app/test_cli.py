@@ -192,6 +192,15 @@ def test_bench_saves_after_every_instance_and_resumes(capsys, tmp_path, bench_di
     assert [bool(r.get("resumed")) for r in rep["rows"]] == [True, True, False, False, False, False]
     assert rep["rows"][0]["objective"] == partial["rows"][0]["objective"]
     assert json.loads(out.read_text())["complete"]
+    # the wall time adds up over the resumed runs (a finished report resumed is not reset to 0 s)
+    done = json.loads(out.read_text())
+    out.write_text(json.dumps({**done, "wall_s": 100.0}))
+    capsys.readouterr()
+    rc, printed, _ = run(capsys, *args, "--resume", str(out), "--json")
+    again = json.loads(printed)
+    assert rc == 0 and 100.0 <= again["wall_s"] < 200
+    assert [(r["instance"], r["solver"], r["objective"]) for r in again["rows"]] == [
+        (r["instance"], r["solver"], r["objective"]) for r in done["rows"]]
     # a second stop before a resumed row is reached keeps that row in the partial report
     later = tmp_path / "later.json"
     assert main([*args[:-1], str(later), "--instances", "la02"]) == 0
