@@ -230,8 +230,8 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
                     if stop.is_set():
                         raise KeyboardInterrupt
                     done = len(rows)
-                    ref = bset.ref(entry)
                     row = head(name)
+                    ref = row["ub"]
                     if (name, s) in resumed:
                         row.update(resumed[name, s])
                         rows.append(row)

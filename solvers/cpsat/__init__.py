@@ -29,14 +29,14 @@ VERSION = f"OR-Tools {ortools.__version__}"
 MIN_SEARCH_S = 0.05  # the search always gets this long, even when building the model used up the limit
 
 
-def own_sigint() -> bool:
-    """Whether CP-SAT may catch Ctrl+C itself (its ``catch_sigint_signal``, on by default).
-
-    Only while Python's default Ctrl+C handling is in place: where the application took
-    SIGINT (the CLI turns it into a cancel through the stop token; a race member ignores
-    it), CP-SAT catching it would end the search unseen, as if its time were up.
-    """
-    return signal.getsignal(signal.SIGINT) is signal.default_int_handler
+def new_solver() -> cp_model.CpSolver:
+    """A CpSolver that catches Ctrl+C itself (``catch_sigint_signal``, CP-SAT's default) only
+    while Python's default Ctrl+C handling is in place: where the application took SIGINT
+    (the CLI turns it into a cancel through the stop token; a race member ignores it),
+    CP-SAT catching it would end the search unseen, as if its time were up."""
+    solver = cp_model.CpSolver()
+    solver.parameters.catch_sigint_signal = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    return solver
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
@@ -164,14 +164,13 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     if hint is not None:
         jsm.add_hint(jm, hint)
 
-    solver = cp_model.CpSolver()
+    solver = new_solver()
     p = solver.parameters
     if params.time_limit is not None:
         # the limit is wall time for the whole call: the starting schedule and the model came out of it
         p.max_time_in_seconds = max(MIN_SEARCH_S, float(params.time_limit) - (time.perf_counter() - t0))
     if params.threads:
         p.num_workers = int(params.threads)
-    p.catch_sigint_signal = own_sigint()
     p.random_seed = int(params.seed)
     if params.gap is not None:
         p.relative_gap_limit = float(params.gap)

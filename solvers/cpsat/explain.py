@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from opsplan.models.jobshop.scenario import JobShopScenario
 from opsplan.models.schedule import Assignment, Category
-from opsplan.solvers.cpsat import own_sigint
+from opsplan.solvers.cpsat import new_solver
 from opsplan.solvers.result import Conflict, Params, StopToken
 from opsplan.solvers.starting import earliest_starts
 from ortools.sat.python import cp_model
@@ -201,9 +201,8 @@ class _Model:
         """Solve with the guarded constraints ``active`` assumed: ('infeasible', core) | ('feasible'|'unknown', [])."""
         self.m.clear_assumptions()
         self.m.add_assumptions([self.guarded[i].literal for i in active])
-        solver = cp_model.CpSolver()
+        solver = new_solver()
         solver.parameters.num_workers = 1
-        solver.parameters.catch_sigint_signal = own_sigint()
         solver.parameters.max_time_in_seconds = max(0.05, time_limit)
         status = solver.solve(self.m)
         if status == cp_model.INFEASIBLE:

@@ -11,7 +11,7 @@ import time
 from opsplan.models.errors import SolverError
 from opsplan.models.jobshop.scenario import JobShopScenario
 from opsplan.models.schedule import Assignment, Schedule
-from opsplan.solvers.cpsat import MIN_SEARCH_S, VERSION, own_sigint
+from opsplan.solvers.cpsat import MIN_SEARCH_S, VERSION, new_solver
 from opsplan.solvers.result import Params, Progress, Result, SolutionStatus, StopToken, Termination
 from ortools.sat.python import cp_model
 
@@ -44,13 +44,12 @@ def solve(sc: JobShopScenario, params: Params, on_progress, stop: StopToken, var
     mk = m.new_int_var(0, horizon, "makespan")
     m.add_max_equality(mk, ends)
     m.minimize(mk)
-    solver = cp_model.CpSolver()
+    solver = new_solver()
     if params.time_limit is not None:
         # the same wall-time accounting as cpsat: building the model counts
         solver.parameters.max_time_in_seconds = max(MIN_SEARCH_S, float(params.time_limit) - (time.perf_counter() - t0))
     if params.threads:
         solver.parameters.num_workers = int(params.threads)
-    solver.parameters.catch_sigint_signal = own_sigint()
     stop.on_stop(solver.stop_search)
     status = solver.solve(m)
     stop.remove(solver.stop_search)

@@ -160,6 +160,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     message = f"{name} formulation" + (f" ({why})" if why else "")
     if source:
         message += f"; start from {source}"
+
     def start_only(term: Termination, why: str, stats: dict) -> Result:
         """Stopped before HiGHS ran: the start (checked, keeps every pin) is all there is."""
         value = None if start is None else objective_value(sc, start)

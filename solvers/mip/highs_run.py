@@ -284,7 +284,7 @@ def run(
     lock = threading.Lock()
     # "left": the caller has gone (see DETACH_AFTER_S): callbacks then only ask the run to stop
     state = {"best": math.inf, "best_x": None, "bound": -math.inf, "nodes": 0, "pending": None, "last_poll": 0.0,
-             "stopped": False, "left": False}
+             "left": False}
 
     def confirm(primal: float) -> None:
         # a user solution shows up as a better primal bound at the next callback (no improving event)
@@ -324,7 +324,6 @@ def run(
 
     def interrupt(e) -> None:  # noqa: ANN001
         if state["left"] or (should_stop is not None and should_stop()):
-            state["stopped"] = True
             e.interrupt()
 
     def mip_interrupt(e) -> None:  # noqa: ANN001
