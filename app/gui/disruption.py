@@ -4,6 +4,10 @@ Everything that started before the cut time stays as executed; the rest is
 re-planned by the chosen solver (in a worker thread), optionally with a limit
 on how many operations may change machine or move more than a tolerance.
 The new plan opens beside the old one, with the differences highlighted.
+The planner's pins are kept (and stay pinned on the new plan) unless the
+disruption makes them impossible: a pin on an interrupted operation, inside a
+breakdown, or before the operation's new earliest start is released, and the
+dialog says so. Cancel (or Esc) stops the solve and leaves the document alone.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from dataclasses import replace
 from opsplan.app.gui.document import PlanDocument
 from opsplan.app.gui.solve_worker import SolveWorker
 from opsplan.models.errors import OpsPlanError
-from opsplan.solvers import Params, registry
+from opsplan.models.jobshop import edit
+from opsplan.solvers import PINS, Params, Termination, registry
 from opsplan.solvers.reschedule import (
     Disruption,
     MachineDown,
@@ -48,6 +53,9 @@ class DisruptionDialog(QDialog):
         self.plan = plan
         self.worker: SolveWorker | None = None
         self.new_name: str | None = None
+        self._cancelled = False
+        self._pins: frozenset[str] = frozenset()
+        self.released: tuple[str, ...] = ()
         sc, s = plan.scenario, plan.schedule
         horizon = max(1, s.makespan if s is not None else sc.horizon())
 
@@ -135,26 +143,46 @@ class DisruptionDialog(QDialog):
         except OpsPlanError as exc:
             self.status.setText(str(exc))
             return False
+        kept, released = usable_pins(self._prep, edit.pinned_assignments(s))
+        name = self.solver.currentText()
+        if kept and not registry.supports(name, PINS):
+            able = ", ".join(registry.available(sc.kind, PINS)) or "none installed"
+            self.status.setText(f"'{name}' cannot keep the {len(kept)} pinned operation(s); "
+                                f"use one of: {able}, or unpin them first")
+            return False
         max_changes = self.limit.value() if self.limit_on.isChecked() else None
         self._max_changes, self._tol = max_changes, self.tolerance.value()
-        params = self._prep.params(Params(time_limit=self.time_limit.value(), threads=2), max_changes, self._tol)
-        self.worker = SolveWorker(self._prep.scenario, self.solver.currentText(), params, self)
+        base = Params(time_limit=self.time_limit.value(), threads=2, pinned=kept)
+        params = self._prep.params(base, max_changes, self._tol)
+        self._pins = frozenset(a.task for a in kept)
+        self.released = tuple(sorted(released))
+        self._cancelled = False
+        self.worker = SolveWorker(self._prep.scenario, name, params, self)
         self.worker.finished.connect(self._finished)
         self.worker.failed.connect(lambda msg: self.status.setText(f"failed: {msg}"))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
-        self.status.setText(f"re-planning from t={self._prep.at}: {len(self._prep.frozen)} operations frozen…")
+        note = f", {len(kept)} pinned" if kept else ""
+        if released:
+            note += f"; pins released by the disruption: {', '.join(self.released)}"
+        self.status.setText(f"re-planning from t={self._prep.at}: {len(self._prep.frozen)} operations frozen{note}…")
         self.worker.start()
         return True
 
     def _finished(self, result) -> None:
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
+        if self._cancelled or result.termination == Termination.CANCELLED:
+            self.status.setText("cancelled: the plan is unchanged")
+            return
         if result.schedule is None:
-            self.status.setText(f"no new plan: {result.termination} {result.message}".strip())
+            why = f"no new plan: {result.termination} {result.message}".strip()
+            if self._pins and result.termination == Termination.INFEASIBLE:
+                why += " (with the pinned operations kept: unpin some and try again)"
+            self.status.setText(why)
             return
         prep = self._prep
         old_name = self.plan.current_name
         name = self.plan.unique_name(prep.name)
-        new = result.schedule.renamed(name)
+        new = edit.with_pins(result.schedule.renamed(name), self._pins)
         changes = count_changes(prep.baseline, new, self._tol)
         what = ", ".join(_describe(d) for d in prep.disruptions)
         doc = replace(self.plan.doc, scenario=prep.scenario).with_schedule(new)
@@ -162,7 +190,8 @@ class DisruptionDialog(QDialog):
         self.new_name = name
         self.changes = changes
         limit = f" (limit {self._max_changes})" if self._max_changes is not None else ""
-        self.status.setText(f"{name}: objective {result.objective}, {changes} operation(s) changed{limit}")
+        released = f"; pins released: {', '.join(self.released)}" if self.released else ""
+        self.status.setText(f"{name}: objective {result.objective}, {changes} operation(s) changed{limit}{released}")
         board = self.parent()
         if board is not None and hasattr(board, "gantt"):
             board.gantt.set_compare_with(old_name)
@@ -170,9 +199,31 @@ class DisruptionDialog(QDialog):
         self.accept()
 
     def _cancel(self) -> None:
+        self.reject()
+
+    def reject(self) -> None:  # Cancel, Esc and the window's close button all come here
+        self._cancelled = True
         if self.worker is not None and self.worker.is_running():
             self.worker.cancel()
-        self.reject()
+        super().reject()
+
+
+def usable_pins(prep, pinned) -> tuple[tuple, list[str]]:
+    """The planner's pinned assignments the re-plan can keep, and the tasks whose pins it must release.
+
+    A pin is released when its operation was interrupted by a breakdown, overlaps a
+    breakdown on its machine, or starts before the operation's new earliest start
+    (a late operation). Pins of frozen operations are kept (they do not move anyway).
+    """
+    interrupted = {a.task for a in prep.interrupted}
+    downs = [d for d in prep.disruptions if isinstance(d, MachineDown)]
+    kept, released = [], []
+    for a in pinned:
+        bad = (a.task in interrupted
+               or a.start < prep.earliest.get(a.task, a.start)
+               or any(a.resource == d.machine and a.start < d.end and d.at < a.end for d in downs))
+        (released.append(a.task) if bad else kept.append(a))
+    return tuple(kept), released
 
 
 def _describe(d: Disruption) -> str:

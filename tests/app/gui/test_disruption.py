@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from opsplan.app.gui.disruption import DisruptionDialog
 from opsplan.models import check
 from opsplan.solvers import Params, solve
@@ -60,3 +61,63 @@ def test_late_operation_rescheduled_from_the_dialog(plan, qtbot):
     assert dlg.new_name == plan.current_name, dlg.status.text()
     assert new.by_task()[late.task].start >= late.start + 45
     assert check(plan.scenario, new) == []
+
+
+def _breakdown_dialog(plan, qtbot, solver="cpsat", time_limit=5.0):
+    """A dialog on the busiest machine, breaking down a third into the plan for 60."""
+    old = plan.schedule
+    busiest = max(old.by_resource().items(), key=lambda kv: len(kv[1]))[0]
+    dlg = DisruptionDialog(plan)
+    qtbot.addWidget(dlg)
+    dlg.machine.setCurrentText(busiest)
+    dlg.at.setValue(old.makespan // 3)
+    dlg.repair.setValue(60)
+    dlg.solver.setCurrentText(solver)
+    dlg.time_limit.setValue(time_limit)
+    return dlg, busiest, old.makespan // 3
+
+
+@pytest.mark.parametrize("how", ["cancel-button", "esc"])
+def test_cancel_leaves_the_document_alone(plan, qtbot, how):
+    # a long solve, stopped by the planner: no new plan, no new scenario, no undo step
+    names, scenario, steps = [s.name for s in plan.schedules], plan.scenario, plan.undo_stack.count()
+    dlg, _, _ = _breakdown_dialog(plan, qtbot, time_limit=600)
+    assert dlg.run()
+    (dlg.buttons.rejected.emit if how == "cancel-button" else dlg.reject)()
+    assert dlg.worker.is_cancelled()  # Esc stops the solve too, not only the button
+    qtbot.waitUntil(lambda: not dlg.worker.is_running(), timeout=10_000)
+    qtbot.wait(50)  # the finished signal is delivered
+    assert [s.name for s in plan.schedules] == names
+    assert plan.scenario is scenario and plan.undo_stack.count() == steps and plan.current_name == "mwkr"
+    assert dlg.new_name is None
+
+
+def test_pins_kept_on_the_new_plan_and_released_where_the_breakdown_hits(plan, qtbot):
+    from opsplan.models.jobshop import edit
+
+    dlg, busiest, at = _breakdown_dialog(plan, qtbot)
+    old = plan.schedule
+    hit = [a for a in old.work() if a.resource == busiest and a.start < at + 60 and at < a.end]
+    assert hit, "the breakdown must hit a bar for this test"
+    # bars after the breakdown on other machines, and one bar the breakdown hits
+    later = [a for a in old.work() if a.resource != busiest and a.start >= at + 60][:3]
+    assert len(later) == 3
+    plan.set_pinned([a.task for a in later] + [hit[0].task], True)
+    assert dlg.run()
+    qtbot.waitUntil(lambda: dlg.new_name is not None or "no new plan" in dlg.status.text(), timeout=30_000)
+    assert dlg.new_name == plan.current_name, dlg.status.text()
+    new = plan.schedule
+    assert check(plan.scenario, new) == []
+    for a in later:  # kept exactly, and still pinned on the new plan
+        assert new.by_task()[a.task] == a
+    assert edit.pinned_tasks(new) == {a.task for a in later}
+    assert dlg.released == (hit[0].task,) and hit[0].task in dlg.status.text()
+
+
+def test_solver_that_cannot_keep_pins_is_refused(plan, qtbot):
+    dlg, _, at = _breakdown_dialog(plan, qtbot, solver="cpsat-textbook")
+    assert dlg.solver.currentText() == "cpsat-textbook"
+    later = [a.task for a in plan.schedule.work() if a.start > at + 60][:2]
+    plan.set_pinned(later, True)
+    assert not dlg.run()
+    assert "cannot keep the 2 pinned" in dlg.status.text() and dlg.worker is None
