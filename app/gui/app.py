@@ -134,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         return screenshot(window, args.screenshot, args.size, args.show)
     if plan is None:
         window.offer_recovery()
+    elif plan.path is not None:  # crashed work on this very file
+        window.offer_recovery(plan.path)
     window.show()
     if args.solve:  # in the solve panel, with its live chart and Cancel
         from PySide6.QtCore import QTimer

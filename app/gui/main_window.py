@@ -226,7 +226,13 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ document
     def set_plan(self, plan: PlanDocument) -> None:
-        """Show ``plan`` (replacing the current one, whose recovery file is dropped)."""
+        """Show ``plan`` (replacing the current one, whose recovery file is dropped).
+
+        A solve still running on the old plan is stopped first: its result has
+        nowhere to go, and it would hold the CPU against the next solve.
+        """
+        if self.plan is not None and self.solve_panel.is_running():
+            self.solve_panel.shutdown()
         if self._recovery is not None:
             self._recovery.discard()
         old = self.plan
@@ -253,7 +259,8 @@ class MainWindow(QMainWindow):
         self.schedule_combo.blockSignals(False)
         self._refresh_status()
         self._refresh_title()
-        if autosave:
+        if autosave and not self._autosave.isActive():
+            # not restarted by later changes: a steady stream of edits is still saved every interval
             self._autosave.start()
 
     def _refresh_title(self) -> None:
@@ -276,7 +283,10 @@ class MainWindow(QMainWindow):
 
     def autosave_now(self) -> Path | None:
         """Write the recovery file now (the timer calls this shortly after each change)."""
-        if self.plan is None or self._recovery is None or not self.plan.dirty:
+        if self.plan is None or self._recovery is None:
+            return None
+        if not self.plan.dirty:  # back to the saved state (undone): nothing to recover
+            self._recovery.discard()
             return None
         try:
             return self._recovery.write(self.plan.doc, self.plan.path)
@@ -297,6 +307,7 @@ class MainWindow(QMainWindow):
             return False
         self.set_plan(plan)
         self._add_recent(str(Path(path).resolve()))
+        self.offer_recovery(path)  # unsaved work on this very file from a session that crashed
         return True
 
     def open_dialog(self) -> None:
@@ -466,7 +477,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         if self.solve_panel.is_running():
-            self.solve_panel.cancel()
+            if self._ask("stop", "A solve is running. Stop it and close?") == "cancel":
+                event.ignore()
+                return
+            self.solve_panel.shutdown()  # its best plan so far is added, so the save question covers it
         if not self.maybe_save():
             event.ignore()
             return
@@ -475,9 +489,12 @@ class MainWindow(QMainWindow):
             self._recovery.discard()
         event.accept()
 
-    def offer_recovery(self) -> bool:
-        """Offer to restore a plan autosaved by a session that crashed; True when one was restored."""
-        for rec in recovery.pending():
+    def offer_recovery(self, original: str | Path | None = None) -> bool:
+        """Offer to restore a plan autosaved by a session that crashed; True when one was restored.
+
+        With ``original``, only work autosaved from that file is offered.
+        """
+        for rec in recovery.pending(original):
             answer = self._ask("restore", f"OpsPlan found unsaved work from {rec.label}. Restore it?")
             if answer == "restore":
                 try:
@@ -502,6 +519,9 @@ class MainWindow(QMainWindow):
         box = QMessageBox(self)
         box.setWindowTitle(APP_NAME)
         box.setText(text)
+        if what == "stop":
+            box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
+            return "stop" if box.exec() == QMessageBox.StandardButton.Yes else "cancel"
         if what == "save":
             box.setStandardButtons(QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                                    | QMessageBox.StandardButton.Cancel)

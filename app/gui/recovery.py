@@ -3,7 +3,9 @@
 Each open document autosaves to its own recovery file in the user's state
 folder shortly after every change. A clean close or a save removes the file;
 a file still there at the next start is the work of a session that crashed,
-and the application offers to restore it.
+and the application offers to restore it. Every session writes its own file
+(the name carries the process and the moment it opened the document), so a
+later session on the same file never overwrites or removes a crashed one's work.
 """
 
 from __future__ import annotations
@@ -54,19 +56,24 @@ class RecoveryStore:
     """Autosave target of one open document."""
 
     def __init__(self, key: str | None = None) -> None:
-        self.key = key or f"untitled-{os.getpid()}-{int(time.time() * 1000)}"
-        self.path = recovery_dir() / f"{self._slug(self.key)}.opsplan.json"
+        self.key = key or "untitled"
+        session = f"{os.getpid()}-{time.time_ns() // 1000}"
+        self.path = recovery_dir() / f"{self._slug(self.key)}-{session}.opsplan.json"
 
     @staticmethod
     def _slug(key: str) -> str:
         return hashlib.sha1(key.encode()).hexdigest()[:16]
 
     def write(self, doc: io.Document, original: str | Path | None) -> Path:
-        """Write ``doc`` atomically beside a small meta file naming the original."""
+        """Write ``doc`` atomically beside a small meta file naming the original.
+
+        The meta file goes first: a crash between the two writes leaves the
+        previous document with the right original, never a document without one.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(self.path, io.dumps(doc).encode())
         meta = {"original": str(original) if original else None, "saved_at": time.time(), "pid": os.getpid()}
         atomic_write_bytes(self._meta(self.path), json.dumps(meta).encode())
+        atomic_write_bytes(self.path, io.dumps(doc).encode())
         return self.path
 
     def discard(self) -> None:
@@ -81,8 +88,12 @@ class RecoveryStore:
         return path.with_name(path.name + ".meta")
 
 
-def pending() -> list[Recovery]:
-    """Recovery files left by sessions that are no longer running, newest first."""
+def pending(original: str | Path | None = None) -> list[Recovery]:
+    """Recovery files left by sessions that are no longer running, newest first.
+
+    With ``original``, only the work autosaved from that file.
+    """
+    want = str(Path(original).resolve()) if original is not None else None
     out = []
     d = recovery_dir()
     if not d.is_dir():
@@ -96,6 +107,8 @@ def pending() -> list[Recovery]:
         pid = int(meta.get("pid") or 0)
         if pid and pid != os.getpid() and _alive(pid):
             continue  # another running session owns it
+        if want is not None and (not meta.get("original") or str(Path(meta["original"]).resolve()) != want):
+            continue
         out.append(Recovery(p, meta.get("original"), float(meta.get("saved_at") or 0), pid))
     return sorted(out, key=lambda r: -r.saved_at)
 

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from opsplan.app.gui import recovery
@@ -228,3 +229,105 @@ def test_screenshot_of_the_shipped_policy_replayed_half_way(qtbot, tmp_path):
     assert screenshot(w, str(out), "1200x800", "replay") == 0 and out.stat().st_size > 0
     half = w.replay_panel.n // 2
     assert shown[0] == (half, half)  # the picture shows the plan after half the decisions
+
+
+def _crashed_autosave(original, doc) -> recovery.RecoveryStore:
+    """A recovery file as a crashed session leaves it: written, its process gone."""
+    import json
+
+    store = recovery.RecoveryStore(str(original.resolve()))
+    store.write(doc, original)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    meta = store._meta(store.path)
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "pid": dead.pid}))
+    return store
+
+
+def test_crashed_work_on_a_file_survives_reopening_it_and_is_offered(qtbot, sample_doc, tmp_path):
+    path = tmp_path / "plan.json"
+    io.save(sample_doc, path)
+    unsaved = sample_doc.with_schedule(sample_doc.schedules[0].renamed("unsaved work"))
+    crashed = _crashed_autosave(path, unsaved)
+    asked = []
+    answer = {"restore": "later"}
+    w = MainWindow(ask=lambda what, text: asked.append(what) or answer.get(what, "discard"), autosave_ms=20)
+    qtbot.addWidget(w)
+    # opened again and closed cleanly after "Later": the crashed session's work is still there
+    assert w.open_path(path) and asked == ["restore"]
+    w.plan.compact()  # this session autosaves too, into its own file
+    qtbot.waitUntil(lambda: w._recovery.path.exists(), timeout=5000)
+    assert w._recovery.path != crashed.path and crashed.path.exists()
+    w.plan.undo_stack.setClean()
+    w.close()
+    assert [r.path for r in recovery.pending(path)] == [crashed.path]
+    # the next time the file is opened, restoring brings the work back
+    answer["restore"] = "restore"
+    w2 = MainWindow(ask=lambda what, text: answer.get(what, "discard"))
+    qtbot.addWidget(w2)
+    assert w2.open_path(path)
+    assert "unsaved work" in [s.name for s in w2.plan.schedules] and w2.plan.dirty
+    assert not crashed.path.exists()
+    # another file's recovery is not offered when this one is opened
+    other = _crashed_autosave(tmp_path / "other.json", unsaved)
+    assert [r.path for r in recovery.pending(path)] == [w2._recovery.path] or recovery.pending(path) == []
+    assert other.path in [r.path for r in recovery.pending()]
+
+
+def test_undo_back_to_saved_removes_the_recovery_file(window, qtbot, sample_doc, tmp_path):
+    path = tmp_path / "x.json"
+    io.save(sample_doc, path)
+    assert window.open_path(path)
+    window.plan.set_current("mwkr")
+    window.plan.compact()
+    qtbot.waitUntil(lambda: window._recovery.path.exists(), timeout=5000)
+    window.plan.undo_stack.undo()
+    assert not window.plan.dirty
+    qtbot.waitUntil(lambda: not window._recovery.path.exists(), timeout=5000)
+
+
+def test_a_steady_stream_of_edits_is_autosaved_while_it_lasts(qtbot, sample_doc):
+    from opsplan.app.gui.document import PlanDocument
+
+    w = MainWindow(PlanDocument(sample_doc), ask=lambda *a: "discard", autosave_ms=300)
+    qtbot.addWidget(w)
+    w.plan.set_current("mwkr")
+    task = w.plan.schedule.work()[0].task
+    for i in range(50):  # an edit every 30 ms for 1.5 s: the debounce never gets a quiet 300 ms
+        w.plan.set_pinned([task], i % 2 == 0)
+        qtbot.wait(30)
+    assert w._recovery.path.exists()
+
+
+def _long_solve_window(qtbot, answer):
+    from opsplan.app.gui.document import PlanDocument
+    from opsplan.models.io.importers import import_file
+
+    bench = Path(os.environ.get("OPSPLAN_BENCHMARKS", ROOT.parent / "shared" / "benchmarks"))
+    doc = import_file(bench / "jobshop" / "abz7.txt", "orlib-jobshop")
+    w = MainWindow(PlanDocument(doc), ask=lambda what, text: answer.get(what, "discard"))
+    qtbot.addWidget(w)
+    w.solve_panel.solve("cpsat", time_limit=600)
+    qtbot.waitUntil(lambda: w.solve_panel.is_running(), timeout=5000)
+    return w
+
+
+def test_closing_during_a_solve_asks_first_and_cancel_keeps_it_running(qtbot):
+    answer = {"stop": "cancel"}
+    w = _long_solve_window(qtbot, answer)
+    w.show()
+    assert not w.close()
+    assert w.isVisible() and w.solve_panel.is_running() and not w.solve_panel.worker.is_cancelled()
+    answer.update(stop="stop", save="discard")
+    assert w.close()
+    assert not w.solve_panel.is_running()
+
+
+def test_opening_another_plan_stops_the_running_solve(qtbot, sample_doc):
+    from opsplan.app.gui.document import PlanDocument
+
+    w = _long_solve_window(qtbot, {})
+    worker = w.solve_panel.worker
+    w.set_plan(PlanDocument(sample_doc))
+    assert worker.is_cancelled() and not worker.is_running()
+    assert not w.solve_panel.is_running()
