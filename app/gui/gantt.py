@@ -1504,6 +1504,15 @@ class GanttView(QGraphicsView):
             return
         super().mouseReleaseEvent(event)
 
+    def event(self, event) -> bool:
+        # Esc during a drag belongs to the drag, not to a window shortcut (Cancel solve):
+        # claiming the override makes Qt deliver it to keyPressEvent below
+        if (event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_Escape
+                and (self._drag is not None or self._press is not None)):
+            event.accept()
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event) -> None:  # noqa: N802
         if event.key() == Qt.Key.Key_Escape and (self._drag is not None or self._press is not None):
             self.cancel_drag()

@@ -331,3 +331,35 @@ def test_opening_another_plan_stops_the_running_solve(qtbot, sample_doc):
     w.set_plan(PlanDocument(sample_doc))
     assert worker.is_cancelled() and not worker.is_running()
     assert not w.solve_panel.is_running()
+
+
+def test_escape_during_a_drag_cancels_the_drag_not_the_solve_shortcut(qtbot, sample_doc):
+    from opsplan.app.gui.document import PlanDocument
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    w = MainWindow(PlanDocument(sample_doc), ask=lambda *a: "discard")
+    qtbot.addWidget(w)
+    w.plan.set_current("mwkr")
+    w.show()
+    w.activateWindow()
+    QTest.qWaitForWindowActive(w, 2000)
+    w.gantt.fit_to_window()
+    fired = []
+    w.act_cancel.triggered.connect(lambda *_: fired.append(1))
+    view, vp = w.gantt, w.gantt.viewport()
+    late, early = next((lane[1], lane[0]) for lane in w.plan.schedule.by_resource().values() if len(lane) >= 2)
+    r = view.bar_rect(late.task)
+    p0, to = QPoint(int(r.center().x()), int(r.center().y())), QPoint(int(view.bar_rect(early.task).center().x()),
+                                                                      int(r.center().y()))
+    view.setFocus()
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, p0)
+    for k in range(1, 7):
+        QTest.mouseMove(vp, p0 + (to - p0) * (k / 6))
+    assert view.is_dragging()
+    QTest.keyClick(view, Qt.Key.Key_Escape)
+    assert not view.is_dragging() and fired == []
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, to)
+    assert w.plan.undo_stack.count() == 0
+    QTest.keyClick(view, Qt.Key.Key_Escape)  # no drag: Esc is the window's Cancel solve again
+    assert fired == [1]
