@@ -154,7 +154,8 @@ def compact(sc: JobShopScenario, schedule: Schedule, pinned: Iterable[str] | Non
     its job's release, its machine's calendar and the pinned bars allow. On a
     feasible schedule this keeps every machine sequence; after a drag it
     resolves overlaps and route inversions in the order the bars now stand.
-    Pinned operations stay where they are.
+    Pinned operations stay where they are; a bar after a pinned bar on its
+    machine stays after it, and setup times to and from pinned bars are kept.
     """
     pins = pinned_tasks(schedule) if pinned is None else frozenset(pinned)
     work = schedule.by_task()
@@ -168,39 +169,51 @@ def compact(sc: JobShopScenario, schedule: Schedule, pinned: Iterable[str] | Non
             if op.id in work:
                 job_of[op.id], route_pred[op.id], release[op.id] = job.id, prev, job.release
                 prev = op.id
-    blocked: dict[str, list[tuple[int, int]]] = {}
+    pinned_on: dict[str, list[Assignment]] = {}  # each machine's pinned bars, in time order
     placed: dict[str, Assignment] = {}
     for t in pins & work.keys():
         a = work[t]
         placed[t] = a
-        blocked.setdefault(a.resource, []).append((a.start, a.end))
+        pinned_on.setdefault(a.resource, []).append(a)
+    for lst in pinned_on.values():
+        lst.sort(key=lambda a: (a.start, a.end))
     free = sorted((t for t in work if t not in pins), key=lambda t: (work[t].start, work[t].end, t))
     waiting: dict[str, list[str]] = {}  # route predecessor -> operations waiting for it
     last_on: dict[str, Assignment] = {}
 
+    def setup(res: str, a: str, b: str) -> int:
+        return sc.setup_time(res, job_of[a], job_of[b]) if a in job_of and b in job_of else 0
+
     def place(t: str) -> None:
         a = work[t]
         dur = a.end - a.start
+        res = a.resource
         est = release.get(t, 0)
         p = route_pred.get(t)
         if p is not None:
             est = max(est, placed[p].end)
-        prev = last_on.get(a.resource)
-        if prev is not None:
-            gap = sc.setup_time(a.resource, job_of.get(prev.task, ""), job_of.get(t, "")) if t in job_of else 0
-            est = max(est, prev.end + gap)
-        cal = machines[a.resource].calendar if a.resource in machines else None
-        windows = sorted(blocked.get(a.resource, ()))
+        key = (a.start, a.end, t)
+        pinned_here = [q for q in pinned_on.get(res, ()) if q.end > q.start] if dur > 0 else []
+        # the bars t follows on its machine: the last free one placed, and the pinned bars it stood after
+        before = [q for q in pinned_here if (q.start, q.end, q.task) < key]
+        if last_on.get(res) is not None:
+            before.append(last_on[res])
+        if before:
+            prev = max(before, key=lambda x: (x.end, x.start))
+            est = max(est, *(x.end for x in before), prev.end + setup(res, prev.task, t))
+        later = [q for q in pinned_here if (q.start, q.end, q.task) > key]
+        cal = machines[res].calendar if res in machines else None
         s = est
         moved = True
-        while moved:  # fit between calendar windows and pinned bars
+        while moved:  # fit between calendar windows and the pinned bars it stood before (with setups)
             moved = False
             if cal is not None:
                 s2 = cal.earliest_start(s, dur)
                 moved, s = s2 != s, s2
-            for ws, we in windows:
-                if ws < s + dur and s < we and dur > 0:
-                    s, moved = we, True
+            for q in later:
+                back = q.end + setup(res, q.task, t)
+                if s < back and q.start < s + dur + setup(res, t, q.task):
+                    s, moved = back, True  # does not fit before q: after it
         placed[t] = last_on[a.resource] = Assignment(t, a.resource, s, s + dur)
         for w in waiting.pop(t, ()):
             place(w)

@@ -169,3 +169,55 @@ def test_compact_of_any_single_drag_is_feasible(seed, task_pick, shift):
     a = work[task_pick % len(work)]
     dragged = edit.move(sc, s, a.task, max(0, a.start + shift))
     assert check(sc, edit.compact(sc, dragged)) == []
+
+
+def _one_machine_with_setups():
+    """Three jobs of one operation on M1, a setup of 5 between any two of them."""
+    from opsplan.models.core import Resource
+    from opsplan.models.jobshop.scenario import Job, JobShopScenario, SetupMatrix
+
+    jobs = tuple(Job(j, (Operation(op, (Mode("M1", 10),)),)) for j, op in (("J1", "a"), ("J2", "p"), ("J3", "b")))
+    matrix = tuple(tuple(0 if i == k else 5 for k in range(3)) for i in range(3))
+    return JobShopScenario(name="setups", machines=(Resource("M1", "M1", calendar=Calendar()),), jobs=jobs,
+                           setups=(SetupMatrix("M1", ("J1", "J2", "J3"), matrix),))
+
+
+def test_compact_keeps_setups_to_and_from_a_pinned_bar():
+    from opsplan.models.schedule import Assignment, Schedule
+
+    sc = _one_machine_with_setups()
+    work = [Assignment("a", "M1", 0, 10), Assignment("p", "M1", 15, 25), Assignment("b", "M1", 30, 40)]
+    s = edit.with_pins(edit.rebuild(sc, Schedule((), "plan"), work), {"p"})
+    assert check(sc, s) == []
+    out = edit.compact(sc, s)  # already tight: b needs p's end plus a setup of 5
+    assert check(sc, out) == [] and out.by_task()["b"].start == 30
+    # a bar that no longer fits before the pinned bar (with its setup) goes after it, setup included
+    late_a = edit.rebuild(sc, s, [Assignment("a", "M1", 3, 13), *work[1:]])
+    out = edit.compact(sc, edit.with_pins(late_a, {"p"}))
+    assert check(sc, out) == [] and out.by_task()["p"].start == 15
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), pin_mask=st.integers(0, 2**12 - 1))
+def test_compact_with_pins_and_setups_keeps_a_feasible_plan_feasible_and_moves_nothing_later(seed, pin_mask):
+    import random
+
+    from opsplan.models.jobshop.scenario import SetupMatrix
+
+    sc = random_jobshop(4, 3, seed=seed, high=9)
+    rng = random.Random(seed)
+    jobs = tuple(j.id for j in sc.jobs)
+    setups = []
+    for m in sc.machines:  # setups from positions on a line: they obey the triangle inequality
+        x = [rng.randint(0, 6) for _ in jobs]
+        setups.append(SetupMatrix(m.id, jobs, tuple(tuple(abs(a - b) for b in x) for a in x)))
+    sc = replace(sc, setups=tuple(setups))
+    s = solve(sc, "dispatch:mwkr", Params()).schedule
+    assert check(sc, s) == []
+    work = s.work()
+    pins = {a.task for i, a in enumerate(work) if pin_mask >> (i % 12) & 1}
+    out = edit.compact(sc, edit.with_pins(s, pins))
+    assert check(sc, out) == []
+    before, after = s.by_task(), out.by_task()
+    assert all(after[t] == before[t] for t in pins)
+    assert all(after[t].start <= before[t].start for t in before)
