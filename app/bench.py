@@ -47,7 +47,7 @@ def expand_solvers(spec: str) -> list[str]:
             out += matched
         else:
             out.append(part)
-    return out
+    return list(dict.fromkeys(out))  # each solver once, in the order first named
 
 
 def load_index(folder: Path) -> dict[str, dict[str, Any]]:
@@ -85,6 +85,8 @@ def run_instance(path: Path, fmt: str, solver: str, params, ub: float | None,
     # who won a race and when; which MIP formulation ran
     row.update({k: result.stats[k] for k in ("winner", "found_at_s", "proved_by", "formulation")
                 if k in result.stats})
+    if result.status == "error":
+        row["message"] = result.message
     return row
 
 
@@ -179,7 +181,8 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
     params = Params(time_limit=args.time_limit, threads=args.threads, seed=args.seed, options=options)
     line = ProgressLine()
     proven = _proven_rows(args.reuse_proven, args.time_limit) if args.reuse_proven else {}
-    resumed, earlier_s = _resumed_rows(args.resume, args, options) if getattr(args, "resume", None) else ({}, 0.0)
+    resumed, earlier_s = (_resumed_rows(args.resume, args, options, bset, folder, names, solvers)
+                          if getattr(args, "resume", None) else ({}, 0.0))
     equal = getattr(args, "equal_time", False)
     if equal and not solvers[0].startswith("policy:"):
         raise OpsPlanError("--equal-time gives every solver the time the first one took: the first solver must "
@@ -274,6 +277,12 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
     if bad:
         print(f"checker found violations in {len(bad)} schedule(s): this is a solver bug", file=sys.stderr)
         return 1
+    failed = [r for r in rows if r["status"] == "error"]
+    if failed:
+        r = failed[0]
+        print(f"{len(failed)} solve(s) failed, e.g. {r['instance']} with {r['solver']}: "
+              f"{r.get('message') or 'no reason given'}", file=sys.stderr)
+        return 1
     return INTERRUPTED if stop.is_set() else 0
 
 
@@ -316,7 +325,10 @@ def _policy_rows(solver: str, names: list[str], index: dict, folder: Path, bset:
     return rows
 
 
-def _read_report(path: str, use: str) -> dict[str, Any]:
+ROW_KEYS = ("instance", "solver", "status", "objective", "gap_pct", "runtime_s", "violations")
+
+
+def _read_report(path: str, use: str, need: tuple[str, ...] = ROW_KEYS) -> dict[str, Any]:
     """An earlier bench report (``--output``), or a clean error saying why it cannot be used."""
     try:
         old = json.loads(Path(path).read_text())
@@ -324,6 +336,10 @@ def _read_report(path: str, use: str) -> dict[str, Any]:
         raise OpsPlanError(f"{path}: cannot {use} this report ({err})") from None
     if not isinstance(old, dict) or not isinstance(old.get("rows"), list):
         raise OpsPlanError(f"{path}: cannot {use} this report (it has no list of rows)")
+    for i, r in enumerate(old["rows"]):
+        missing = [k for k in need if not isinstance(r, dict) or k not in r]
+        if missing:
+            raise OpsPlanError(f"{path}: cannot {use} this report (row {i} has no {', '.join(missing)})")
     return old
 
 
@@ -338,28 +354,31 @@ def _proven_rows(path: str, time_limit: float | None) -> dict[tuple[str, str], d
     if time_limit is not None and (old_limit is None or old_limit > time_limit):
         raise OpsPlanError(f"{path}: its time limit {old_limit} is not below this run's {time_limit}")
     keep = ("solver", "status", "objective", "bound", "gap_pct", "runtime_s", "violations")
-    return {(r["instance"], r["solver"]): {k: r[k] for k in keep}
+    return {(r["instance"], r["solver"]): {k: r.get(k) for k in keep}
             for r in old["rows"] if r.get("status") == "optimal"}
 
 
-def _resumed_rows(path: str, args: argparse.Namespace, options: dict[str, Any]
-                  ) -> tuple[dict[tuple[str, str], dict], float]:
+def _resumed_rows(path: str, args: argparse.Namespace, options: dict[str, Any], bset: BenchSet, folder: Path,
+                  names: list[str], solvers: list[str]) -> tuple[dict[tuple[str, str], dict], float]:
     """Rows of an earlier (perhaps unfinished) report of the same settings, to continue it,
     and the wall time it had taken.
 
     A long benchmark can then go on after it was stopped or killed (its ``--output`` is
-    rewritten after every instance); rows of instances outside this run's ``--instances``
-    are not carried over. The earlier report must
-    have the same time limit, threads, seed and solver options, or its rows would not
-    be comparable; a missing file starts from nothing.
+    rewritten after every instance). The earlier report must be of the same set and
+    folder and have the same time limit, threads, seed and solver options, or its rows
+    would not be comparable; a missing file starts from nothing. Rows of instances or
+    solvers outside this run are not carried over, so when ``--output`` is the resumed
+    report itself such a run is refused (it would drop them). Rows whose solve failed
+    (status ``error``) are run again.
     """
     if not Path(path).exists():
         print(f"{path}: no such report yet, starting from nothing", file=sys.stderr)
         return {}, 0.0
     old = _read_report(path, "resume from")
-    mine = {"time_limit": args.time_limit, "threads": args.threads, "seed": args.seed, "options": options,
-            "equal_time": bool(getattr(args, "equal_time", False))}
-    older = {"seed": 0, "equal_time": False}  # what reports that did not record these ran with
+    mine = {"set": bset.name, "time_limit": args.time_limit, "threads": args.threads, "seed": args.seed,
+            "options": options, "equal_time": bool(getattr(args, "equal_time", False))}
+    # what reports that did not record these ran with
+    older = {"seed": 0, "equal_time": False, "set": bset.name}
     for key, value in mine.items():
         theirs = old.get(key)
         if theirs is None and key in older:
@@ -367,8 +386,20 @@ def _resumed_rows(path: str, args: argparse.Namespace, options: dict[str, Any]
         if theirs != value:
             raise OpsPlanError(f"{path}: cannot resume, its {key.replace('_', ' ')} is {theirs!r}, "
                                f"this run's is {value!r}")
+    if old.get("dir") and Path(old["dir"]).resolve() != folder.resolve():
+        raise OpsPlanError(f"{path}: cannot resume, its instances come from {old['dir']}, this run's from {folder}")
+    if args.output and Path(args.output).resolve() == Path(path).resolve():
+        lost_solvers = sorted({r["solver"] for r in old["rows"]} - set(solvers))
+        lost_names = sorted({r["instance"] for r in old["rows"]} - set(names))
+        if lost_solvers or lost_names:
+            what = (f"solver(s) {', '.join(lost_solvers)}" if lost_solvers
+                    else f"{len(lost_names)} instance(s) outside --instances, e.g. {lost_names[0]}")
+            raise OpsPlanError(f"{path}: resuming it into itself would drop its rows of {what}; "
+                               "include them in this run or write --output elsewhere")
     out = {}
     for r in old["rows"]:
+        if r["status"] == "error":
+            continue
         row = {k: v for k, v in r.items() if k not in ("instance", "family", "ub", "lb")}
         row["resumed"] = True
         out[r["instance"], r["solver"]] = row
@@ -387,7 +418,8 @@ def print_table(report: dict[str, Any]) -> None:
         for r in report["rows"]:
             obj = "-" if r["objective"] is None else f"{r['objective']:.0f}"
             bnd = "-" if r["bound"] is None else f"{r['bound']:.0f}"
-            print(f"{r['instance']:10s} {obj:>10s} {bnd:>10s} {r['ub'] or '-':>8} {_g(r['gap_pct']):>8s} "
+            ub = "-" if r["ub"] is None else r["ub"]
+            print(f"{r['instance']:10s} {obj:>10s} {bnd:>10s} {ub:>8} {_g(r['gap_pct']):>8s} "
                   f"{r['status']:>12s} {r['runtime_s']:6.1f}s")
         print()
     fams = report["summary"]["families"] + ["all"]
@@ -436,10 +468,10 @@ PV_PAPER = {20: {"edd": 46.61, "eddc": 12.83, "mdd": 1.86, "mddc": 1.70},
 
 def run_pv_bench(args: argparse.Namespace) -> int:
     """Rules EDD, EDDC, MDD, MDDC against the best exact result on generated instances, per size."""
-    from opsplan.app.progress import ProgressLine
+    from opsplan.app.progress import ProgressLine, in_worker, interrupts
     from opsplan.models import check
     from opsplan.models.jobshop.build import potts_van_wassenhove
-    from opsplan.solvers import Params, solve
+    from opsplan.solvers import Params, StopToken, solve
 
     try:
         sizes = [int(x) for x in str(args.sizes).split(",") if x.strip()]
@@ -453,51 +485,62 @@ def run_pv_bench(args: argparse.Namespace) -> int:
     if getattr(args, "solvers", None):
         options["solvers"] = [m.strip() for m in args.solvers.split(",") if m.strip()]
     params = Params(time_limit=args.time_limit, threads=args.threads, seed=args.seed, options=options)
+    settings = {"exact": exact, "time_limit": args.time_limit, "threads": args.threads, "options": options}
+    resumed, earlier_s = _resumed_pv_rows(args.resume, settings) if args.resume else ({}, 0.0)
     line = ProgressLine()
     rows: list[dict[str, Any]] = []
-    total = len(sizes) * len(PV_FACTORS) ** 2 * per_cell
+    cells = [(n, tf, rdd, args.seed + k) for n in sizes for tf in PV_FACTORS for rdd in PV_FACTORS
+             for k in range(per_cell)]
     t0 = time.perf_counter()
+
+    def make_report(complete: bool) -> dict[str, Any]:
+        return {"set": "pv", "sizes": sizes, "per_cell": per_cell, **settings, "complete": complete,
+                "rows": rows, "summary": _pv_summary(rows, sizes), "paper": PV_PAPER,
+                "wall_s": round(earlier_s + time.perf_counter() - t0, 1)}
+
+    def one(n: int, tf: float, rdd: float, seed: int) -> dict[str, Any]:
+        sc = potts_van_wassenhove(n, tf, rdd, seed=seed)
+        row: dict[str, Any] = {"n": n, "tf": tf, "rdd": rdd, "seed": seed}
+        for rule in PV_RULES:
+            r = solve(sc, f"dispatch:{rule}", Params())
+            row[rule] = r.objective
+            if check(sc, r.schedule):
+                raise OpsPlanError(f"dispatch:{rule} broke the checker on {sc.name}")
+        r = solve(sc, exact, params, stop=stop)
+        if r.schedule is not None and check(sc, r.schedule):
+            raise OpsPlanError(f"{exact} broke the checker on {sc.name}")
+        row.update(exact=r.objective, exact_status=r.status, exact_bound=r.bound, exact_s=round(r.runtime_s, 3))
+        row["best"] = min(v for v in [r.objective, *(row[x] for x in PV_RULES)] if v is not None)
+        return row
+
+    # as in the other sets: Ctrl+C or SIGTERM stops the solve under way, --output keeps every finished row
+    stop = StopToken()
     try:
-        for n in sizes:
-            for tf in PV_FACTORS:
-                for rdd in PV_FACTORS:
-                    for k in range(per_cell):
-                        line.update(f"[{len(rows) + 1}/{total}] n={n} TF={tf} RDD={rdd} #{k} "
-                                    f"({time.perf_counter() - t0:.0f}s elapsed)", force=True)
-                        sc = potts_van_wassenhove(n, tf, rdd, seed=args.seed + k)
-                        row: dict[str, Any] = {"n": n, "tf": tf, "rdd": rdd, "seed": args.seed + k}
-                        for rule in PV_RULES:
-                            r = solve(sc, f"dispatch:{rule}", Params())
-                            row[rule] = r.objective
-                            if check(sc, r.schedule):
-                                raise OpsPlanError(f"dispatch:{rule} broke the checker on {sc.name}")
-                        r = solve(sc, exact, params)
-                        if r.schedule is not None and check(sc, r.schedule):
-                            raise OpsPlanError(f"{exact} broke the checker on {sc.name}")
-                        row.update(exact=r.objective, exact_status=r.status, exact_bound=r.bound,
-                                   exact_s=round(r.runtime_s, 3))
-                        row["best"] = min(v for v in [r.objective, *(row[x] for x in PV_RULES)] if v is not None)
-                        rows.append(row)
+        with interrupts(stop.set, (signal.SIGINT, signal.SIGTERM)):
+            for cell in cells:
+                if stop.is_set():
+                    raise KeyboardInterrupt
+                if cell in resumed:
+                    rows.append(resumed[cell])
+                    continue
+                n, tf, rdd, seed = cell
+                line.update(f"[{len(rows) + 1}/{len(cells)}] n={n} TF={tf} RDD={rdd} seed {seed} "
+                            f"({time.perf_counter() - t0:.0f}s elapsed)", force=True)
+                row = in_worker(one, *cell)
+                if stop.is_set():  # cancelled part way: not a result
+                    raise KeyboardInterrupt
+                rows.append(row)
+                if args.output:
+                    _write_report(args.output, make_report(complete=False))
     except KeyboardInterrupt:
-        print("interrupted: reporting the instances finished so far", file=sys.stderr)
+        stop.set()
+        print(f"interrupted: reporting the {len(rows)} instances finished so far", file=sys.stderr)
     finally:
         line.done()
-
-    summary: dict[int, dict[str, Any]] = {}
-    for n in sizes:
-        mine = [r for r in rows if r["n"] == n]
-        scored = [r for r in mine if r["best"] > 0]  # a best of 0 gives no relative gap
-        cell: dict[str, Any] = {"instances": len(mine), "zero_best": len(mine) - len(scored),
-                                "exact_optimal": sum(r["exact_status"] == "optimal" for r in mine)}
-        for rule in (*PV_RULES, "exact"):
-            gaps = [100.0 * (r[rule] - r["best"]) / r["best"] for r in scored if r[rule] is not None]
-            cell[rule] = mean(gaps) if gaps else None
-        summary[n] = cell
-    report = {"set": "pv", "sizes": sizes, "per_cell": per_cell, "exact": exact, "time_limit": args.time_limit,
-              "threads": args.threads, "rows": rows, "summary": summary, "paper": PV_PAPER,
-              "wall_s": round(time.perf_counter() - t0, 1)}
+    report = make_report(complete=len(rows) == len(cells))
+    summary = report["summary"]
     if _emit_json(args, report):
-        return 0
+        return INTERRUPTED if stop.is_set() else 0
     print("mean gap to the best result (exact solver or any rule) on instances whose best is above 0;")
     print("in brackets: the paper's published figure")
     head = f"{'n':>5s} " + " ".join(f"{r.upper():>16s}" for r in PV_RULES) + f" {exact:>10s}  proven  zero"
@@ -514,7 +557,42 @@ def run_pv_bench(args: argparse.Namespace) -> int:
               + f" {ex:>10s}  {c['exact_optimal']:>3d}/{c['instances']:<3d} {c['zero_best']:>3d}")
     print(f"{exact} time limit {args.time_limit} s, threads {args.threads}, "
           f"{per_cell} instance(s) per (TF, RDD) cell, wall {report['wall_s']} s")
-    return 0
+    return INTERRUPTED if stop.is_set() else 0
+
+
+def _pv_summary(rows: list[dict[str, Any]], sizes: list[int]) -> dict[int, dict[str, Any]]:
+    summary: dict[int, dict[str, Any]] = {}
+    for n in sizes:
+        mine = [r for r in rows if r["n"] == n]
+        scored = [r for r in mine if r["best"] > 0]  # a best of 0 gives no relative gap
+        cell: dict[str, Any] = {"instances": len(mine), "zero_best": len(mine) - len(scored),
+                                "exact_optimal": sum(r["exact_status"] == "optimal" for r in mine)}
+        for rule in (*PV_RULES, "exact"):
+            gaps = [100.0 * (r[rule] - r["best"]) / r["best"] for r in scored if r[rule] is not None]
+            cell[rule] = mean(gaps) if gaps else None
+        summary[n] = cell
+    return summary
+
+
+def _resumed_pv_rows(path: str, settings: dict[str, Any]) -> tuple[dict[tuple, dict[str, Any]], float]:
+    """Rows of an earlier ``bench pv`` report with the same exact solver and limits, by instance."""
+    if not Path(path).exists():
+        print(f"{path}: no such report yet, starting from nothing", file=sys.stderr)
+        return {}, 0.0
+    old = _read_report(path, "resume from", need=())
+    if old.get("set") != "pv":
+        raise OpsPlanError(f"{path}: cannot resume, it is a report of bench {old.get('set')}, not pv")
+    for key, value in settings.items():
+        if old.get(key, {} if key == "options" else None) != value:
+            raise OpsPlanError(f"{path}: cannot resume, its {key.replace('_', ' ')} is {old.get(key)!r}, "
+                               f"this run's is {value!r}")
+    need = ("n", "tf", "rdd", "seed", "best", "exact", "exact_status", *PV_RULES)
+    out = {}
+    for i, r in enumerate(old["rows"]):
+        if not isinstance(r, dict) or any(k not in r for k in need):
+            raise OpsPlanError(f"{path}: cannot resume, row {i} is not a pv row (it needs {', '.join(need)})")
+        out[r["n"], r["tf"], r["rdd"], r["seed"]] = r
+    return out, float(old.get("wall_s") or 0.0)
 
 
 # -- learned policies: dispatch decisions per second --------------------------------------------

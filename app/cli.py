@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -42,7 +43,7 @@ def _load_document(path: str, fmt: str | None, index: int | None):
 def solver_options(args: argparse.Namespace) -> dict[str, Any]:
     """The backend options the shared solver arguments ask for (``--samples``, ``--start-from``, ``--solvers``)."""
     options: dict[str, Any] = {}
-    if getattr(args, "samples", None):
+    if getattr(args, "samples", None) is not None:
         options["samples"] = int(args.samples)
     start = getattr(args, "start_from", None)
     if start:
@@ -126,6 +127,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
     if args.output and result.schedule is not None:
         sched = result.schedule.renamed(args.schedule_name or result.solver)
         save(replace(doc, schedules=tuple(doc.schedules) + (sched,)), args.output)
+    elif args.output:
+        print(f"{PROG}: nothing written to {args.output}: the solve found no schedule", file=sys.stderr)
 
     if args.json:
         out = result.summary()
@@ -138,7 +141,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
                            "found_at_s": st.get("found_at_s"), "proved_by": st.get("proved_by"),
                            "members_final": {k: {f: v.get(f) for f in ("status", "objective", "bound", "runtime_s")}
                                              for k, v in (st.get("per_member") or {}).items()}}
-        if args.output:
+        if args.output and result.schedule is not None:
             out["output"] = args.output
         print(json.dumps(out))
     else:
@@ -218,8 +221,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             return _fail(f"{args.file}: no schedule named '{args.name}' "
                          f"(have: {', '.join(s.name for s in doc.schedules)})")
         schedule = named[-1]
-    fmt = args.format or Path(args.output).suffix.lstrip(".").lower()
-    export_schedule(doc.scenario, schedule, args.output, fmt)
+    export_schedule(doc.scenario, schedule, args.output, args.format)
     print(f"exported {schedule.name or 'schedule'} ({len(schedule.work())} operations) -> {args.output}")
     return 0
 
@@ -323,6 +325,27 @@ def cmd_reschedule(args: argparse.Namespace) -> int:
     return 0 if not violations else 1
 
 
+SOLVED_SETS = ("jobshop", "fjsp", "tardiness")
+# flags of `opsplan bench` that only some sets read, with their defaults: a flag given to a set
+# that does not read it is refused rather than silently ignored
+BENCH_ONLY: dict[str, tuple[tuple[str, ...], Any]] = {
+    "sizes": (("pv",), "20,100,200,500"),
+    "per_cell": (("pv",), 1),
+    "policy": (("policy-speed",), None),
+    "size": (("policy-speed",), "100x20"),
+    "batches": (("policy-speed",), "1,4,16,64,256,1024"),
+    "provider": (("policy-speed",), None),
+    "improve": (("tardiness",), False),
+    "dir": (SOLVED_SETS, None),
+    "instances": (SOLVED_SETS, "*"),
+    "reuse_proven": (SOLVED_SETS, None),
+    "resume": ((*SOLVED_SETS, "pv"), None),
+    "equal_time": (SOLVED_SETS, False),
+    "markdown": (SOLVED_SETS, False),
+}
+BENCH_SETS = (*SOLVED_SETS, "pv", "policy-speed", "gui")
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from opsplan.app.bench import (
         run_fjsp_bench,
@@ -332,6 +355,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
         run_tardiness_bench,
     )
 
+    if args.set not in BENCH_SETS:
+        return _fail(f"unknown benchmark set '{args.set}' (available: {', '.join(BENCH_SETS)})")
+    for dest, (sets, default) in BENCH_ONLY.items():
+        if getattr(args, dest, default) != default and args.set not in sets:
+            return _fail(f"--{dest.replace('_', '-')} does not apply to bench {args.set} "
+                         f"(only to: {', '.join(sets)})")
     if args.set == "tardiness":
         return run_tardiness_bench(args)
     if args.set == "pv":
@@ -340,8 +369,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return run_fjsp_bench(args)
     if args.set == "policy-speed":
         return run_policy_speed(args)
-    if args.set != "jobshop":
-        return _fail(f"unknown benchmark set '{args.set}' (available: jobshop, fjsp, tardiness, pv, policy-speed, gui)")
     return run_jobshop_bench(args)
 
 
@@ -402,18 +429,43 @@ def cmd_solvers(args: argparse.Namespace) -> int:
 
 
 # -- parser ----------------------------------------------------------------------
+def _positive_seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: '{text}'") from None
+    if not math.isfinite(v) or v <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got '{text}'")
+    return v
+
+
+def _at_least(low: int):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: '{text}'") from None
+        if v < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {v}")
+        return v
+
+    parse.__name__ = f"whole number >= {low}"
+    return parse
+
+
 def _add_solver_args(p: argparse.ArgumentParser, default: str = "cpsat") -> None:
     p.add_argument("--solver", default=default,
                    help="cpsat, mip, race, dispatch:<rule>, ... (see `opsplan solvers`)")
-    p.add_argument("--samples", type=int, default=None, metavar="N",
+    p.add_argument("--samples", type=_at_least(1), default=None, metavar="N",
                    help="policy:<name>: best of N sampled rollouts (1: greedy)")
     p.add_argument("--solvers", default=None, metavar="A,B,C",
                    help="race these solvers in parallel processes, sharing solutions (implies --solver race)")
     p.add_argument("--start-from", default=None, metavar="SOLVER",
                    help="cpsat, mip, race: start from this solver's schedule (e.g. policy:jobshop-sl) when it "
                         "beats the best dispatch rule")
-    p.add_argument("--time-limit", type=float, default=None, metavar="S", help="wall-clock limit in seconds")
-    p.add_argument("--threads", type=int, default=0, metavar="N", help="solver threads (0: solver default)")
+    p.add_argument("--time-limit", type=_positive_seconds, default=None, metavar="S",
+                   help="wall-clock limit in seconds")
+    p.add_argument("--threads", type=_at_least(0), default=0, metavar="N", help="solver threads (0: solver default)")
     p.add_argument("--seed", type=int, default=0)
 
 
@@ -486,13 +538,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("set", help="benchmark set: jobshop, fjsp (Brandimarte), tardiness (wt40/wt50/wt100), pv "
                                "(generated unweighted tardiness, Potts-Van Wassenhove scheme), policy-speed "
                                "(decisions per second of a policy) or gui (opsplan bench gui --bars 20000)")
-    p.add_argument("--sizes", default="20,100,200,500", help="pv: instance sizes n, comma-separated")
+    p.add_argument("--sizes", default=BENCH_ONLY["sizes"][1], help="pv: instance sizes n, comma-separated")
     p.add_argument("--policy", default=None, help="policy-speed: a policy name or .onnx path (default: an untrained "
                                                   "network; speed does not depend on the weights)")
-    p.add_argument("--size", default="100x20", help="policy-speed: the generated shop, JOBSxMACHINES")
-    p.add_argument("--batches", default="1,4,16,64,256,1024", help="policy-speed: batch sizes (rollouts at once)")
+    p.add_argument("--size", default=BENCH_ONLY["size"][1], help="policy-speed: the generated shop, JOBSxMACHINES")
+    p.add_argument("--batches", default=BENCH_ONLY["batches"][1], help="policy-speed: batch sizes (rollouts at once)")
     p.add_argument("--provider", default=None, help="policy-speed: cpu or cuda (default: automatic)")
-    p.add_argument("--per-cell", type=int, default=1, metavar="K",
+    p.add_argument("--per-cell", type=_at_least(1), default=BENCH_ONLY["per_cell"][1], metavar="K",
                    help="pv: instances per (tardiness factor, due-date range) cell; 25 cells per size")
     p.add_argument("--improve", action="store_true",
                    help="run the local-search improvement step after a dispatch rule (single machine)")

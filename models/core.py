@@ -5,6 +5,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+# The largest time, duration, weight or setup a scenario may hold (2^31 - 1: 68 years in
+# seconds). Solvers add and multiply these; far larger values overflow their integers.
+MAX_TIME = 2**31 - 1
+
 
 class TimeUnit(enum.StrEnum):
     """The unit of the integer time axis of a scenario."""

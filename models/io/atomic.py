@@ -8,6 +8,7 @@ no temporary file behind.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 from collections.abc import Iterator
@@ -17,7 +18,8 @@ from pathlib import Path
 def _temp_name(target: Path) -> Path:
     # A hidden name in the same folder: os.replace is only atomic within one file system.
     # The suffix is kept so writers that pick a format by extension (pandas) still work.
-    return target.with_name(f".{target.stem}.{secrets.token_hex(6)}.tmp{target.suffix}")
+    # The stem is shortened so that a target name near the file system's limit still has room.
+    return target.with_name(f".{target.stem[:40]}.{secrets.token_hex(6)}.tmp{target.suffix}")
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -76,9 +78,16 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     For writers that insist on opening the file themselves (pandas' Excel writer).
     The temporary name keeps the target's suffix so such writers pick the right format.
     On an exception the temporary file is removed and ``path`` is left as it was.
+    A symbolic link is kept: the file it points to is replaced. Errors name
+    ``path``, never the temporary file.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = Path(os.path.realpath(path))
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(path))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise type(exc)(exc.errno, exc.strerror, str(path)) from None
     tmp = _temp_name(target)
     try:
         yield tmp
@@ -90,8 +99,10 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         if target.exists():
             _copy_mode(target, tmp)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename is not None and Path(exc.filename) == tmp:
+            raise type(exc)(exc.errno, exc.strerror, str(path)) from None
         raise
     _fsync_dir(target.parent)

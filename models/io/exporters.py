@@ -218,9 +218,12 @@ def export_schedule(scenario: Any, schedule: Schedule, path: str | os.PathLike[s
     p = Path(path)
     if fmt is None:
         fmt = p.suffix.lower().lstrip(".")
-        if fmt == "xls":
-            fmt = "xlsx"
+        if not fmt:
+            raise OpsPlanError(f"{p}: cannot tell the export format from a name without an extension; "
+                               f"pass one of: {', '.join(EXPORT_FORMATS)}")
     fmt = fmt.lower()
+    if fmt == "xls":
+        fmt = "xlsx"
     if fmt == "json":
         atomic_write_text(p, dump_json_text(schedule_json_dict(scenario, schedule)))
     elif fmt == "csv":
@@ -316,6 +319,8 @@ def schedule_from_json_dict(data: Any, source: str = "<data>", name: str | None 
     if unknown:
         raise FileFormatError(source, "$", f"unknown key(s): {', '.join(sorted(unknown))}")
     _check_assignments(data, source)
+    if name is not None and data.get("name") != name:
+        raise FileFormatError(source, "$.name", f"no schedule named {name!r} (this file holds {data.get('name')!r})")
     return schedule_from_json_data(data)
 
 

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from opsplan.models.core import MAX_TIME
 from opsplan.models.errors import FileFormatError, OpsPlanError
 from opsplan.models.io.document import Document, decode_text, load, read_bytes
 from opsplan.models.jobshop.build import from_routes
@@ -118,6 +119,8 @@ def _positive(lines: _Lines, lineno: int, value: int, what: str) -> int:
 def _time(lines: _Lines, lineno: int, value: int, what: str) -> int:
     if value < 0:
         raise lines.fail(lineno, f"negative {what} {value}")
+    if value > MAX_TIME:
+        raise lines.fail(lineno, f"{what} {value} is beyond the largest time {MAX_TIME}")
     return value
 
 

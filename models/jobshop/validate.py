@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from opsplan.models.core import Issue
+from opsplan.models.core import MAX_TIME, Issue
 from opsplan.models.jobshop.scenario import JobShopScenario
 
 
@@ -29,6 +29,8 @@ def validate_jobshop(sc: JobShopScenario) -> list[Issue]:
                 add(f"{p}.calendar[{k}]", f"window end {w.end} is not after its start {w.start}")
             if w.start < 0:
                 add(f"{p}.calendar[{k}]", f"window start {w.start} is negative")
+            if w.end > MAX_TIME:
+                add(f"{p}.calendar[{k}]", f"window end {w.end} is beyond the largest time {MAX_TIME}")
 
     if not sc.jobs:
         add("jobs", "a job shop needs at least one job")
@@ -49,6 +51,10 @@ def validate_jobshop(sc: JobShopScenario) -> list[Issue]:
             add(f"{p}.weight", f"weight {job.weight} is negative")
         if job.due is not None and job.due < 0:
             add(f"{p}.due", f"due date {job.due} is negative")
+        for what, v in (("release", job.release), ("weight", job.weight), ("due", job.due),
+                        ("deadline", job.deadline)):
+            if v is not None and v > MAX_TIME:
+                add(f"{p}.{what}", f"{what} {v} is beyond the largest value {MAX_TIME}")
         if job.deadline is not None:
             shortest = sum(op.min_duration for op in job.operations)
             if job.deadline < 0:
@@ -77,6 +83,8 @@ def validate_jobshop(sc: JobShopScenario) -> list[Issue]:
                 seen.add(mode.resource)
                 if mode.duration < 0:
                     add(f"{mp}.duration", f"negative duration {mode.duration}")
+                elif mode.duration > MAX_TIME:
+                    add(f"{mp}.duration", f"duration {mode.duration} is beyond the largest time {MAX_TIME}")
 
     jobs = sc.job_index
     for i, s in enumerate(sc.setups):
@@ -91,6 +99,8 @@ def validate_jobshop(sc: JobShopScenario) -> list[Issue]:
             add(f"{p}.matrix", f"matrix must be {n}x{n} to match its job list")
         elif any(v < 0 for row in s.matrix for v in row):
             add(f"{p}.matrix", "negative setup time")
+        elif any(v > MAX_TIME for row in s.matrix for v in row):
+            add(f"{p}.matrix", f"a setup time beyond the largest time {MAX_TIME}")
     for mid, n in Counter(s.machine for s in sc.setups).items():
         if n > 1:
             add("setups", f"machine '{mid}' has {n} setup matrices")

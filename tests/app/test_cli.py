@@ -513,3 +513,166 @@ def test_bench_equal_time_gives_each_solver_the_policy_time(capsys, tmp_path, be
     assert pol["ft06"]["runtime_s"] != pol["la01"]["runtime_s"]  # each instance timed on its own
     rc, _, err = run(capsys, "bench", "jobshop", "--dir", str(folder), "--solver", "cpsat", "--equal-time")
     assert rc != 0 and "first solver must be a policy" in err
+
+
+# -- bad combinations and edge cases a user runs into (each was silently wrong before) ---------------
+@pytest.mark.parametrize("argv, flag", [
+    (["bench", "pv", "--instances", "nothing"], "--instances does not apply to bench pv"),
+    (["bench", "pv", "--reuse-proven", "nosuchfile"], "--reuse-proven does not apply to bench pv"),
+    (["bench", "jobshop", "--improve"], "--improve does not apply to bench jobshop"),
+    (["bench", "tardiness", "--sizes", "5"], "--sizes does not apply to bench tardiness"),
+    (["bench", "policy-speed", "--markdown"], "--markdown does not apply to bench policy-speed"),
+])
+def test_bench_refuses_a_flag_its_set_does_not_read(capsys, argv, flag):
+    rc, out, err = run(capsys, *argv)
+    assert rc == 2 and flag in err and out == ""
+
+
+@pytest.mark.parametrize("argv, what", [
+    (["--threads", "-1"], "--threads: must be at least 0"),
+    (["--samples", "0"], "--samples: must be at least 1"),
+    (["--time-limit", "nan"], "--time-limit: must be a positive number"),
+    (["--time-limit", "-3"], "--time-limit: must be a positive number"),
+])
+def test_solver_numbers_are_checked_before_anything_runs(capsys, argv, what):
+    with pytest.raises(SystemExit) as info:
+        main(["solve", str(SAMPLES / "ft06.json"), *argv])
+    assert info.value.code == 2 and what in capsys.readouterr().err
+
+
+def test_bench_pv_saves_after_every_instance_stops_on_ctrl_c_and_resumes(capsys, tmp_path, monkeypatch):
+    """`bench pv` keeps its finished rows in --output, exits 130 on Ctrl+C, and --resume runs only the rest."""
+    import os
+    import signal
+
+    import opsplan.models.jobshop.build as build
+
+    real, calls = build.potts_van_wassenhove, []
+
+    def interrupt_on_fourth(*a, **k):
+        calls.append(a)
+        if len(calls) == 4:  # the planner presses Ctrl+C while the fourth instance is solved
+            os.kill(os.getpid(), signal.SIGINT)
+        return real(*a, **k)
+
+    monkeypatch.setattr(build, "potts_van_wassenhove", interrupt_on_fourth)
+    out = tmp_path / "pv.json"
+    args = ["bench", "pv", "--sizes", "6", "--solver", "cpsat", "--time-limit", "5", "--threads", "1",
+            "--output", str(out)]
+    rc, _, err = run(capsys, *args)
+    assert rc == 130 and "interrupted" in err
+    partial = json.loads(out.read_text())
+    assert not partial["complete"] and len(partial["rows"]) == 3
+    monkeypatch.setattr(build, "potts_van_wassenhove", real)
+    rc, printed, _ = run(capsys, *args, "--resume", str(out), "--json")
+    rep = json.loads(printed)
+    assert rc == 0 and rep["complete"] and len(rep["rows"]) == 25
+    assert rep["rows"][:3] == partial["rows"]
+    rc, _, err = run(capsys, *args[:-4], "--time-limit", "9", "--resume", str(out))
+    assert rc == 2 and "cannot resume" in err and "time limit" in err
+
+
+def test_bench_resume_into_itself_never_drops_rows(capsys, tmp_path, bench_dir):
+    small_jobshop_bench(tmp_path, bench_dir, ("ft06", "la01"))
+    out = tmp_path / "r.json"
+    base = ["bench", "jobshop", "--dir", str(tmp_path), "--time-limit", "5"]
+    assert main([*base, "--solver", "dispatch:spt", "--output", str(out)]) == 0
+    before = out.read_text()
+    capsys.readouterr()
+    rc, _, err = run(capsys, *base, "--solver", "dispatch:lpt", "--resume", str(out), "--output", str(out))
+    assert rc == 2 and "would drop its rows of solver(s) dispatch:spt" in err and out.read_text() == before
+    rc, _, err = run(capsys, *base, "--solver", "dispatch:spt", "--instances", "ft06", "--resume", str(out),
+                     "--output", str(out))
+    assert rc == 2 and "1 instance(s) outside --instances, e.g. la01" in err and out.read_text() == before
+    # adding a solver keeps the earlier one's rows; another --output may take a part
+    rc, printed, _ = run(capsys, *base, "--solver", "dispatch:spt,dispatch:lpt", "--resume", str(out),
+                         "--output", str(out), "--json")
+    rep = json.loads(printed)
+    assert rc == 0 and [(r["solver"], bool(r.get("resumed"))) for r in rep["rows"]] == [
+        ("dispatch:spt", True), ("dispatch:lpt", False)] * 2
+    part = tmp_path / "part.json"
+    assert main([*base, "--solver", "dispatch:lpt", "--resume", str(out), "--output", str(part)]) == 0
+
+
+def test_bench_failed_solves_exit_1_with_the_reason_and_are_run_again_on_resume(capsys, tmp_path, bench_dir,
+                                                                                monkeypatch):
+    import opsplan.app.bench as bench
+
+    small_jobshop_bench(tmp_path, bench_dir, ("ft06", "la01"))
+    real = bench.run_instance
+
+    def fail_la01(path, *a, **k):
+        if "la01" in str(path):
+            return {"solver": a[1], "status": "error", "objective": None, "bound": None, "gap_pct": None,
+                    "runtime_s": 0.0, "violations": None, "message": "solver crashed"}
+        return real(path, *a, **k)
+
+    monkeypatch.setattr(bench, "run_instance", fail_la01)
+    out = tmp_path / "r.json"
+    args = ["bench", "jobshop", "--dir", str(tmp_path), "--solver", "dispatch:spt", "--output", str(out)]
+    rc, _, err = run(capsys, *args)
+    assert rc == 1 and "1 solve(s) failed, e.g. la01 with dispatch:spt: solver crashed" in err
+    monkeypatch.setattr(bench, "run_instance", real)
+    rc, printed, _ = run(capsys, *args, "--resume", str(out), "--json")
+    rows = {r["instance"]: r for r in json.loads(printed)["rows"]}
+    assert rc == 0 and rows["ft06"].get("resumed") and not rows["la01"].get("resumed")
+    assert rows["la01"]["status"] == "feasible"
+
+
+@pytest.mark.parametrize("rows, what", [
+    ([1], "row 0 has no instance"),
+    ([{"instance": "ft06", "solver": "dispatch:spt", "status": "feasible"}], "row 0 has no objective"),
+])
+def test_a_broken_report_is_a_clean_error_for_resume_and_reuse(capsys, tmp_path, bench_dir, rows, what):
+    small_jobshop_bench(tmp_path, bench_dir, ("ft06",))
+    rep = tmp_path / "broken.json"
+    rep.write_text(json.dumps({"set": "jobshop", "time_limit": 1, "threads": 0, "seed": 0, "options": {},
+                               "rows": rows}))
+    for flag in ("--resume", "--reuse-proven"):
+        rc, _, err = run(capsys, "bench", "jobshop", "--dir", str(tmp_path), "--solver", "dispatch:spt",
+                         "--time-limit", "5", flag, str(rep))
+        assert rc == 2 and what in err and "internal error" not in err
+
+
+def test_bench_table_shows_a_reference_of_zero_and_each_solver_once(capsys, bench_dir):
+    rc, out, _ = run(capsys, "bench", "tardiness", "--solver", "dispatch:edd,dispatch:edd",
+                     "--instances", "wt40_051,wt40_001")
+    assert rc == 0
+    lines = out.splitlines()
+    zero = next(ln for ln in lines if ln.startswith("wt40_051"))
+    assert zero.split()[3] == "0"  # the reference value, not '-'
+    assert out.count("wt40_051") == 1
+
+
+def test_solve_without_a_schedule_does_not_claim_to_have_written_one(capsys, tmp_path):
+    target = tmp_path / "out.json"
+    rc, out, err = run(capsys, "solve", str(SAMPLES / "bakery-infeasible.json"), "--time-limit", "5",
+                       "-o", str(target), "--json")
+    res = json.loads(out)
+    assert res["status"] == "infeasible" and "output" not in res and not target.exists()
+    assert "nothing written" in err
+
+
+def test_check_name_is_honoured_for_an_exported_schedule(capsys, tmp_path):
+    solved, exported = tmp_path / "s.json", tmp_path / "plan.json"
+    assert main(["solve", str(SAMPLES / "ft06.json"), "--solver", "dispatch:spt", "-o", str(solved),
+                 "--schedule-name", "spt"]) == 0
+    assert main(["export", str(solved), "-o", str(exported)]) == 0
+    capsys.readouterr()
+    rc, _, err = run(capsys, "check", str(solved), str(exported), "--name", "no-such-plan")
+    assert rc == 2 and "no schedule named 'no-such-plan'" in err
+    rc, _, _ = run(capsys, "check", str(solved), str(exported), "--name", "spt")
+    assert rc == 0
+
+
+def test_export_takes_xls_and_asks_for_a_format_without_an_extension(capsys, tmp_path):
+    pytest.importorskip("openpyxl")
+    solved = tmp_path / "s.json"
+    assert main(["solve", str(SAMPLES / "ft06.json"), "--solver", "dispatch:spt", "-o", str(solved)]) == 0
+    capsys.readouterr()
+    rc, _, _ = run(capsys, "export", str(solved), "-o", str(tmp_path / "plan.xls"))
+    assert rc == 0 and (tmp_path / "plan.xls").read_bytes()[:2] == b"PK"  # an xlsx workbook
+    rc, _, err = run(capsys, "export", str(solved), "-o", str(tmp_path / "plan"))
+    assert rc == 2 and "without an extension" in err
+    rc, _, _ = run(capsys, "export", str(solved), "-o", str(tmp_path / "plan"), "--format", "csv")
+    assert rc == 0 and (tmp_path / "plan").read_text().count("\n") > 36

@@ -39,6 +39,12 @@ EXPECTED: dict[str, tuple[type[Exception], str, str]] = {
     ),
     "unknown-key.opsplan.json": (FileFormatError, "$.scenario.machines[1]", "unknown key 'speed'"),
     "wrong-type.opsplan.json": (FileFormatError, "$.scenario.jobs[0].due", "expected an integer or null"),
+    "huge-duration.orlib-jobshop.txt": (FileFormatError, "line 2", "99999999999999999999 is beyond the largest"),
+    "huge-duration.opsplan.json": (
+        FileFormatError,
+        "$.scenario.jobs[0].operations[1].modes[0].duration",
+        "is greater than the maximum of 2147483647",
+    ),
     "unknown-machine.opsplan.json": (
         ValidationError,
         "jobs[1].operations[0].modes[0].resource",

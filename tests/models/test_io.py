@@ -496,3 +496,24 @@ def test_save_creates_missing_folders(tmp_path):
     target = tmp_path / "new" / "deeper" / "plan.json"
     save(doc, target)
     assert load(target) == doc
+
+
+def test_atomic_write_keeps_a_symlink_and_names_the_target_in_errors(tmp_path):
+    from opsplan.models.io.atomic import atomic_write_text
+
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "plan.json").write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real / "plan.json")
+    atomic_write_text(link, "new")
+    assert link.is_symlink() and (real / "plan.json").read_text() == "new"
+    # a folder, or a path that cannot exist: the error names what the user typed, not a temporary file
+    for bad in (real, Path("/proc/opsplan-no-such/x.json")):
+        with pytest.raises(OSError) as info:
+            atomic_write_text(bad, "z")
+        assert info.value.filename == str(bad) and ".tmp" not in str(info.value)
+    # a name near the file system's 255-byte limit still has room for the temporary name
+    long = tmp_path / ("x" * 250 + ".json")
+    atomic_write_text(long, "ok")
+    assert long.read_text() == "ok" and [p.name for p in tmp_path.iterdir() if ".tmp" in p.name] == []

@@ -125,3 +125,15 @@ def test_public_validate_dispatches(good):
     sc = with_op(good, 0, 1, modes=(Mode("M9", 2),))
     assert validate(sc) == validate_jobshop(sc)
     assert validate(good) == []
+
+
+def test_numbers_beyond_the_largest_time_are_named(good):
+    from opsplan.models.core import MAX_TIME
+
+    huge = MAX_TIME + 1
+    sc = with_op(good, 0, 1, modes=(Mode("M1", huge),))
+    sc = replace(sc, jobs=(replace(sc.jobs[0], weight=huge, due=huge), sc.jobs[1]),
+                 machines=(replace(sc.machines[0], calendar=Calendar((Window(5, huge),))), sc.machines[1]))
+    assert sorted(paths(validate_jobshop(sc))) == sorted([
+        "jobs[0].operations[1].modes[0].duration", "jobs[0].weight", "jobs[0].due", "machines[0].calendar[0]"])
+    assert validate_jobshop(with_op(good, 0, 1, modes=(Mode("M1", MAX_TIME),))) == []
