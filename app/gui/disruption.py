@@ -193,7 +193,9 @@ class DisruptionDialog(QDialog):
         released = f"; pins released: {', '.join(self.released)}" if self.released else ""
         self.status.setText(f"{name}: objective {result.objective}, {changes} operation(s) changed{limit}{released}")
         board = self.parent()
-        if board is not None and hasattr(board, "gantt"):
+        if board is not None and hasattr(board, "compare_panel"):
+            board.compare_panel.set_compare(old_name)  # the Compare panel and the Gantt's highlights, both
+        elif board is not None and hasattr(board, "gantt"):
             board.gantt.set_compare_with(old_name)
         self.rescheduled.emit(name)
         self.accept()

@@ -289,7 +289,7 @@ class ComparePanel(QWidget):
         return self._compare
 
     def diff(self) -> dict[str, str]:
-        """Task -> moved / reassigned / added / removed, compared schedule versus the current one."""
+        """Task -> moved / reassigned / added (only in the current plan) / removed (only in the compared one)."""
         return dict(self._diff)
 
     def diff_count(self) -> int:
@@ -329,7 +329,9 @@ class ComparePanel(QWidget):
             self._diff = {}
             self.diff_label.setText("")
             return
-        self._diff = schedule_diff(current, other)
+        # the same direction as the Gantt's highlights: from the compared plan to the current one
+        fn = getattr(plan.adapter, "diff", None)
+        self._diff = dict(fn(other, current)) if callable(fn) else schedule_diff(other, current)
         counts: dict[str, int] = {}
         for what in self._diff.values():
             counts[what] = counts.get(what, 0) + 1

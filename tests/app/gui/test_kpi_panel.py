@@ -84,3 +84,23 @@ def test_compare_panel_double_click_makes_current(qtbot, plan):
     name = _add_spt(plan)
     panel.table.horizontalHeader().sectionDoubleClicked.emit(panel.column_names().index(name))
     assert plan.current_name == name
+
+
+def test_compare_panel_and_gantt_agree_on_what_was_added(qtbot, plan):
+    from dataclasses import replace
+
+    from opsplan.app.gui.gantt import GanttView
+
+    gantt = GanttView(plan)
+    qtbot.addWidget(gantt)
+    panel = ComparePanel(plan)
+    qtbot.addWidget(panel)
+    panel.compareRequested.connect(gantt.set_compare_with)
+    full = plan.schedule
+    dropped = full.work()[0].task
+    partial = replace(full, name="partial", assignments=tuple(a for a in full.assignments if a.task != dropped))
+    plan.add_schedule(partial)
+    plan.set_current("mwkr")
+    panel.set_compare("partial")
+    # the current plan has the operation the compared one lacks: "added" in both views
+    assert panel.diff() == {dropped: "added"} == gantt._compare_diff
