@@ -197,8 +197,8 @@ class PlanDocument(QObject):
     def apply(self, doc: io.Document, label: str, current: str | None = None) -> None:
         """Make ``doc`` the document through one undoable command called ``label``."""
         after = (doc, self._current if current is None else current)
-        if after[0] is self._doc and after[1] == self._current:
-            return
+        if after[1] == self._current and (after[0] is self._doc or after[0] == self._doc):
+            return  # nothing changes (pin a pinned bar, compact a compact plan): no undo step, not unsaved
         self.undo_stack.push(SnapshotCommand(self, self._snapshot(), after, label))
 
     def replace_schedule(self, schedule: Schedule, label: str) -> None:

@@ -53,3 +53,17 @@ def test_pins_travel_in_the_file(plan, tmp_path):
     again = PlanDocument.open(tmp_path / "p.json")
     again.set_current("mwkr")
     assert edit.pinned_tasks(again.schedule) == {t}
+
+
+def test_an_edit_that_changes_nothing_adds_no_undo_step_and_leaves_the_plan_saved(plan):
+    task = plan.schedule.work()[0].task
+    plan.set_pinned([task], True)
+    plan.compact()
+    steps = plan.undo_stack.count()
+    plan.undo_stack.setClean()
+    plan.set_pinned([task], True)  # already pinned
+    assert plan.undo_stack.count() == steps
+    plan.compact()  # compact of a compacted plan
+    assert plan.undo_stack.count() == steps
+    plan.set_scenario(plan.scenario, "Edit nothing")
+    assert plan.undo_stack.count() == steps and not plan.dirty
