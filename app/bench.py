@@ -222,6 +222,8 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
             "wall_s": round(earlier_s + time.perf_counter() - t0, 1),  # a resumed run adds to the earlier wall time
         }
 
+    if args.output:  # an --output that cannot be written fails now, not after the first (perhaps long) solve
+        _write_report(args.output, report(complete=False))
     # Ctrl+C or a kill (SIGTERM) cancels the instance being solved and ends the run with what
     # is finished: the solver stops within a second, and --output keeps every finished row
     stop = StopToken()
@@ -513,6 +515,8 @@ def run_pv_bench(args: argparse.Namespace) -> int:
         row["best"] = min(v for v in [r.objective, *(row[x] for x in PV_RULES)] if v is not None)
         return row
 
+    if args.output:  # an --output that cannot be written fails now, not after the first solve
+        _write_report(args.output, make_report(complete=False))
     # as in the other sets: Ctrl+C or SIGTERM stops the solve under way, --output keeps every finished row
     stop = StopToken()
     try:

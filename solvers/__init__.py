@@ -56,8 +56,8 @@ def solve(
     Result
         Never raises for infeasibility; raises :class:`SolverError` for an
         unknown or uninstalled solver, an unsupported scenario kind, or options
-        the backend cannot honour (``earliest``, a change budget ``max_changes``;
-        see :data:`CAPABILITIES` and :func:`supports`).
+        the backend cannot honour (pinned assignments, ``earliest``, a change budget
+        ``max_changes``; see :data:`CAPABILITIES` and :func:`supports`).
     """
     from opsplan.models import validate
 
@@ -72,6 +72,9 @@ def solve(
         if options.get(key) is not None and capability not in backend.capabilities:
             able = ", ".join(available(scenario.kind, capability)) or "none installed"
             raise SolverError(f"solver '{solver}' cannot honour {what}; use one of: {able}")
+    if params is not None and params.pinned and PINS not in backend.capabilities:
+        able = ", ".join(available(scenario.kind, PINS)) or "none installed"
+        raise SolverError(f"solver '{solver}' cannot keep pinned operations; use one of: {able}")
     issues = validate(scenario)
     if issues:
         raise ValidationError(issues, source=getattr(scenario, "name", None))

@@ -676,3 +676,22 @@ def test_export_takes_xls_and_asks_for_a_format_without_an_extension(capsys, tmp
     assert rc == 2 and "without an extension" in err
     rc, _, _ = run(capsys, "export", str(solved), "-o", str(tmp_path / "plan"), "--format", "csv")
     assert rc == 0 and (tmp_path / "plan").read_text().count("\n") > 36
+
+
+@pytest.mark.parametrize("bench_set", ["jobshop", "pv"])
+def test_bench_output_that_cannot_be_written_fails_before_solving(capsys, tmp_path, bench_dir, monkeypatch,
+                                                                  bench_set):
+    import time
+
+    import opsplan.app.bench as bench
+
+    small_jobshop_bench(tmp_path, bench_dir, ("ft06",))
+    solved = []
+    monkeypatch.setattr(bench, "run_instance", lambda *a, **k: solved.append(a) or {})
+    (tmp_path / "taken").write_text("a file, not a folder")
+    args = (["bench", "jobshop", "--dir", str(tmp_path), "--solver", "dispatch:spt"] if bench_set == "jobshop"
+            else ["bench", "pv", "--sizes", "500", "--solver", "cpsat", "--time-limit", "60"])
+    t = time.perf_counter()
+    rc, _, err = run(capsys, *args, "--output", str(tmp_path / "taken" / "r.json"))
+    assert rc != 0 and "taken" in err and "Traceback" not in err and solved == []
+    assert time.perf_counter() - t < 20  # not after a 60 s solve

@@ -299,3 +299,12 @@ def test_count_changes():
     assert changed_operations(old, new) == ("a", "b", "c")
     assert count_changes(old, new, tolerance=2) == 2
     assert count_changes(old, old) == 0
+
+
+def test_a_solver_that_cannot_keep_pins_refuses_them(tiny_jobshop):
+    """Pins handed to a backend without the capability are refused, never silently dropped."""
+    s = solve(tiny_jobshop, "dispatch:spt", Params()).schedule
+    pins = (s.work()[0],)
+    with pytest.raises(SolverError, match="cannot keep pinned operations; use one of: .*cpsat"):
+        solve(tiny_jobshop, "cpsat-textbook", Params(pinned=pins))
+    assert solve(tiny_jobshop, "cpsat", Params(pinned=pins, time_limit=5)).schedule.by_task()[pins[0].task] == pins[0]
