@@ -194,7 +194,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from opsplan.models.io.exporters import schedule_from_json
 
     doc = _load_document(args.scenario, args.format, args.index)
-    schedule = schedule_from_json(args.schedule, name=args.name)
+    schedule = schedule_from_json(args.schedule, name=args.name, scenario=doc.scenario)
     violations = check(doc.scenario, schedule)
     if args.json:
         print(json.dumps({"feasible": not violations, "violations": [
@@ -231,7 +231,7 @@ def _running_schedule(doc, spec: str, name: str | None, source: str):  # noqa: A
     from opsplan.models.io.exporters import schedule_from_json
 
     if Path(spec).is_file():
-        return schedule_from_json(spec, name=name)
+        return schedule_from_json(spec, name=name, scenario=doc.scenario)
     found = doc.schedule(spec)
     if found is not None:
         return found

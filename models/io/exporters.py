@@ -282,8 +282,12 @@ def _check_assignments(data: dict[str, Any], source: str) -> None:
         raise _fail(source, "$.name", "expected a string")
 
 
-def schedule_from_json_dict(data: Any, source: str = "<data>", name: str | None = None) -> Schedule:
+def schedule_from_json_dict(data: Any, source: str = "<data>", name: str | None = None,
+                            scenario: Any = None) -> Schedule:
     """A schedule from exported-schedule data or from a full document (its last schedule, or ``name``).
+
+    With ``scenario``, an exported schedule of another kind or counted in another time
+    unit is refused (its numbers would be read in the wrong unit).
 
     Raises
     ------
@@ -321,14 +325,22 @@ def schedule_from_json_dict(data: Any, source: str = "<data>", name: str | None 
     _check_assignments(data, source)
     if name is not None and data.get("name") != name:
         raise FileFormatError(source, "$.name", f"no schedule named {name!r} (this file holds {data.get('name')!r})")
+    if scenario is not None:
+        if data.get("kind") not in (None, scenario.kind):
+            raise FileFormatError(source, "$.kind", f"a {data['kind']} schedule, but the scenario is a {scenario.kind}")
+        unit = TimeUnit(getattr(scenario, "time_unit", TimeUnit.MINUTE)).value
+        if data.get("time_unit") not in (None, unit):
+            raise FileFormatError(source, "$.time_unit", f"the schedule counts time in {data['time_unit']}, "
+                                                         f"the scenario in {unit}")
     return schedule_from_json_data(data)
 
 
-def schedule_from_json(path: str | os.PathLike[str], name: str | None = None) -> Schedule:
+def schedule_from_json(path: str | os.PathLike[str], name: str | None = None, scenario: Any = None) -> Schedule:
     """Read a schedule back from an exported schedule JSON or an OpsPlan document (last schedule).
 
     Used by ``opsplan check SCENARIO SCHEDULE``. Raises FileFormatError naming the
     file and the JSON path of any problem.
     """
     source = str(path)
-    return schedule_from_json_dict(parse_json(decode_text(read_bytes(path), source), source), source, name)
+    data = parse_json(decode_text(read_bytes(path), source), source)
+    return schedule_from_json_dict(data, source, name, scenario)

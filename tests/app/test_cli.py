@@ -695,3 +695,15 @@ def test_bench_output_that_cannot_be_written_fails_before_solving(capsys, tmp_pa
     rc, _, err = run(capsys, *args, "--output", str(tmp_path / "taken" / "r.json"))
     assert rc != 0 and "taken" in err and "Traceback" not in err and solved == []
     assert time.perf_counter() - t < 20  # not after a 60 s solve
+
+
+def test_check_refuses_a_schedule_counted_in_another_time_unit(capsys, tmp_path):
+    solved, exported = tmp_path / "s.json", tmp_path / "plan.json"
+    assert main(["solve", str(SAMPLES / "ft06.json"), "--solver", "dispatch:spt", "-o", str(solved)]) == 0
+    assert main(["export", str(solved), "-o", str(exported)]) == 0
+    data = json.loads(exported.read_text())
+    other = "h" if data["time_unit"] != "h" else "min"
+    exported.write_text(json.dumps({**data, "time_unit": other}))
+    capsys.readouterr()
+    rc, _, err = run(capsys, "check", str(solved), str(exported))
+    assert rc == 2 and f"the schedule counts time in {other}" in err
