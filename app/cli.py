@@ -33,11 +33,11 @@ def _one_line(err: OpsPlanError) -> str:
     return " ".join(str(err).split())
 
 
-def _load_document(path: str, fmt: str | None, index: int | None):
+def _load_document(path: str, fmt: str | None, index: int | None, jobs: int | None = None):
     """A Document from an OpsPlan JSON file or any importable file."""
     from opsplan.models.io.importers import import_file
 
-    return import_file(path, fmt, index=index)
+    return import_file(path, fmt, index=index, n=jobs)
 
 
 def solver_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -81,7 +81,7 @@ def _fmt_num(v: float | None) -> str:
 def cmd_import(args: argparse.Namespace) -> int:
     from opsplan.models.io.document import save
 
-    doc = _load_document(args.file, args.format, args.index)
+    doc = _load_document(args.file, args.format, args.index, args.jobs)
     save(doc, args.output)
     sc = doc.scenario
     print(f"imported {sc.name}: {len(sc.jobs)} jobs, {sc.n_operations} operations, "
@@ -97,7 +97,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from opsplan.models.io.document import save
     from opsplan.solvers import StopToken, solve
 
-    doc = _load_document(args.file, args.format, args.index)
+    doc = _load_document(args.file, args.format, args.index, args.jobs)
     sc = doc.scenario
     warm = None
     if args.warm_start:
@@ -193,7 +193,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from opsplan.models import check
     from opsplan.models.io.exporters import schedule_from_json
 
-    doc = _load_document(args.scenario, args.format, args.index)
+    doc = _load_document(args.scenario, args.format, args.index, args.jobs)
     schedule = schedule_from_json(args.schedule, name=args.name, scenario=doc.scenario)
     violations = check(doc.scenario, schedule)
     if args.json:
@@ -257,7 +257,7 @@ def cmd_reschedule(args: argparse.Namespace) -> int:
     for flag, v in (("--max-changes", args.max_changes), ("--tolerance", args.tolerance), ("--at", args.at)):
         if v is not None and v < 0:
             return _fail(f"{flag} must not be negative, got {v}")
-    doc = _load_document(args.scenario, args.format, args.index)
+    doc = _load_document(args.scenario, args.format, args.index, args.jobs)
     sc = doc.scenario
     old = _running_schedule(doc, args.schedule, args.name, args.scenario)
     old = old.renamed(old.name or "plan")
@@ -471,7 +471,10 @@ def _add_solver_args(p: argparse.ArgumentParser, default: str = "cpsat") -> None
 
 def _add_input_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", default=None, help="input format (opsplan, orlib-jobshop, fjs, orlib-wt)")
-    p.add_argument("--index", type=int, default=None, help="instance number in multi-instance files (orlib-wt)")
+    p.add_argument("--index", type=_at_least(1), default=None,
+                   help="instance number in multi-instance files (orlib-wt)")
+    p.add_argument("--jobs", type=_at_least(1), default=None, metavar="N",
+                   help="orlib-wt: jobs per instance, when the file name does not say (wt40.txt: 40)")
 
 
 def build_parser() -> argparse.ArgumentParser:

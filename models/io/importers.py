@@ -255,7 +255,8 @@ def import_orlib_wt(path: Path, *, index: int | None = None, n: int | None = Non
     if n is None:
         n = wt_size_from_name(path)
         if n is None:
-            raise lines.fail(None, "cannot tell the jobs per instance: name the file wtN.txt or pass n")
+            raise lines.fail(None, "cannot tell the jobs per instance: name the file wtN.txt "
+                                   "or pass the number of jobs (--jobs N)")
     if n < 1:
         raise lines.fail(None, f"jobs per instance must be at least 1, got {n}")
     idx = 1 if index is None else index

@@ -707,3 +707,13 @@ def test_check_refuses_a_schedule_counted_in_another_time_unit(capsys, tmp_path)
     capsys.readouterr()
     rc, _, err = run(capsys, "check", str(solved), str(exported))
     assert rc == 2 and f"the schedule counts time in {other}" in err
+
+
+def test_weighted_tardiness_file_under_another_name_takes_jobs(capsys, tmp_path, bench_dir):
+    f = tmp_path / "weights.txt"
+    shutil.copy(bench_dir / "tardiness" / "wt40.txt", f)
+    rc, _, err = run(capsys, "solve", str(f), "--format", "orlib-wt", "--index", "2", "--solver", "dispatch:atc")
+    assert rc == 2 and "--jobs N" in err
+    rc, out, _ = run(capsys, "solve", str(f), "--format", "orlib-wt", "--index", "2", "--jobs", "40",
+                     "--solver", "dispatch:atc", "--json")
+    assert rc == 0 and json.loads(out)["scenario"] == "weights_002"
