@@ -24,15 +24,16 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 class SnapshotCommand(QUndoCommand):
     """Swap the whole document (and the current schedule name) between two snapshots."""
 
-    def __init__(self, plan: PlanDocument, before: tuple, after: tuple, label: str) -> None:
+    def __init__(self, plan: PlanDocument, before: tuple, after: tuple, label: str,
+                 renamed: tuple[str, str] | None = None) -> None:
         super().__init__(label)
-        self._plan, self._before, self._after = plan, before, after
+        self._plan, self._before, self._after, self._renamed = plan, before, after, renamed
 
     def redo(self) -> None:
-        self._plan._restore(self._after)
+        self._plan._restore(self._after, self._renamed)
 
     def undo(self) -> None:
-        self._plan._restore(self._before)
+        self._plan._restore(self._before, self._renamed[::-1] if self._renamed else None)
 
 
 class PlanDocument(QObject):
@@ -46,6 +47,8 @@ class PlanDocument(QObject):
     pathChanged(str): saved under or opened from another file.
     dirtyChanged(bool): unsaved changes appeared or were saved.
     conflictsChanged: a solve named (or cleared) conflicting constraints of the scenario.
+    scheduleRenamed(str, str): a schedule got another name (old, new), by a rename or its
+    undo; emitted before ``changed`` so views can follow the name.
     """
 
     changed = Signal()
@@ -54,6 +57,7 @@ class PlanDocument(QObject):
     pathChanged = Signal(str)
     dirtyChanged = Signal(bool)
     conflictsChanged = Signal()
+    scheduleRenamed = Signal(str, str)
 
     def __init__(self, doc: io.Document, path: str | Path | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -184,22 +188,25 @@ class PlanDocument(QObject):
     def _snapshot(self) -> tuple:
         return (self._doc, self._current)
 
-    def _restore(self, snap: tuple) -> None:
+    def _restore(self, snap: tuple, renamed: tuple[str, str] | None = None) -> None:
         doc, current = snap
         old_current = self._current
         self._doc, self._current = doc, current
         if len(self._cache) > 64:
             self._cache.clear()
+        if renamed is not None:
+            self.scheduleRenamed.emit(*renamed)
         self.changed.emit()
         if current != old_current:
             self.currentChanged.emit(current)
 
-    def apply(self, doc: io.Document, label: str, current: str | None = None) -> None:
+    def apply(self, doc: io.Document, label: str, current: str | None = None,
+              renamed: tuple[str, str] | None = None) -> None:
         """Make ``doc`` the document through one undoable command called ``label``."""
         after = (doc, self._current if current is None else current)
         if after[1] == self._current and (after[0] is self._doc or after[0] == self._doc):
             return  # nothing changes (pin a pinned bar, compact a compact plan): no undo step, not unsaved
-        self.undo_stack.push(SnapshotCommand(self, self._snapshot(), after, label))
+        self.undo_stack.push(SnapshotCommand(self, self._snapshot(), after, label, renamed))
 
     def replace_schedule(self, schedule: Schedule, label: str) -> None:
         """Replace the current schedule by ``schedule`` (same name) as one command."""
@@ -238,7 +245,7 @@ class PlanDocument(QObject):
         new = self.unique_name(new)
         schedules = tuple(x.renamed(new) if x.name == old else x for x in self._doc.schedules)
         self.apply(replace(self._doc, schedules=schedules), f"Rename schedule {old} to {new}",
-                   current=new if self._current == old else None)
+                   current=new if self._current == old else None, renamed=(old, new))
 
     def move_task(self, task: str, start: int, lane: str | None = None) -> None:
         s = self.schedule

@@ -438,6 +438,7 @@ class GanttView(QGraphicsView):
         self.horizontalScrollBar().valueChanged.connect(self._on_hscroll)
         self.verticalScrollBar().valueChanged.connect(self._label_col.update)
         plan.changed.connect(self._rebuild)
+        plan.scheduleRenamed.connect(self._follow_rename)
         plan.currentChanged.connect(self._rebuild)
         plan.selectionChanged.connect(self._on_selection)
         self._rebuild()
@@ -565,6 +566,10 @@ class GanttView(QGraphicsView):
 
     def compare_with(self) -> str | None:
         return self._compare_name
+
+    def _follow_rename(self, old: str, new: str) -> None:
+        if self._compare_name == old:  # keep comparing with the same plan under its new name
+            self._compare_name = new
 
     def compare_diff(self) -> dict[str, str]:
         """Task -> ``'moved'``/``'reassigned'``/``'added'``/``'removed'`` against the compared schedule."""

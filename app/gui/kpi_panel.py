@@ -79,13 +79,21 @@ def _follow(panel, plan: PlanDocument) -> None:
     """Point ``panel`` at ``plan``: refresh on its changes (and stop following the previous one)."""
     if panel.plan is plan:
         return
+    follow = getattr(panel, "_follow_rename", None)
     if panel.plan is not None:
         for sig in (panel.plan.changed, panel.plan.currentChanged):
             try:
                 sig.disconnect(panel.refresh)
             except (RuntimeError, TypeError):
                 pass
+        if follow is not None:
+            try:
+                panel.plan.scheduleRenamed.disconnect(follow)
+            except (RuntimeError, TypeError):
+                pass
     panel.plan = plan
+    if follow is not None:
+        plan.scheduleRenamed.connect(follow)
     plan.changed.connect(panel.refresh)
     plan.currentChanged.connect(panel.refresh)
     panel.refresh()
@@ -287,6 +295,10 @@ class ComparePanel(QWidget):
 
     def compare_name(self) -> str | None:
         return self._compare
+
+    def _follow_rename(self, old: str, new: str) -> None:
+        if self._compare == old:  # the compared plan got a new name: keep comparing with it
+            self._compare = new
 
     def diff(self) -> dict[str, str]:
         """Task -> moved / reassigned / added (only in the current plan) / removed (only in the compared one)."""

@@ -104,3 +104,24 @@ def test_compare_panel_and_gantt_agree_on_what_was_added(qtbot, plan):
     panel.set_compare("partial")
     # the current plan has the operation the compared one lacks: "added" in both views
     assert panel.diff() == {dropped: "added"} == gantt._compare_diff
+
+
+def test_renaming_the_compared_plan_keeps_the_comparison_and_undo_brings_the_name_back(qtbot, plan):
+    from opsplan.app.gui.gantt import GanttView
+
+    gantt = GanttView(plan)
+    qtbot.addWidget(gantt)
+    panel = ComparePanel(plan)
+    qtbot.addWidget(panel)
+    panel.compareRequested.connect(gantt.set_compare_with)
+    other = _add_spt(plan)
+    plan.set_current("mwkr")
+    panel.set_compare(other)
+    assert gantt.compare_with() == other and panel.diff_count() > 0
+    n = panel.diff_count()
+    plan.rename_schedule(other, "night shift")
+    assert gantt.compare_with() == "night shift" == panel.compare_name() and panel.diff_count() == n
+    plan.undo_stack.undo()
+    assert gantt.compare_with() == other == panel.compare_name() and panel.diff_count() == n
+    plan.undo_stack.redo()
+    assert gantt.compare_with() == "night shift" == panel.compare_name()
