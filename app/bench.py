@@ -626,6 +626,8 @@ def run_policy_speed(args: argparse.Namespace) -> int:
                            f"'{args.batches}'") from None
     if not batches or min(batches) < 1:
         raise OpsPlanError("--batches needs sizes of at least 1")
+    if n < 1 or m < 1:
+        raise OpsPlanError(f"--size needs at least one job and one machine, got '{args.size}'")
     with tempfile.TemporaryDirectory() as tmp:
         source = args.policy or str(_untrained_policy(Path(tmp)))
         session = load_policy(source, provider=args.provider)

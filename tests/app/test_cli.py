@@ -456,6 +456,8 @@ def test_bench_policy_speed_reports_decisions_per_second(capsys):
     assert 8 <= rep["rows"][2]["decisions"] <= 8 * 24
     rc, _, err = run(capsys, "bench", "policy-speed", "--size", "6by4")
     assert rc != 0 and "--size" in err
+    rc, _, err = run(capsys, "bench", "policy-speed", "--size", "0x5")
+    assert rc != 0 and "at least one job and one machine" in err
 
 
 def _two_instance_set(bench_dir, tmp_path):  # noqa: ANN001, ANN202
