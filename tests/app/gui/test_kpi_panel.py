@@ -86,9 +86,8 @@ def test_compare_panel_double_click_makes_current(qtbot, plan):
     assert plan.current_name == name
 
 
-def test_compare_panel_and_gantt_agree_on_what_was_added(qtbot, plan):
-    from dataclasses import replace
-
+def _panel_and_gantt(qtbot, plan):
+    """A Compare panel driving a Gantt's comparison, as in the main window."""
     from opsplan.app.gui.gantt import GanttView
 
     gantt = GanttView(plan)
@@ -96,6 +95,13 @@ def test_compare_panel_and_gantt_agree_on_what_was_added(qtbot, plan):
     panel = ComparePanel(plan)
     qtbot.addWidget(panel)
     panel.compareRequested.connect(gantt.set_compare_with)
+    return panel, gantt
+
+
+def test_compare_panel_and_gantt_agree_on_what_was_added(qtbot, plan):
+    from dataclasses import replace
+
+    panel, gantt = _panel_and_gantt(qtbot, plan)
     full = plan.schedule
     dropped = full.work()[0].task
     partial = replace(full, name="partial", assignments=tuple(a for a in full.assignments if a.task != dropped))
@@ -107,13 +113,7 @@ def test_compare_panel_and_gantt_agree_on_what_was_added(qtbot, plan):
 
 
 def test_renaming_the_compared_plan_keeps_the_comparison_and_undo_brings_the_name_back(qtbot, plan):
-    from opsplan.app.gui.gantt import GanttView
-
-    gantt = GanttView(plan)
-    qtbot.addWidget(gantt)
-    panel = ComparePanel(plan)
-    qtbot.addWidget(panel)
-    panel.compareRequested.connect(gantt.set_compare_with)
+    panel, gantt = _panel_and_gantt(qtbot, plan)
     other = _add_spt(plan)
     plan.set_current("mwkr")
     panel.set_compare(other)
