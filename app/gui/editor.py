@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from opsplan.app.gui.replay_panel import TRACE, trace_of
 from opsplan.models.core import Calendar, Resource, Window
 from opsplan.models.jobshop.scenario import Job, JobShopScenario, Mode, Operation, SetupMatrix
 from opsplan.models.schedule import Schedule
@@ -50,7 +51,8 @@ class Change:
     ``row`` is the row of the edited table to select afterwards (the added
     copy, the moved window). ``resource_renames`` / ``task_renames`` map old to
     new ids that the schedules of the document must follow too (a renamed
-    machine keeps its bars).
+    machine keeps its bars); ``task_removals`` are tasks gone from the scenario,
+    whose bars and pins leave every schedule (a cancelled order leaves the plans).
     """
 
     scenario: Any
@@ -58,6 +60,7 @@ class Change:
     row: int | None = None
     resource_renames: Mapping[str, str] = field(default_factory=dict)
     task_renames: Mapping[str, str] = field(default_factory=dict)
+    task_removals: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -311,6 +314,7 @@ class JobsTable(TableSpec):
         jobs = list(sc.jobs)
         op_ids = _all_op_ids(sc)
         names: list[str] = []
+        copies: list[tuple[str, str]] = []
         for row in sorted(rows, reverse=True):  # insert from the bottom so indices stay valid
             src = sc.jobs[row]
             jid = numbered_id("J", len(jobs) + 1, {j.id for j in jobs})
@@ -322,9 +326,11 @@ class JobsTable(TableSpec):
                 ops.append(replace(op, id=new_op))
             jobs.insert(row + 1, replace(src, id=jid, operations=tuple(ops)))
             names.append(f"{src.id} as {jid}")
+            copies.append((src.id, jid))
         label = f"Duplicate job {names[0]}" if len(names) == 1 else f"Duplicate {len(names)} jobs"
         # the copy of the topmost selected row sits right below it
-        return Change(replace(sc, jobs=tuple(jobs)), label, min(rows) + 1)
+        return Change(replace(sc, jobs=tuple(jobs), setups=_setups_with_copies(sc.setups, copies)), label,
+                      min(rows) + 1)
 
     def remove(self, sc: JobShopScenario, parent: int | None, rows: Sequence[int]) -> Change:
         if not rows:
@@ -341,7 +347,8 @@ class JobsTable(TableSpec):
             setups.append(SetupMatrix(s.machine, tuple(s.jobs[k] for k in keep), matrix))
         ids = [sc.jobs[r].id for r in sorted(rows)]
         label = f"Remove job {ids[0]}" if len(ids) == 1 else f"Remove {len(ids)} jobs"
-        return Change(replace(sc, jobs=jobs, setups=tuple(setups)), label, min(rows))
+        ops = frozenset(op.id for r in rows for op in sc.jobs[r].operations)
+        return Change(replace(sc, jobs=jobs, setups=tuple(setups)), label, min(rows), task_removals=ops)
 
 
 def _square(s: SetupMatrix) -> bool:
@@ -436,7 +443,7 @@ class OperationsTable(TableSpec):
         ops = [op for k, op in enumerate(job.operations) if k not in set(rows)]
         ids = [job.operations[r].id for r in sorted(rows)]
         label = f"Remove operation {ids[0]}" if len(ids) == 1 else f"Remove {len(ids)} operations of job {job.id}"
-        return Change(self._with_ops(sc, parent, ops), label, min(rows))
+        return Change(self._with_ops(sc, parent, ops), label, min(rows), task_removals=frozenset(ids))
 
 
 class MachinesTable(TableSpec):
@@ -1025,8 +1032,9 @@ class ScenarioEditor(QWidget):
             return
         self._pending = (key, change.row)
         try:
-            if (change.resource_renames or change.task_renames) and plan.doc.schedules:
-                schedules = tuple(_rename_in_schedule(s, change.resource_renames, change.task_renames)
+            if (change.resource_renames or change.task_renames or change.task_removals) and plan.doc.schedules:
+                schedules = tuple(_rename_in_schedule(s, change.resource_renames, change.task_renames,
+                                                      change.task_removals, change.scenario)
                                   for s in plan.doc.schedules)
                 plan.apply(replace(plan.doc, scenario=change.scenario, schedules=schedules), change.label)
             else:
@@ -1139,19 +1147,46 @@ class ScenarioEditor(QWidget):
             page.model.set_issues(mine)
 
 
-def _rename_in_schedule(s: Schedule, resources: Mapping[str, str], tasks: Mapping[str, str]) -> Schedule:
-    """``s`` with resources and tasks renamed (pins follow their task)."""
+def _rename_in_schedule(s: Schedule, resources: Mapping[str, str], tasks: Mapping[str, str],
+                        removed: frozenset[str] = frozenset(), scenario: Any = None) -> Schedule:
+    """``s`` with resources and tasks renamed (pins follow their task) and the ``removed`` tasks'
+    bars and pins dropped (a job shop's setup bars are then laid again for the new neighbours)."""
     from opsplan.models.jobshop import edit
 
     assignments = tuple(
         replace(a, resource=resources.get(a.resource, a.resource), task=tasks.get(a.task, a.task))
-        for a in s.assignments
+        for a in s.assignments if a.task not in removed
     )
     out = replace(s, assignments=assignments)
     pins = edit.pinned_tasks(s)
-    if tasks and pins & set(tasks):
-        out = edit.with_pins(out, {tasks.get(t, t) for t in pins})
+    if (tasks and pins & set(tasks)) or pins & removed:
+        out = edit.with_pins(out, {tasks.get(t, t) for t in pins if t not in removed})
+    if removed and isinstance(scenario, JobShopScenario):
+        out = edit.rebuild(scenario, out, out.work())
+    trace = trace_of(out) if tasks or resources else []
+    if trace:  # a policy's decision replay follows the names
+        steps = tuple((tasks.get(op, op), resources.get(m, m), start) for op, m, start in trace)
+        out = replace(out, extras=tuple((k, steps if k == TRACE else v) for k, v in out.extras))
     return out
+
+
+def _setups_with_copies(setups: Sequence[SetupMatrix], copies: Sequence[tuple[str, str]]) -> tuple:
+    """The setup matrices with each ``(source, copy)`` job added as a copy of the source's row and column
+    (between the copy and its source: the source's own setup, the same product)."""
+    out = []
+    for m in setups:
+        ids = list(m.jobs)
+        add = [(src, new) for src, new in copies if src in ids]
+        if not add or not _square(m):
+            out.append(m)
+            continue
+        of = {j: k for k, j in enumerate(ids)}  # each id's source row in the old matrix
+        for src, new in add:
+            ids.append(new)
+            of[new] = of[src]
+        matrix = tuple(tuple(m.matrix[of[a]][of[b]] for b in ids) for a in ids)
+        out.append(SetupMatrix(m.machine, tuple(ids), matrix))
+    return tuple(out)
 
 
 __all__ = [

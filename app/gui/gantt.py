@@ -713,7 +713,8 @@ class GanttView(QGraphicsView):
         lanes = list(ad.lanes(sc))
         groups = list(ad.groups(sc))
         gindex = {g: i for i, g in enumerate(groups)}
-        self._colors = [group_color(i) for i in range(len(groups))]
+        # bars of groups that are gone (every job removed) are drawn grey, never indexed past the list
+        self._colors = [group_color(i) for i in range(len(groups))] or [QColor("#9e9e9e")]
         self._text_colors = [QColor("#111") if c.lightnessF() > 0.55 else QColor("white") for c in self._colors]
         palette = np.fromiter((c.rgba() for c in self._colors), dtype=np.uint32, count=len(self._colors))
         dark = np.fromiter((c.darker(145).rgba() for c in self._colors), dtype=np.uint32, count=len(self._colors))

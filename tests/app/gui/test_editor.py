@@ -275,3 +275,67 @@ def test_invalid_cells_are_marked(editor, plan):
     m = editor.model("operations")
     assert m.issues_at(0, "modes") and "negative duration" in m.data(
         m.index(0, _col(editor, "operations", "modes")), Qt.ItemDataRole.ToolTipRole)
+
+
+def test_removing_a_job_or_an_operation_takes_its_bars_and_pins_out_of_the_plans(editor, plan):
+    from opsplan.models.jobshop import edit
+
+    victim = plan.scenario.jobs[0]
+    gone = {op.id for op in victim.operations}
+    other = plan.scenario.jobs[1].operations[0].id
+    plan.set_pinned([victim.operations[0].id, other], True)
+    editor.select_row("jobs", 0)
+    assert editor.remove_rows("jobs")
+    assert not gone & {a.task for a in plan.schedule.assignments}
+    assert edit.pinned_tasks(plan.schedule) == {other}
+    assert plan.violations() == []  # setups laid again for the new neighbours
+    # re-optimizing with a rule keeps the remaining pin and finds nothing unknown
+    from opsplan.solvers import Params, solve
+
+    r = solve(plan.scenario, "dispatch:mwkr", Params(pinned=edit.pinned_assignments(plan.schedule)))
+    assert r.schedule is not None and r.schedule.by_task()[other] == plan.schedule.by_task()[other]
+    plan.undo_stack.undo()
+    assert gone <= {a.task for a in plan.schedule.work()} and victim.operations[0].id in plan.pinned()
+    # an operation removed within its job
+    editor.select_row("jobs", 0)
+    op = plan.scenario.jobs[0].operations[-1].id
+    editor.select_row("operations", len(plan.scenario.jobs[0].operations) - 1)
+    assert editor.remove_rows("operations")
+    assert op not in plan.schedule.by_task() and plan.violations() == []
+
+
+def test_duplicating_a_job_copies_its_setup_rows(editor, plan):
+    sc0 = plan.scenario
+    m = sc0.setups[0]
+    src = m.jobs[1]
+    editor.select_row("jobs", [j.id for j in sc0.jobs].index(src))
+    assert editor.duplicate_rows("jobs")
+    copy = next(j.id for j in plan.scenario.jobs if j.id not in sc0.job_index)
+    new = plan.scenario.setups[0]
+
+    def old(a, b):
+        return m.matrix[m.jobs.index(a)][m.jobs.index(b)]
+
+    def now(a, b):
+        return new.matrix[new.jobs.index(a)][new.jobs.index(b)]
+
+    for other in m.jobs:
+        assert now(copy, other) == old(src, other) and now(other, copy) == old(other, src)
+    assert now(copy, src) == old(src, src) == now(src, copy)
+    assert not plan.issues()
+
+
+def test_renaming_keeps_a_policy_plans_decision_replay(editor, plan):
+    from opsplan.app.gui.replay_panel import trace_mismatch, trace_of, with_trace
+
+    s = plan.schedule
+    steps = [(a.task, a.resource, a.start) for a in sorted(s.work(), key=lambda a: (a.start, a.task))]
+    plan.replace_schedule(with_trace(s, steps), "traced")
+    assert _set(editor, "machines", 0, "id", "MIXER")
+    op = plan.scenario.jobs[0].operations[0].id
+    editor.select_row("jobs", 0)
+    assert _set(editor, "operations", 0, "id", "first-step")
+    trace = trace_of(plan.schedule)
+    assert ("first-step" in {t for t, _, _ in trace} and op not in {t for t, _, _ in trace}
+            and "MIXER" in {m for _, m, _ in trace} and "MIX1" not in {m for _, m, _ in trace})
+    assert trace_mismatch(plan.schedule, trace) == ""

@@ -363,3 +363,27 @@ def test_escape_during_a_drag_cancels_the_drag_not_the_solve_shortcut(qtbot, sam
     assert w.plan.undo_stack.count() == 0
     QTest.keyClick(view, Qt.Key.Key_Escape)  # no drag: Esc is the window's Cancel solve again
     assert fired == [1]
+
+
+def test_removing_every_job_keeps_the_board_painting(qtbot, sample_doc):
+    """With every job removed the plan board still paints: through the editor (the plans lose the bars)
+    and with bars whose jobs are gone (it used to index past its colours and take the process down)."""
+    from dataclasses import replace
+
+    from opsplan.app.gui.document import PlanDocument
+    from opsplan.app.gui.gantt import GanttView
+
+    w = MainWindow(PlanDocument(sample_doc), ask=lambda *a: "discard")
+    qtbot.addWidget(w)
+    w.show()
+    w.editor.view("jobs").selectAll()
+    assert w.editor.remove_rows("jobs")
+    assert w.plan.scenario.jobs == () and w.plan.schedule.assignments == ()
+    assert not w.gantt.viewport().grab().isNull() and w.plan.issues()
+    orphan = PlanDocument(replace(sample_doc, scenario=replace(sample_doc.scenario, jobs=(), setups=())))
+    view = GanttView(orphan)
+    qtbot.addWidget(view)
+    view.resize(800, 400)
+    view.show()
+    view.fit_to_window()
+    assert not view.viewport().grab().isNull()
