@@ -17,6 +17,7 @@ class Termination(enum.StrEnum):
     OPTIMAL = "optimal"  # optimality proven
     INFEASIBLE = "infeasible"  # infeasibility proven
     TIME_LIMIT = "time_limit"
+    GAP_LIMIT = "gap_limit"  # stopped at the relative gap asked for (``Params.gap``): no proof
     CANCELLED = "cancelled"
     COMPLETED = "completed"  # a heuristic ran to its end (no proof either way)
     ERROR = "error"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import signal
 import threading
 import time
@@ -131,6 +132,11 @@ def _initial_schedule(sc, params: Params, earliest, budget) -> tuple[Schedule | 
     return starting_schedule(sc, params, earliest, rules, budget)
 
 
+def _closed(solver) -> bool:  # noqa: ANN001
+    """True when the solver's bound meets its objective (the objective is integral)."""
+    return math.ceil(solver.best_objective_bound - 1e-6) >= round(solver.objective_value)
+
+
 def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopToken, variant=None) -> Result:
     t0 = time.perf_counter()
     if stop.is_set():
@@ -191,7 +197,10 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     runtime = time.perf_counter() - t0
 
     cancelled = stop.is_set()
-    if status == cp_model.OPTIMAL:
+    if status == cp_model.OPTIMAL and params.gap is not None and not _closed(solver):
+        # CP-SAT calls a stop at relative_gap_limit optimal too: only a closed gap is a proof
+        term, sol = Termination.GAP_LIMIT, SolutionStatus.FEASIBLE
+    elif status == cp_model.OPTIMAL:
         term, sol = Termination.OPTIMAL, SolutionStatus.OPTIMAL
     elif status == cp_model.FEASIBLE:
         term, sol = (Termination.CANCELLED if cancelled else Termination.TIME_LIMIT), SolutionStatus.FEASIBLE

@@ -257,8 +257,10 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     sol = SolutionStatus.NONE if schedule is None else SolutionStatus.FEASIBLE
     if term == Termination.OPTIMAL and schedule is not None:
         # HiGHS calls a gap-limited stop optimal too: only a closed gap is a proof
-        if bound is None or bound >= objective:
+        if bound is None or math.ceil(bound - 1e-6) >= objective:
             sol, bound = SolutionStatus.OPTIMAL, objective
+        else:
+            term = Termination.GAP_LIMIT
     elif term == Termination.OPTIMAL:
         term = Termination.ERROR
     if term == Termination.CANCELLED:

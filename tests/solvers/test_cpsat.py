@@ -297,3 +297,20 @@ def test_never_returns_worse_than_its_checked_start(monkeypatch):
                                   options={"cpsat": {"stop_after_first_solution": True}}))
     assert r.objective <= r.stats["hint_objective"] and check(sc, r.schedule) == []
     assert "starting schedule" in r.message  # the blind first solution was worse
+
+
+@pytest.mark.parametrize("solver", ["cpsat", "mip"])
+def test_a_stop_at_the_gap_target_is_not_called_optimal(solver):
+    """CP-SAT and HiGHS both say 'optimal' when they reach the relative gap asked for; only a closed
+    gap is a proof, so such a stop is reported as gap_limit with a feasible solution and its bound."""
+    from opsplan.models.jobshop.build import random_jobshop
+
+    sc = random_jobshop(6, 4, seed=3)
+    options = {"no_hint": True} if solver == "cpsat" else {}
+    r = solve(sc, solver, Params(gap=0.5, time_limit=10, threads=1, options=options))
+    exact = solve(sc, "cpsat", Params(time_limit=20, threads=2))
+    assert exact.status == "optimal"
+    assert r.schedule is not None and check(sc, r.schedule) == []
+    if r.objective > exact.objective:  # stopped short of the optimum: no proof may be claimed
+        assert r.termination.value == "gap_limit" and r.status == "feasible" and r.bound < r.objective
+    assert r.status != "optimal" or r.bound == r.objective == exact.objective
