@@ -159,7 +159,10 @@ def _add_setup_circuit(jm: JobShopModel, machine: str, entries: list) -> None:
 
 
 def add_pins(jm: JobShopModel, pinned: tuple[Assignment, ...]) -> None:
+    """Each pinned work assignment keeps its machine and start (a pinned setup bar is not an operation)."""
     for a in pinned:
+        if a.category != Category.WORK:
+            continue
         ov = jm.ops.get(a.task)
         if ov is None:
             continue

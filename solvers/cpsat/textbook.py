@@ -1,7 +1,8 @@
 """The plain textbook CP-SAT job-shop model, kept only as a benchmark baseline.
 
 One interval per operation, no-overlap per machine, minimise makespan; no hints,
-no tightened horizon, default parameters. Classic (single-mode) shops only.
+no tightened horizon, default parameters. Classic (single-mode) shops only: no
+releases, calendars, setups, deadlines or pins, which it would ignore.
 """
 
 from __future__ import annotations
@@ -19,9 +20,14 @@ NAME = "cpsat-textbook"
 
 
 def solve(sc: JobShopScenario, params: Params, on_progress, stop: StopToken, variant=None) -> Result:
-    if sc.is_flexible or sc.objective.value != "makespan" or sc.setups or any(j.deadline is not None for j in sc.jobs):
-        raise SolverError("the textbook baseline handles only classic makespan job shops (no deadlines)")
+    if (sc.is_flexible or sc.objective.value != "makespan" or sc.setups
+            or any(j.deadline is not None or j.release for j in sc.jobs)
+            or any(m.calendar.windows for m in sc.machines)):
+        raise SolverError("the textbook baseline handles only classic makespan job shops "
+                          "(no releases, calendars, setups or deadlines)")
     t0 = time.perf_counter()
+    if stop.is_set():
+        return Result(Termination.CANCELLED, SolutionStatus.NONE, None, None, None, 0.0, NAME, VERSION)
     m = cp_model.CpModel()
     horizon = sum(op.modes[0].duration for j in sc.jobs for op in j.operations)
     starts, itvs, ends = {}, {}, []
@@ -54,6 +60,7 @@ def solve(sc: JobShopScenario, params: Params, on_progress, stop: StopToken, var
     status = solver.solve(m)
     stop.remove(solver.stop_search)
     runtime = time.perf_counter() - t0
+    stopped = Termination.CANCELLED if stop.is_set() else Termination.TIME_LIMIT
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         sched = Schedule(
             tuple(
@@ -66,9 +73,9 @@ def solve(sc: JobShopScenario, params: Params, on_progress, stop: StopToken, var
         if on_progress:
             on_progress(Progress(solver.objective_value, solver.best_objective_bound, runtime, NAME))
         return Result(
-            Termination.OPTIMAL if opt else Termination.TIME_LIMIT,
+            Termination.OPTIMAL if opt else stopped,
             SolutionStatus.OPTIMAL if opt else SolutionStatus.FEASIBLE,
             sched, solver.objective_value, solver.best_objective_bound, runtime, NAME, VERSION,
         )
-    term = Termination.INFEASIBLE if status == cp_model.INFEASIBLE else Termination.TIME_LIMIT
+    term = Termination.INFEASIBLE if status == cp_model.INFEASIBLE else stopped
     return Result(term, SolutionStatus.NONE, None, None, None, runtime, NAME, VERSION)

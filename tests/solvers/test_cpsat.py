@@ -314,3 +314,32 @@ def test_a_stop_at_the_gap_target_is_not_called_optimal(solver):
     if r.objective > exact.objective:  # stopped short of the optimum: no proof may be claimed
         assert r.termination.value == "gap_limit" and r.status == "feasible" and r.bound < r.objective
     assert r.status != "optimal" or r.bound == r.objective == exact.objective
+
+
+def test_textbook_baseline_refuses_what_it_would_ignore_and_honours_cancel():
+    from opsplan.solvers import SolverError, StopToken
+
+    sc = random_jobshop(8, 5, seed=1)
+    late = replace(sc, jobs=(replace(sc.jobs[0], release=50), *sc.jobs[1:]))
+    with pytest.raises(SolverError, match="no releases"):
+        solve(late, "cpsat-textbook", Params(time_limit=1))
+    closed = replace(sc, machines=(replace(sc.machines[0], calendar=Calendar((Window(0, 40),))), *sc.machines[1:]))
+    with pytest.raises(SolverError, match="calendars"):
+        solve(closed, "cpsat-textbook", Params(time_limit=1))
+    stop = StopToken()
+    stop.set()
+    t0 = time.perf_counter()
+    r = solve(sc, "cpsat-textbook", Params(time_limit=5), stop=stop)
+    assert r.termination.value == "cancelled" and time.perf_counter() - t0 < 1
+
+
+def test_pinning_a_whole_plan_with_its_setup_bars_keeps_it():
+    """Pins may come straight from a plan's assignments, setup bars included; those are not operations."""
+    sc = from_routes("setups", [[[(0, 3)]], [[(0, 3)]]])
+    jobs = tuple(j.id for j in sc.jobs)
+    sc = replace(sc, setups=(SetupMatrix("M0", jobs, ((0, 2), (2, 0))),))
+    plan = solve(sc, "dispatch:fifo", Params()).schedule
+    assert any(a.category == "setup" for a in plan.assignments)
+    for solver in ("cpsat", "mip"):
+        r = solve(sc, solver, Params(time_limit=5, threads=1, pinned=plan.assignments, options={"explain": False}))
+        assert r.schedule is not None and r.schedule.work() == plan.work(), solver
