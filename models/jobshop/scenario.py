@@ -155,8 +155,9 @@ class JobShopScenario:
         # A serial schedule started after every release and every calendar window
         # is always feasible, so its length bounds any sensible plan.
         total = sum(max((m.duration for m in op.modes), default=0) for j in self.jobs for op in j.operations)
-        for s in self.setups:
-            total += len(self.jobs) * max((max(row, default=0) for row in s.matrix), default=0)
+        for s in self.setups:  # at most one setup before each operation that may use the machine
+            uses = sum(1 for j in self.jobs for op in j.operations if any(m.resource == s.machine for m in op.modes))
+            total += uses * max((max(row, default=0) for row in s.matrix), default=0)
         start = max((j.release for j in self.jobs), default=0)
         for m in self.machines:
             for w in m.calendar.windows:

@@ -343,3 +343,14 @@ def test_pinning_a_whole_plan_with_its_setup_bars_keeps_it():
     for solver in ("cpsat", "mip"):
         r = solve(sc, solver, Params(time_limit=5, threads=1, pinned=plan.assignments, options={"explain": False}))
         assert r.schedule is not None and r.schedule.work() == plan.work(), solver
+
+
+@pytest.mark.parametrize("solver", ["cpsat", "mip"])
+def test_a_job_visiting_a_machine_with_setups_several_times_is_feasible(solver):
+    """One job, three operations on M0 with a setup of 10 between any two: makespan 35. The horizon
+    counted setups per job, not per operation, and both exact solvers called the shop infeasible."""
+    sc = from_routes("re-entrant", [[[(0, 5)], [(0, 5)], [(0, 5)]]])
+    sc = replace(sc, setups=(SetupMatrix("M0", (sc.jobs[0].id,), ((10,),)),))
+    assert sc.horizon() >= 35
+    r = solve(sc, solver, Params(time_limit=5, threads=1))
+    assert (r.status, r.objective) == ("optimal", 35) and check(sc, r.schedule) == []
