@@ -153,7 +153,10 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     start, source = feasible_start(sc, params)
     late = max([0, *earliest.values(), *(a.end for a in params.pinned)])
     horizon = sc.horizon() + late
-    if start is not None and sc.objective == Objective.MAKESPAN:
+    # setups that break the triangle inequality make the pairwise disjunctive rows a restriction:
+    # then the model is only a heuristic (no proof, no bound, and no horizon cut to the start)
+    restricted = bool(sc.setups) and not jsm.setups_pairwise_exact(sc)
+    if start is not None and sc.objective == Objective.MAKESPAN and not restricted:
         # an optimal schedule is no longer than this feasible one: every end fits in its makespan
         horizon = min(horizon, start.makespan)
     name, why = choose_formulation(sc, params, earliest, horizon)
@@ -198,13 +201,19 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
 
     best: dict = {"objective": None, "schedule": None}
 
+    on_solution = params.options.get("on_solution")
+
     def on_improve(x, obj, bound, elapsed) -> None:  # noqa: ANN001 - HiGHS thread
         schedule = form.read(_reader(lp, x))
         value = objective_value(sc, schedule)
         if best["objective"] is None or value < best["objective"]:
+            if check(sc, schedule):  # a point that is only feasible within HiGHS's tolerances
+                return
             best.update(objective=value, schedule=schedule)
+            if on_solution is not None:  # the race shares it with the other members
+                on_solution(schedule, value)
         if on_progress is not None:
-            b = _bound(bound)
+            b = None if restricted else _bound(bound)
             on_progress(Progress(value, None if b is None else min(b, value), elapsed, NAME))
 
     inbox = params.options.get("inbox")
@@ -229,9 +238,16 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         return start_only(Termination.TIME_LIMIT, "no time left to solve", stats)  # the build used up the time
     out = highs_run.run(lp, cfg, start=x0, on_improve=on_improve, should_stop=stop.is_set,
                         inbox=None if inbox is None else poll, t0=t0)
-    if out.status == highspy.HighsModelStatus.kSolveError and "presolve" not in cfg.options and not stop.is_set():
+    def objective_off(o) -> bool:  # noqa: ANN001
+        """HiGHS's objective is not its point's (seen after presolve on shops with zero-length steps)."""
+        return (o.x is not None and o.objective is not None
+                and abs(lp.objective(o.x) - o.objective) > 1e-6 * max(1.0, abs(o.objective)))
+
+    if ((out.status == highspy.HighsModelStatus.kSolveError or objective_off(out))
+            and "presolve" not in cfg.options and not stop.is_set()):
         # HiGHS's presolve can leave a postsolved point that breaks rows ("Solve error", seen on a
-        # shop with a zero-length operation reduced to an empty model): solve once more without it
+        # shop with a zero-length operation reduced to an empty model) or whose objective and bound
+        # are not the point's: solve once more without it
         stats["presolve_retry"] = True
         cfg = dataclasses.replace(cfg, options={**cfg.options, "presolve": "off"})
         out = highs_run.run(lp, cfg, start=x0, on_improve=on_improve, should_stop=stop.is_set,
@@ -241,6 +257,11 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         stats["start_accepted"] = bool(out.start_accepted)
 
     term = _TERMINATION.get(out.status, Termination.ERROR)
+    untrusted = ""  # why HiGHS's final word is no proof here
+    if restricted:
+        untrusted = "setups break the triangle inequality, so the MIP is a restriction"
+    elif objective_off(out):
+        untrusted = "HiGHS's objective differs from its point's"
     schedule = objective = None
     if out.x is not None:
         schedule = form.read(_reader(lp, out.x))
@@ -249,9 +270,19 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
             schedule, objective = best["schedule"], best["objective"]
         if check(sc, schedule):  # never hand out a broken schedule (a tolerance artefact)
             schedule = objective = None
-    if schedule is None and start is not None and term in (Termination.CANCELLED, Termination.TIME_LIMIT):
-        schedule, objective = start, objective_value(sc, start)  # stopped before HiGHS took the start
+            untrusted = untrusted or "HiGHS's final point fails the checker (a tolerance artefact)"
+    if schedule is None and best["schedule"] is not None:  # the best checked point seen on the way
+        schedule, objective = best["schedule"], best["objective"]
+    if start is not None and (schedule is None or objective_value(sc, start) < objective) and (
+            untrusted or term in (Termination.CANCELLED, Termination.TIME_LIMIT)):
+        # stopped before HiGHS took the start, or a restricted model that could not take it
+        schedule, objective = start, objective_value(sc, start)
     bound = None if term == Termination.INFEASIBLE else _bound(out.bound)
+    if untrusted:
+        bound = None
+        if term in (Termination.OPTIMAL, Termination.INFEASIBLE, Termination.ERROR):
+            term = Termination.COMPLETED
+        message += f"; no proof: {untrusted}"
     if bound is not None and objective is not None:
         bound = min(bound, objective)
     sol = SolutionStatus.NONE if schedule is None else SolutionStatus.FEASIBLE

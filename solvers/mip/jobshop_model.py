@@ -93,6 +93,34 @@ def add_variables(sc: JobShopScenario, horizon: int) -> JobShopModel:
     return JobShopModel(m, sc, ops, horizon, big_m)
 
 
+def setups_pairwise_exact(sc: JobShopScenario) -> bool:
+    """True when requiring the setup between *every* ordered pair on a machine (what the disjunctive
+    rows do) is exact: no job ``j`` placed between ``i`` and ``k`` makes their changeover cheaper,
+    ``s(i,k) <= s(i,j) + p(j) + s(j,k)`` with ``p(j)`` the job's shortest busy operation there.
+    Otherwise the model is a restriction: its optimum and infeasibility prove nothing."""
+    import numpy as np
+
+    for sm in sc.setups:
+        jobs = [j for j in sm.jobs if j in sc.job_index]
+        p = {}
+        for jid in jobs:
+            durs = [md.duration for op in sc.job_index[jid].operations for md in op.modes
+                    if md.resource == sm.machine and md.duration > 0]
+            if durs:
+                p[jid] = min(durs)
+        users = [j for j in jobs if j in p]
+        if len(users) < 2:
+            continue
+        idx = [sm.jobs.index(j) for j in users]
+        mat = np.array([[sm.matrix[a][b] for b in idx] for a in idx], dtype=np.int64)
+        pv = np.array([p[j] for j in users], dtype=np.int64)
+        for j in range(len(users)):  # through j: s(i,j) + p(j) + s(j,k) for every i, k
+            via = mat[:, j][:, None] + pv[j] + mat[j, :][None, :]
+            if np.any(mat > via):
+                return False
+    return True
+
+
 # -- constraints ----------------------------------------------------------------
 def _off(*lits) -> object:  # noqa: ANN002 - mode binaries or the constant 1
     """``sum(1 - lit)``: 0 when every mode is chosen, >= 1 otherwise."""

@@ -405,3 +405,68 @@ def test_presolve_solve_error_is_retried_without_presolve():
     r = solve(sc, "mip", Params(time_limit=10, threads=1, seed=1))
     assert r.status == "optimal" and check(sc, r.schedule) == []
     assert r.objective == solve(sc, "cpsat", Params(time_limit=10, threads=1)).objective
+
+
+# -- honest answers where the model or HiGHS cannot be trusted ------------------------------------
+def _shop(machines, jobs, objective=Objective.MAKESPAN, setups=()):
+    """A small shop from ``(id, windows)`` machines and ``(id, ops, job fields)`` jobs."""
+    from opsplan.models.core import Resource
+    from opsplan.models.jobshop.scenario import Job, JobShopScenario, Mode, Operation
+
+    ms = tuple(Resource(i, calendar=Calendar(tuple(Window(a, b) for a, b in wins))) for i, wins in machines)
+    js = tuple(Job(i, tuple(Operation(o, tuple(Mode(r, d) for r, d in modes)) for o, modes in ops), **kw)
+               for i, ops, kw in jobs)
+    return JobShopScenario("t", ms, js, objective=objective, setups=tuple(setups))
+
+
+@pytest.mark.parametrize("objective", [Objective.MAKESPAN, Objective.TOTAL_WEIGHTED_TARDINESS])
+def test_setups_breaking_the_triangle_inequality_give_no_false_proof(objective):
+    """A->B and B->C cost nothing, every other changeover 100: the pairwise rows would demand 100
+    between A and C and call the shop infeasible (makespan) or prove 99 optimal (tardiness)."""
+    jobs = [(j, [(f"{j}.0", [("M0", 1)])], {"due": 3}) for j in "ABC"]
+    matrix = ((0, 0, 100), (100, 0, 0), (100, 100, 0))
+    sc = _shop([("M0", ())], jobs, objective, [SetupMatrix("M0", ("A", "B", "C"), matrix)])
+    exact = solve(sc, "cpsat", Params(time_limit=5, threads=1))
+    r = solve(sc, "mip", Params(time_limit=5, threads=1, options={"explain": False}))
+    assert exact.status == "optimal"
+    assert r.termination.value not in ("optimal", "infeasible") and r.status == "feasible" and r.bound is None
+    assert check(sc, r.schedule) == [] and r.objective == exact.objective  # the start (the rule's plan) stands
+    assert "triangle" in r.message
+
+
+def test_mip_shares_every_improving_checked_schedule_with_the_race():
+    sc = random_jobshop(6, 4, seed=3)
+    shared = []
+    r = solve(sc, "mip", Params(time_limit=10, threads=1,
+                                options={"on_solution": lambda s, v: shared.append((s, v))}))
+    assert shared and all(check(sc, s) == [] and objective_value(sc, s) == v for s, v in shared)
+    assert [v for _, v in shared] == sorted({v for _, v in shared}, reverse=True)
+    assert shared[-1][1] == r.objective
+
+
+def test_a_highs_point_that_fails_the_checker_falls_back_to_a_checked_schedule():
+    """A window to the end of time makes big-M about 2e9; HiGHS's 'optimal' point then overlaps
+    operations within its tolerances. The answer is a checked schedule without a claimed proof."""
+    from opsplan.models.core import MAX_TIME
+
+    jobs = [(f"J{j}", [(f"J{j}.0", [("M0", 30), ("M1", 20)]), (f"J{j}.1", [("M1", 10), ("M0", 25)])], {"due": 60})
+            for j in range(4)]
+    sc = _shop([("M0", ()), ("M1", ((100, MAX_TIME),))], jobs, Objective.TOTAL_WEIGHTED_TARDINESS)
+    r = solve(sc, "mip", Params(time_limit=5, threads=1, options={"explain": False}))
+    exact = solve(sc, "cpsat", Params(time_limit=10, threads=1))
+    assert r.schedule is not None and check(sc, r.schedule) == [] and r.objective >= exact.objective
+    assert r.termination.value != "error" and (r.bound is None or r.bound <= r.objective)
+
+
+def test_highs_objective_off_its_point_after_presolve_is_solved_again():
+    """After presolve HiGHS reported objective and bound -19 for a point worth 23 (zero-length steps)."""
+    jobs = [("J0", [("J0.0", [("M0", 3)]), ("J0.1", [("M0", 1)])], {"release": 15, "due": 17, "weight": 1}),
+            ("J1", [("J1.0", [("M0", 0)]), ("J1.1", [("M0", 5)]), ("J1.2", [("M0", 0)])],
+             {"due": 19, "weight": 3, "deadline": 27}),
+            ("J2", [("J2.0", [("M0", 2)]), ("J2.1", [("M0", 1)]), ("J2.2", [("M0", 2)])],
+             {"release": 13, "due": 9, "weight": 2, "deadline": 34})]
+    sc = _shop([("M0", ())], jobs, Objective.TOTAL_WEIGHTED_TARDINESS)
+    exact = solve(sc, "cpsat", Params(time_limit=10, threads=1, options={"explain": False}))
+    r = solve(sc, "mip", Params(time_limit=10, threads=1, options={"explain": False}))
+    assert exact.status == "optimal" and r.objective == exact.objective
+    assert r.status == "optimal" and r.bound == r.objective and r.stats.get("presolve_retry")
