@@ -28,7 +28,8 @@ Violation codes (stable strings, see :data:`CODES`):
 ``release``
     an operation starts before its job's release date.
 ``calendar``
-    an operation overlaps an unavailability window of its machine.
+    an operation overlaps an unavailability window of its machine (a zero-length
+    one: sits strictly inside it; at the window's edge it is fine).
 ``deadline_missed``
     a job's last operation ends after the job's (hard) deadline.
 
@@ -117,9 +118,19 @@ class _CalendarIndex:
             self.max_end.append(best)
 
     def crossing(self, start: int, end: int) -> list[Window]:
-        """Every window that ``[start, end)`` shares time with, in time order."""
-        if end <= start or not self.windows:
+        """Every window that ``[start, end)`` shares time with, in time order; a zero-length step
+        crosses a window it sits strictly inside (the machine is shut), not one at whose edge it sits."""
+        if not self.windows:
             return []
+        if end <= start:
+            i = bisect_left(self.starts, start) - 1  # the windows that open before it
+            out = []
+            while i >= 0 and self.max_end[i] > start:
+                if self.windows[i].end > start:
+                    out.append(self.windows[i])
+                i -= 1
+            out.reverse()
+            return out
         i = bisect_left(self.starts, end) - 1
         out: list[Window] = []
         while i >= 0 and self.max_end[i] > start:

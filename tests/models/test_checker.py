@@ -324,3 +324,18 @@ def test_2000_operations_feasible_and_shifted():
         replace(a, start=a.start + 1, end=a.end + 1) if i % 7 == 0 else a for i, a in enumerate(plan)
     )
     assert check_jobshop(sc, broken)
+
+
+def test_a_zero_length_step_may_not_sit_inside_a_window_but_may_at_its_edge():
+    """The solvers keep zero-length steps out of shut machines; the checker holds them to the same rule."""
+    sc = classic("zero", [[(0, 0)]])
+    sc = replace(sc, machines=(Resource("M0", calendar=Calendar((Window(10, 20, "shut"),))),))
+    assert codes(check_jobshop(sc, sched(("J0.0", "M0", 15, 15)))) == ["calendar"]
+    for t in (10, 20, 5):
+        assert check_jobshop(sc, sched(("J0.0", "M0", t, t))) == []
+    from opsplan.solvers import Params, solve
+
+    for solver in ("cpsat", "mip", "dispatch:fifo"):  # a release inside the window: the step waits for 20
+        late = replace(sc, jobs=(replace(sc.jobs[0], release=12),))
+        r = solve(late, solver, Params(time_limit=5, threads=1))
+        assert check_jobshop(late, r.schedule) == [] and r.schedule.by_task()["J0.0"].start == 20, solver
