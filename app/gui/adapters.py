@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from opsplan.app.gui.timeaxis import format_time
 from opsplan.models import check
 from opsplan.models.core import Calendar, Resource, Window
 from opsplan.models.jobshop import edit
@@ -136,11 +137,15 @@ class JobShopAdapter(KindAdapter):
     def tooltip(self, sc: JobShopScenario, schedule: Schedule, a: Assignment, slack: int | None = None) -> str:
         entry = sc.operation_index.get(a.task)
         job = entry[0] if entry else None
+
+        def when(t: int) -> str:  # in the scenario's calendar when it has an epoch, as the time axis
+            return format_time(t, sc.time_unit, sc.epoch)
+
         lines = [
             f"<b>{a.task}</b> ({a.category})",
-            f"job: {job.label if job else '?'}" + (f" (due {job.due})" if job and job.due is not None else ""),
+            f"job: {job.label if job else '?'}" + (f" (due {when(job.due)})" if job and job.due is not None else ""),
             f"machine: {a.resource}",
-            f"start {a.start}, end {a.end}, duration {a.end - a.start} {sc.time_unit}",
+            f"start {when(a.start)}, end {when(a.end)}, duration {a.end - a.start} {sc.time_unit}",
         ]
         if slack is not None:
             lines.append(f"slack: {slack}")

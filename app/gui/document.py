@@ -68,7 +68,7 @@ class PlanDocument(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self._cache: dict[str, Any] = {}
-        self._conflicts: tuple[Any, tuple] = (None, ())
+        self._conflicts: tuple[Any, tuple, frozenset | None] = (None, (), None)
 
     def _on_clean_changed(self, clean: bool) -> None:
         self.dirtyChanged.emit(not clean)
@@ -156,17 +156,45 @@ class PlanDocument(QObject):
 
     @property
     def conflicts(self) -> tuple:
-        """The conflicting constraints the last infeasible solve named, while the scenario is unchanged."""
-        scenario, conflicts = self._conflicts
-        return conflicts if scenario is self._doc.scenario else ()
+        """The conflicting constraints the last infeasible solve named, while they still hold.
 
-    def set_conflicts(self, conflicts: tuple, scenario: Any = None) -> None:
-        """Remember ``conflicts`` of ``scenario`` (default: the current one); an edit makes them stale."""
+        They hold while the scenario is unchanged and, for a solve that kept
+        pinned operations, while the current schedule pins the same operations
+        at the same places: after Unpin, or with another plan current, the
+        explanation no longer describes the plan (undo brings it back).
+        """
+        scenario, conflicts, pins = self._conflicts
+        if scenario is not self._doc.scenario:
+            return ()
+        if pins is not None and self._pin_key(self.schedule) != pins:
+            return ()
+        return conflicts
+
+    def set_conflicts(self, conflicts: tuple, scenario: Any = None, pinned: Any = None) -> None:
+        """Remember ``conflicts`` of ``scenario`` (default: the current one); an edit makes them stale.
+
+        ``pinned``: the pinned assignments the solve had to keep (None or empty:
+        it kept none and the conflicts concern the scenario alone). The
+        conflicts are shown only while the current schedule pins exactly these.
+        """
         scenario = self._doc.scenario if scenario is None else scenario
-        if tuple(conflicts) == self._conflicts[1] and scenario is self._conflicts[0]:
+        pins = frozenset(self._pin_of(a) for a in pinned) if pinned else None
+        entry = (scenario, tuple(conflicts), pins)
+        if entry[1:] == self._conflicts[1:] and scenario is self._conflicts[0]:
             return
-        self._conflicts = (scenario, tuple(conflicts))
+        self._conflicts = entry
         self.conflictsChanged.emit()
+
+    @staticmethod
+    def _pin_of(a: Any) -> tuple:
+        return (a.task, a.resource, a.start, a.end)
+
+    def _pin_key(self, schedule: Schedule | None) -> frozenset:
+        """What ``schedule`` pins, and where (comparable with the key :meth:`set_conflicts` stores)."""
+        if schedule is None:
+            return frozenset()
+        return self._memo("pins", schedule,
+                          lambda: frozenset(self._pin_of(a) for a in edit.pinned_assignments(schedule)))
 
     def pinned(self) -> frozenset[str]:
         s = self.schedule

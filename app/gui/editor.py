@@ -207,12 +207,22 @@ def _all_op_ids(sc: JobShopScenario) -> set[str]:
     return {op.id for j in sc.jobs for op in j.operations}
 
 
+#: characters an id typed in the editor may not contain: they separate the parts of a modes cell
+ID_SEPARATORS = (",", ":")
+
+
 def _check_new_id(text: str, noun: str, taken: set[str] | Mapping[str, Any]) -> str:
     new = text.strip()
     if not new:
         raise EditRejected(f"a {noun} id cannot be empty")
     if any(ch.isspace() for ch in new):
         raise EditRejected(f"a {noun} id cannot contain spaces: '{new}'")
+    bad = [ch for ch in ID_SEPARATORS if ch in new]
+    if bad:
+        # the modes cell is written "M1:10, M2:12": a separator inside an id would make it unreadable
+        shown = " or ".join(f"'{ch}'" for ch in bad)
+        raise EditRejected(f"a {noun} id cannot contain {shown} (modes are written machine:duration, "
+                           f"comma-separated): '{new}'")
     if new in taken:
         raise EditRejected(f"{noun} id '{new}' is already used")
     return new
@@ -222,14 +232,35 @@ def format_modes(modes: Sequence[Mode]) -> str:
     return ", ".join(f"{m.resource}:{m.duration}" for m in modes)
 
 
+def _mode_parts(text: str, comma_ids: Sequence[str]) -> list[str]:
+    """``text`` split at its commas, except those inside one of ``comma_ids``.
+
+    The editor refuses such ids, but a scenario file may still bring one: its
+    operations' modes must stay editable.
+    """
+    parts: list[str] = []
+    acc: str | None = None
+    for piece in text.split(","):
+        acc = piece if acc is None else f"{acc},{piece}"
+        head = acc.strip()
+        if head and any(k.startswith(f"{head},") for k in comma_ids):
+            continue  # the comma is part of a machine id
+        if head:
+            parts.append(head)
+        acc = None
+    if acc is not None and acc.strip():
+        parts.append(acc.strip())
+    return parts
+
+
 def parse_modes(text: str, sc: JobShopScenario) -> tuple[Mode, ...]:
     """``"M1:10, M2:12"`` -> modes, checked against the scenario's machines."""
-    parts = [p.strip() for p in text.split(",") if p.strip()]
+    known = sc.machine_index
+    parts = _mode_parts(text, [m for m in known if "," in m])
     if not parts:
         raise EditRejected("an operation needs at least one mode, written machine:duration (e.g. M1:10, M2:12)")
     modes: list[Mode] = []
     seen: set[str] = set()
-    known = sc.machine_index
     for part in parts:
         machine, sep, duration = part.rpartition(":")
         machine = machine.strip()
@@ -641,7 +672,7 @@ class JobShopEditorSpec(EditorSpec):
     def __init__(self) -> None:
         self.tables = (JobsTable(), OperationsTable(), MachinesTable(), WindowsTable())
 
-    _JOB_COLUMNS = {"id", "name", "release", "due", "weight", "operations"}
+    _JOB_COLUMNS = {"id", "name", "release", "due", "deadline", "weight", "operations"}
     _MACHINE_COLUMNS = {"id", "name", "capacity"}
 
     def locate(self, sc: JobShopScenario, path: str) -> list[Location]:

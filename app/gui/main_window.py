@@ -88,9 +88,14 @@ class MainWindow(QMainWindow):
         self.kpi_panel = KpiPanel(plan)
         self.compare_panel = ComparePanel(plan)
         self.compare_panel.compareRequested.connect(self.gantt.set_compare_with)
-        self.solve_panel = SolvePanel(plan)
+        # one solve panel for the window's lifetime: the planner's solver, limits and added
+        # policy files carry over to the next plan opened
+        if getattr(self, "solve_panel", None) is None:
+            self.solve_panel = SolvePanel(plan)
+            self.solve_panel.scheduleAdded.connect(self._show_replay_if_traced)
+        else:
+            self.solve_panel.set_plan(plan)
         self.replay_panel = ReplayPanel(plan, self.gantt)
-        self.solve_panel.scheduleAdded.connect(self._show_replay_if_traced)
         for name, title, widget, area in (
             ("editorDock", "Scenario", self.editor, Qt.DockWidgetArea.LeftDockWidgetArea),
             ("issuesDock", "Issues", self.issues, Qt.DockWidgetArea.BottomDockWidgetArea),
@@ -106,6 +111,8 @@ class MainWindow(QMainWindow):
                 self.addDockWidget(area, dock)
                 self.view_menu.addAction(dock.toggleViewAction())
             old = dock.widget()
+            if old is widget:
+                continue
             dock.setWidget(widget)
             if old is not None:
                 old.deleteLater()

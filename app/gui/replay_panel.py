@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from opsplan.app.gui.timeaxis import format_time
 from opsplan.models.schedule import Schedule
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
@@ -282,7 +283,9 @@ class ReplayPanel(QWidget):
             self.label.setText(f"decision 0 of {n}: nothing dispatched yet")
         else:
             op, machine, start = self._trace[k - 1]
-            self.label.setText(f"decision {k} of {n}: operation {op} on {machine} at {start}")
+            sc = self.plan.scenario if self.plan is not None else None
+            at = format_time(start, getattr(sc, "time_unit", "min"), getattr(sc, "epoch", None))
+            self.label.setText(f"decision {k} of {n}: operation {op} on {machine} at {at}")
 
     # -- closing ---------------------------------------------------------------------------------------
     def _stop_quietly(self) -> None:

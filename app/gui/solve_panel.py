@@ -157,6 +157,7 @@ class SolvePanel(QWidget):
         self._solver = ""
         self._scenario: Any = None
         self._pins: frozenset[str] = frozenset()
+        self._pinned: tuple = ()  # the pinned assignments the running solve keeps
         self._note = ""
         self._best: tuple[float | None, float | None] = (None, None)
         self._clock = QElapsedTimer()
@@ -250,13 +251,31 @@ class SolvePanel(QWidget):
 
     # -- plan --------------------------------------------------------------------------------------
     def set_plan(self, plan: PlanDocument) -> None:
-        """Follow another document (a running solve is cancelled)."""
+        """Follow another document (a running solve is cancelled).
+
+        The solver, limits, race members and added policy files stay as the
+        planner set them; the status line and the chart start afresh.
+        """
         if self.plan is plan:
             return
         if self.is_running():
             self.cancel()
             self.wait(3000)
+        if self.worker is not None:
+            # it did not stop in time: its result belongs to the old plan, never to this one
+            for sig, slot in ((self.worker.progress, self._on_progress), (self.worker.finished, self._on_finished),
+                              (self.worker.failed, self._on_failed)):
+                try:
+                    sig.disconnect(slot)
+                except (RuntimeError, TypeError):
+                    pass
+            self._finish()
         if self.plan is not None:
+            self.last_result = None
+            self.last_error = None
+            self.last_schedule_name = None
+            self.chart.clear()
+            self._set_status("Ready")
             for sig in (self.plan.changed, self.plan.currentChanged):
                 try:
                     sig.disconnect(self._update_buttons)
@@ -469,6 +488,7 @@ class SolvePanel(QWidget):
         overrides: dict[str, Any] = {"time_limit": time_limit, "threads": threads, "seed": seed, "gap": gap}
         note = ""
         pins: frozenset[str] = frozenset()
+        pinned: tuple = ()
         if mode == "reoptimize":
             if current is None:
                 self._set_status("Nothing to re-optimize: the plan has no schedule")
@@ -488,6 +508,7 @@ class SolvePanel(QWidget):
         params = self.params(solver=name, **overrides)
 
         self._mode, self._solver, self._scenario, self._pins = mode, name, self.plan.scenario, pins
+        self._pinned = tuple(pinned)
         self._note = note
         self._best = (None, None)
         self.last_result = None
@@ -571,7 +592,8 @@ class SolvePanel(QWidget):
                 n = len(result.conflicts)
                 parts.append(f"{n} conflicting constraint{'s' if n > 1 else ''} listed in the Issues panel")
         if self._scenario is self.plan.scenario and (result.conflicts or added):
-            self.plan.set_conflicts(result.conflicts, self._scenario)
+            # conflicts of a solve that kept pins hold only while those pins do
+            self.plan.set_conflicts(result.conflicts, self._scenario, self._pinned)
         parts.append(f"{result.runtime_s:.2f} s")
         provider = (result.stats or {}).get("provider") if is_policy(self._solver) else None
         if provider:

@@ -39,6 +39,10 @@ CALENDAR_STEPS = (
 #: plain steps in time units below 100; from 100 on the 1-2-5 decades follow
 PLAIN_STEPS = (1, 2, 5, 10, 15, 30, 60)
 
+#: fixed origins of multi-day steps (naive, as epochs are)
+_DAY_ZERO = datetime(1970, 1, 1)
+_FIRST_MONDAY = datetime(1970, 1, 5)
+
 #: hard cap on the ticks of one kind returned for one range (protects painting)
 MAX_TICKS = 4000
 
@@ -223,13 +227,11 @@ def _calendar_ticks(t0: float, t1: float, step_s: int, unit_s: int, epoch: datet
         return []
     start = epoch + timedelta(seconds=t0 * unit_s)
     end_s = t1 * unit_s
-    if step_s % WEEK == 0:
-        # whole weeks from a Monday midnight
-        base = datetime(start.year, start.month, start.day) - timedelta(days=start.weekday())
-    elif step_s % DAY == 0:
-        # whole days counted from 1 Jan 1970 so that two-day steps do not depend on the view
+    if step_s % DAY == 0:
+        # whole days counted from a fixed day, so that multi-day steps do not depend on the view:
+        # 1 Jan 1970 for days, Monday 5 Jan 1970 for weeks (4-, 13-, 26-week steps stay put when panning)
         midnight = datetime(start.year, start.month, start.day)
-        days = (midnight - datetime(1970, 1, 1)).days
+        days = (midnight - (_FIRST_MONDAY if step_s % WEEK == 0 else _DAY_ZERO)).days
         base = midnight - timedelta(days=days % (step_s // DAY))
     else:
         base = datetime(start.year, start.month, start.day)

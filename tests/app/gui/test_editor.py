@@ -210,6 +210,42 @@ def test_renaming_a_machine_updates_modes_setups_and_schedules(editor, plan):
     assert plan.scenario is sc0 and sum(1 for a in plan.schedule.work() if a.resource == "MIX1") == used
 
 
+def test_ids_with_a_comma_or_colon_are_refused(editor, plan):
+    """A machine, operation or job id with ',' or ':' is refused: it would break the modes cell."""
+    sc0 = plan.scenario
+    editor.set_parent_row("operations", 0)
+    for key, noun in (("machines", "machine"), ("operations", "operation"), ("jobs", "job")):
+        for bad, shown in (("MIX,1", "','"), ("MIX:1", "':'")):
+            assert not _set(editor, key, 0, "id", bad), (key, bad)
+            text = editor.status_text().lower()
+            assert f"a {noun} id cannot contain {shown}" in text and bad.lower() in text, text
+    assert plan.scenario is sc0 and plan.undo_stack.count() == 0
+    assert _cell(editor, "operations", 0, "modes") == "MIX1:20, MIX2:20"
+    assert _set(editor, "operations", 0, "modes", "MIX1:25, MIX2:20")
+
+
+def test_modes_stay_editable_for_a_machine_id_with_a_comma_from_a_file(editor, plan):
+    """A machine id with a comma that came from a file does not make the modes cell uneditable."""
+    sc = plan.scenario
+    rn = lambda r: "MIX,1" if r == "MIX1" else r  # noqa: E731
+    jobs = tuple(replace(j, operations=tuple(
+        replace(op, modes=tuple(replace(md, resource=rn(md.resource)) for md in op.modes)) for op in j.operations))
+        for j in sc.jobs)
+    machines = tuple(replace(m, id=rn(m.id)) for m in sc.machines)
+    setups = tuple(replace(s, machine=rn(s.machine)) for s in sc.setups)
+    plan.set_scenario(replace(sc, jobs=jobs, machines=machines, setups=setups), "a file's ids")
+    editor.set_parent_row("operations", 0)
+    assert _cell(editor, "operations", 0, "modes") == "MIX,1:20, MIX2:20"
+    assert _set(editor, "operations", 0, "modes", "MIX,1:25, MIX2:20"), editor.status_text()
+    assert [(m.resource, m.duration) for m in plan.scenario.jobs[0].operations[0].modes] == [
+        ("MIX,1", 25), ("MIX2", 20)]
+    assert _set(editor, "operations", 0, "modes", "MIX2:20, MIX,1:20"), editor.status_text()
+    assert [(m.resource, m.duration) for m in plan.scenario.jobs[0].operations[0].modes] == [
+        ("MIX2", 20), ("MIX,1", 20)]
+    assert not _set(editor, "operations", 0, "modes", "MIX:20")
+    assert "unknown machine 'mix'" in editor.status_text().lower()
+
+
 def test_renaming_a_job_updates_setups(editor, plan):
     old = plan.scenario.jobs[0].id
     assert _set(editor, "jobs", 0, "id", "HOTEL")

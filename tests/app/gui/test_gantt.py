@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from opsplan.app.gui.gantt import GanttView, group_color, schedule_diff
+from opsplan.app.gui.timeaxis import format_time
 from opsplan.models.jobshop import edit
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QHelpEvent, QWheelEvent
@@ -90,12 +93,29 @@ def test_calendar_windows_are_shaded(view, plan):
 def test_hover_tooltip_names_the_operation_and_its_slack(view, plan):
     a = plan.schedule.work()[0]
     text = view.tooltip_at(_pt(view.bar_rect(a.task)))
-    assert a.task in text and f"start {a.start}" in text and "slack:" in text
+    sc = plan.scenario
+    assert a.task in text and f"start {format_time(a.start, sc.time_unit, sc.epoch)}" in text and "slack:" in text
     vp = view.viewport()
     pos = _pt(view.bar_rect(a.task))
     QApplication.sendEvent(vp, QHelpEvent(QEvent.Type.ToolTip, pos, vp.mapToGlobal(pos)))
     assert a.task in QToolTip.text()
     assert view.tooltip_at(QPoint(5, vp.height() - 5)) == ""
+
+
+def test_tooltip_times_follow_the_scenario_calendar(view, plan):
+    """With an epoch the tooltip gives start, end and due as calendar times, as the axis does; without, numbers."""
+    sc = plan.scenario
+    assert sc.epoch
+    a = next(x for x in sorted(plan.schedule.work(), key=lambda x: x.start) if x.start > 0)
+    job = sc.operation_index[a.task][0]
+    assert job.due is not None
+    text = view.tooltip_at(_pt(view.bar_rect(a.task)))
+    when = lambda t: format_time(t, sc.time_unit, sc.epoch)  # noqa: E731
+    assert f"start {when(a.start)}, end {when(a.end)}, duration {a.end - a.start}" in text, text
+    assert f"(due {when(job.due)})" in text and when(a.start) != str(a.start)
+    plain = replace(sc, epoch=None)
+    text = plan.adapter.tooltip(plain, plan.schedule, a)
+    assert f"start {a.start}, end {a.end}" in text and f"(due {job.due})" in text
 
 
 def test_click_selects_and_highlights_the_route(view, plan, qtbot):

@@ -60,6 +60,23 @@ def test_an_issue_is_listed_and_leads_to_its_row(panels, plan, qtbot):
     assert panel.count() == 0
 
 
+def test_a_deadline_issue_leads_to_the_deadline_cell(panels, plan):
+    """An issue on jobs[i].deadline selects the Deadline cell and tints only it, as for release and due."""
+    editor, panel = panels
+    sc = plan.scenario
+    plan.set_scenario(replace(sc, jobs=sc.jobs[:3] + (replace(sc.jobs[3], deadline=5),) + sc.jobs[4:]),
+                      "Deadline before the route can end")
+    row = panel.find_row("error", "jobs[3].deadline")
+    assert row >= 0
+    editor.show_table("machines")
+    panel.activate_row(row)
+    m = editor.model("jobs")
+    idx = editor.view("jobs").currentIndex()
+    assert editor.current_table() == "jobs" and idx.row() == 3
+    assert m.spec.columns[idx.column()].key == "deadline"
+    assert [c.key for c in m.spec.columns if m.issues_at(3, c.key)] == ["deadline"]
+
+
 def test_a_window_issue_selects_the_window_row(panels, plan):
     editor, panel = panels
     sc = plan.scenario
@@ -151,3 +168,49 @@ def test_an_infeasible_solve_lists_its_conflicts_and_they_lead_to_the_objects(pa
     plan.set_scenario(replace(plan.scenario, jobs=(replace(j0, deadline=None), *plan.scenario.jobs[1:])),
                       "Drop a deadline")
     assert all(r[0] != "conflict" for r in panel.rows())
+
+
+def test_conflicts_naming_a_pin_go_away_with_the_pin(panels, plan, qtbot):
+    """A re-optimize made infeasible by a pin lists its conflicts only while that pin holds (Unpin, other plan)."""
+    from opsplan.app.gui.solve_panel import SolvePanel
+
+    _, panel = panels
+    job = next(j for j in plan.scenario.jobs if j.release > 0)
+    op = job.operations[0].id
+    plan.move_task(op, 0)  # before the job's release
+    plan.set_pinned([op], True)  # and pinned there
+    pinned_plan = plan.current_name
+    solver = SolvePanel(plan)
+    qtbot.addWidget(solver)
+    with qtbot.waitSignal(solver.solveFinished, timeout=60000) as blocker:
+        assert solver.reoptimize("cpsat", 20, threads=1) is not None
+    solver.shutdown()
+    result = blocker.args[0]
+    assert result.status == "infeasible" and any(c.code == "pin" for c in result.conflicts)
+    assert len(plan.conflicts) == len(result.conflicts)
+    assert panel.find_row("conflict", op) >= 0 and "infeasible" in panel.summary_text()
+
+    plan.set_pinned([op], False)
+    assert plan.conflicts == ()
+    assert panel.find_row("conflict") < 0 and "infeasible" not in panel.summary_text()
+    plan.undo_stack.undo()  # pinned again: the explanation holds again
+    assert panel.find_row("conflict", op) >= 0
+
+    other = plan.add_schedule(plan.schedule.renamed("unpinned"), make_current=False)
+    plan.set_current(other)
+    plan.set_pinned([op], False)
+    assert panel.find_row("conflict") < 0 and "infeasible" not in panel.summary_text()
+    plan.set_current(pinned_plan)
+    assert panel.find_row("conflict", op) >= 0
+
+
+def test_conflicts_of_a_solve_without_pins_stay_when_pins_change(panels, plan):
+    """Conflicts a solve named without keeping pins concern the scenario alone: pinning does not hide them."""
+    from opsplan.solvers import Conflict
+
+    _, panel = panels
+    conflicts = (Conflict("release", "released too late", ("J",), "jobs[0].release"),
+                 Conflict("deadline", "due too early", ("J",), "jobs[0].deadline"))
+    plan.set_conflicts(conflicts, plan.scenario)
+    plan.set_pinned([plan.schedule.work()[0].task], True)
+    assert plan.conflicts == conflicts and panel.find_row("conflict", "jobs[0].release") >= 0

@@ -12,6 +12,7 @@ import pytest
 from opsplan.app.gui import recovery
 from opsplan.app.gui.main_window import MainWindow
 from opsplan.models.io import document as io
+from PySide6.QtWidgets import QDockWidget
 
 from .conftest import ROOT, SAMPLE
 
@@ -331,6 +332,29 @@ def test_opening_another_plan_stops_the_running_solve(qtbot, sample_doc):
     w.set_plan(PlanDocument(sample_doc))
     assert worker.is_cancelled() and not worker.is_running()
     assert not w.solve_panel.is_running()
+
+
+def test_opening_another_plan_keeps_the_solve_settings(window, sample_doc):
+    """Solver, limits, seed, gap and race members chosen in the solve panel survive opening another plan."""
+    from opsplan.app.gui.document import PlanDocument
+
+    window.set_plan(PlanDocument(sample_doc))
+    sp = window.solve_panel
+    assert sp.set_solver("mip")
+    sp.time_limit.setValue(0)
+    sp.threads.setValue(1)
+    sp.seed.setValue(42)
+    sp.gap.setValue(5)
+    sp.race_members.setText("cpsat,dispatch:mwkr")
+    before = sp.params()
+    window.set_plan(PlanDocument(io.load(SAMPLE)))
+    sp = window.solve_panel
+    assert sp.plan is window.plan
+    assert sp.current_solver() == "mip"
+    assert sp.params() == before
+    assert (before.time_limit, before.threads, before.seed, before.gap) == (None, 1, 42, 0.05)
+    assert sp.race_members.text() == "cpsat,dispatch:mwkr"
+    assert window.findChild(QDockWidget, "solverDock").widget() is sp
 
 
 def test_escape_during_a_drag_cancels_the_drag_not_the_solve_shortcut(qtbot, sample_doc):

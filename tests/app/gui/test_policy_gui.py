@@ -6,6 +6,7 @@ import pytest
 from opsplan.app.gui.gantt import GanttView
 from opsplan.app.gui.replay_panel import TRACE, ReplayPanel, trace_of, with_trace
 from opsplan.app.gui.solve_panel import SolvePanel, provider_text
+from opsplan.app.gui.timeaxis import format_time
 from opsplan.models.io import document as io
 
 pytest.importorskip("onnxruntime")
@@ -115,7 +116,8 @@ def test_replay_steps_through_the_decisions(qtbot, plan, panel, gantt, replay, p
     assert replay.k == 3
     bars = gantt.bars("work")
     assert sorted((a.task, a.resource, a.start) for a in bars) == sorted(trace[:3])
-    assert replay.label_text() == f"decision 3 of {n}: operation {trace[2][0]} on {trace[2][1]} at {trace[2][2]}"
+    at = format_time(trace[2][2], plan.scenario.time_unit, plan.scenario.epoch)
+    assert replay.label_text() == f"decision 3 of {n}: operation {trace[2][0]} on {trace[2][1]} at {at}"
     assert plan.selection == [trace[2][0]] and gantt.highlighted("selected") == {trace[2][0]}
 
     replay.step_forward()
@@ -151,6 +153,21 @@ def test_replay_play_and_plan_changes(qtbot, plan, panel, gantt, replay, policy_
     assert len(gantt.bars("work")) == len(plan.schedule.work())
 
 
+def test_replay_label_gives_the_start_in_the_scenario_calendar(plan, gantt, replay):
+    """The decision label shows its start as the time axis does: a calendar time when the scenario has an epoch."""
+    s = plan.schedule
+    trace = [(a.task, a.resource, a.start) for a in sorted(s.work(), key=lambda a: (a.start, a.task))]
+    plan.add_schedule(with_trace(s.renamed("traced"), trace))
+    assert replay.has_trace()
+    k = next(i for i, step in enumerate(trace, 1) if step[2] > 0)
+    replay.set_step(k)
+    sc = plan.scenario
+    op, machine, start = trace[k - 1]
+    at = format_time(start, sc.time_unit, sc.epoch)
+    assert sc.epoch and at != str(start)
+    assert replay.label_text() == f"decision {k} of {len(trace)}: operation {op} on {machine} at {at}"
+
+
 def test_edited_schedule_is_not_replayed(qtbot, plan, gantt, replay):
     """A trace that no longer matches its schedule (moved by hand) is not replayed; the panel says why."""
     s = plan.schedule
@@ -178,6 +195,29 @@ def test_main_window_has_the_replay_dock(qtbot, sample_doc, policy_path):
         assert w.replay_panel.has_trace()
         w.replay_panel.set_step(1)
         assert len(w.gantt.bars("work")) == 1
+    finally:
+        w.solve_panel.shutdown()
+        w.plan.undo_stack.setClean()
+        w.close()
+
+
+def test_policy_file_stays_after_opening_another_plan(qtbot, sample_doc, policy_path):
+    """A policy file added with 'Open policy file…' is still a solver, and selected, in the next plan opened."""
+    from opsplan.app.gui.document import PlanDocument
+    from opsplan.app.gui.main_window import MainWindow
+
+    from .conftest import SAMPLE
+
+    w = MainWindow(PlanDocument(sample_doc), ask=lambda what, text: "discard", autosave_ms=10**8)
+    qtbot.addWidget(w)
+    try:
+        assert w.solve_panel.add_policy_file(policy_path), w.solve_panel.status_text()
+        name = w.solve_panel.current_solver()
+        w.solve_panel.samples.setValue(8)
+        w.set_plan(PlanDocument(io.load(SAMPLE)))
+        assert name in w.solve_panel.solver_names()
+        assert w.solve_panel.current_solver() == name
+        assert w.solve_panel.params().options["samples"] == 8
     finally:
         w.solve_panel.shutdown()
         w.plan.undo_stack.setClean()

@@ -73,6 +73,34 @@ def test_calendar_day_labels_at_low_zoom():
     assert ax.major[0].t == 120 and ax.major[0].label == "Wed 02 Dec"
 
 
+@pytest.mark.parametrize("weeks", [2, 4, 13, 26])
+def test_week_multiple_ticks_do_not_move_when_the_view_pans(weeks):
+    """Ticks of 2-, 4-, 13- and 26-week steps fall on Mondays counted from a fixed Monday, whatever the view."""
+    step_s = weeks * timeaxis.WEEK
+    epoch = datetime.fromisoformat(EPOCH)
+    seen: set[float] = set()
+    for pan_days in range(0, 7 * weeks + 1, 7):
+        t0 = pan_days * 1440
+        major = timeaxis._calendar_ticks(t0, t0 + 3 * weeks * 7 * 1440, step_s, 60, epoch, label=True)
+        assert len(major) >= 2
+        for t in major:
+            dt = epoch + timedelta(minutes=t.t)
+            assert dt.weekday() == 0 and (dt.hour, dt.minute) == (0, 0)
+            assert (dt - datetime(1970, 1, 5)).days % (7 * weeks) == 0, (pan_days, t.label)
+        seen |= {t.t for t in major}
+    # the same few dates whatever the left edge: one tick per step over the whole panned range
+    assert len(seen) <= (7 * weeks + 3 * 7 * weeks) // (7 * weeks) + 1
+
+
+def test_four_week_axis_keeps_its_dates_across_a_pan():
+    """At about a year across the Gantt (4-week step) panning by a week leaves the labelled dates where they were."""
+    axes = [ticks(d * 1440, d * 1440 + 200 * 1440, 0.003, "min", EPOCH) for d in (0, 7, 14)]
+    assert {ax.step for ax in axes} == {4 * 7 * 1440}
+    labels = [{t.label for t in ax.major} for ax in axes]
+    common = labels[0] & labels[1] & labels[2]
+    assert len(common) >= 5, labels
+
+
 def test_calendar_steps_are_whole_units_and_seconds_show_seconds():
     ax = ticks(0, 30, 60.0, "s", EPOCH)
     assert ax.step >= 1 and ":" in ax.major[1].label and ax.major[1].label.count(":") == 2
