@@ -48,7 +48,7 @@ from opsplan.solvers.result import (
     StopToken,
     Termination,
 )
-from opsplan.solvers.starting import feasible_start
+from opsplan.solvers.starting import feasible_start, start_deadline
 
 NAME = "race"
 VERSION = "1"
@@ -297,7 +297,8 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
             return True
         return False
 
-    seed, source = feasible_start(sc, params)
+    seed, source = feasible_start(sc, params, deadline=start_deadline(time.perf_counter() - elapsed(), params),
+                                  should_stop=stop.is_set)
     if seed is not None:
         value = objective_value(sc, seed)
         offer(source, value, seed)

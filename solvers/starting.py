@@ -6,13 +6,20 @@ horizon and big-M; both need the same two questions answered the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 
 from opsplan.models import check, objective_value
 from opsplan.models.schedule import Category, Schedule
 from opsplan.solvers.result import Params
 
 Budget = tuple  # (baseline assignments, max changes, tolerance)
+START_SHARE = 0.5  # of a solver's time limit that finding its starting schedule may use
+
+
+def start_deadline(t0: float, params: Params) -> float | None:
+    """When the search for a starting schedule must end (``perf_counter`` time; None: no limit)."""
+    return None if params.time_limit is None else t0 + START_SHARE * float(params.time_limit)
 
 
 def honours(schedule: Schedule, params: Params, earliest: Mapping[str, int], budget: Budget | None = None) -> bool:
@@ -41,25 +48,31 @@ def earliest_starts(params: Params) -> dict[str, int]:
     return {str(k): int(v) for k, v in (params.options.get("earliest") or {}).items()}
 
 
-def feasible_start(sc, params: Params, rules: Iterable[str] | None = None) -> tuple[Schedule | None, str]:  # noqa: ANN001
+def feasible_start(sc, params: Params, rules: Iterable[str] | None = None, *,  # noqa: ANN001
+                   deadline: float | None = None, should_stop: Callable[[], bool] | None = None,
+                   ) -> tuple[Schedule | None, str]:
     """The warm start, else the best of ``rules`` (default: every deterministic rule), when it honours
     pins and earliest starts; ``(None, "")`` otherwise."""
     if rules is None:
         from opsplan.solvers.dispatch import DETERMINISTIC
 
         rules = DETERMINISTIC
-    schedule, source, _, ok = starting_schedule(sc, params, earliest_starts(params), rules)
+    schedule, source, _, ok = starting_schedule(sc, params, earliest_starts(params), rules,
+                                                deadline=deadline, should_stop=should_stop)
     return (schedule, source) if ok else (None, "")
 
 
 def starting_schedule(
-    sc, params: Params, earliest: Mapping[str, int], rules: Iterable[str], budget: Budget | None = None
+    sc, params: Params, earliest: Mapping[str, int], rules: Iterable[str], budget: Budget | None = None, *,
+    deadline: float | None = None, should_stop: Callable[[], bool] | None = None,
 ) -> tuple[Schedule | None, str, int | None, bool]:
     """The warm start if it passes the checker and :func:`honours` everything, else the best of ``rules``.
 
     Returns the schedule (None when there is none that passes the checker), where it
     came from, its objective, and whether it :func:`honours` pins, earliest starts and
     budget (a dispatch schedule that breaks the budget is still a useful hint).
+    ``deadline`` (a ``perf_counter`` time) and ``should_stop`` cut the single-machine
+    local search short, so a solver's time limit and cancel hold while it starts.
     """
     warm = params.warm_start
     if warm is not None and not check(sc, warm) and honours(warm, params, earliest, budget):
@@ -76,7 +89,7 @@ def starting_schedule(
     source = f"dispatch:{rule}"
     if not params.pinned and not earliest and budget is None:
         # a single machine: the sequencing rules with their local search are stronger and take milliseconds
-        better = single_machine_seed(sc)
+        better = single_machine_seed(sc, deadline=deadline, should_stop=should_stop)
         if better is not None and better[2] < value:
             schedule, source, value = better
     ok = honours(schedule, params, earliest, budget)
@@ -115,8 +128,13 @@ def start_from(sc, params: Params, earliest: Mapping[str, int], budget: Budget |
     return schedule, str(result.solver or name), objective_value(sc, schedule)
 
 
-def single_machine_seed(sc) -> tuple[Schedule, str, int] | None:  # noqa: ANN001
-    """The best single-machine rule followed by the local search, or None when ``sc`` is not that shape."""
+def single_machine_seed(sc, *, deadline: float | None = None,  # noqa: ANN001
+                        should_stop: Callable[[], bool] | None = None) -> tuple[Schedule, str, int] | None:
+    """The best single-machine rule followed by the local search, or None when ``sc`` is not that shape.
+
+    Each rule's local search gets at most a second, less when ``deadline`` is near; past the
+    deadline or on ``should_stop`` the rules not yet tried are skipped (once one has a result).
+    """
     from opsplan.solvers.dispatch.single_machine import SEQUENCE_RULES, is_single_machine, run_single_machine
 
     if getattr(sc, "kind", "") != "jobshop" or not is_single_machine(sc):
@@ -124,9 +142,18 @@ def single_machine_seed(sc) -> tuple[Schedule, str, int] | None:  # noqa: ANN001
     if any(job.deadline is not None for job in sc.jobs):
         return None  # the sequencing rules ignore hard deadlines
     best = None
-    for rule in SEQUENCE_RULES:
+    rules = tuple(SEQUENCE_RULES)
+    for k, rule in enumerate(rules):
+        limit = 1.0
+        if deadline is not None:
+            left = deadline - time.perf_counter()
+            if best is not None and left <= 0:
+                break
+            limit = max(0.01, min(1.0, left / (len(rules) - k)))
+        if best is not None and should_stop is not None and should_stop():
+            break
         try:
-            schedule, _ = run_single_machine(sc, rule, None, True, time_limit=1.0)
+            schedule, _ = run_single_machine(sc, rule, None, True, time_limit=limit, should_stop=should_stop)
         except Exception:  # a rule that cannot run on this data is skipped, never fatal
             continue
         if check(sc, schedule):

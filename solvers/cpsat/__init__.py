@@ -22,7 +22,7 @@ from opsplan.solvers.result import (
     StopToken,
     Termination,
 )
-from opsplan.solvers.starting import earliest_starts, starting_schedule
+from opsplan.solvers.starting import earliest_starts, start_deadline, starting_schedule
 from ortools.sat.python import cp_model
 
 NAME = "cpsat"
@@ -122,14 +122,15 @@ def _budget(params: Params) -> tuple[tuple[Assignment, ...], int, int] | None:
 MAKESPAN_HINT_RULES = ("fifo", "spt", "lpt", "mwkr", "mor", "edd", "atc", "cr")
 
 
-def _initial_schedule(sc, params: Params, earliest, budget) -> tuple[Schedule | None, str, int | None, bool]:
+def _initial_schedule(sc, params: Params, earliest, budget, deadline=None, should_stop=None,  # noqa: ANN001
+                      ) -> tuple[Schedule | None, str, int | None, bool]:
     """The warm start if feasible, else the best dispatch rule's schedule (see :func:`starting_schedule`)."""
     from opsplan.solvers.dispatch import DETERMINISTIC
 
     # due-date rules only differ from their base rule when there are due dates: for a
     # makespan the hint tries the rules the benchmarks in the README were measured with
     rules = MAKESPAN_HINT_RULES if sc.objective == Objective.MAKESPAN else DETERMINISTIC
-    return starting_schedule(sc, params, earliest, rules, budget)
+    return starting_schedule(sc, params, earliest, rules, budget, deadline=deadline, should_stop=should_stop)
 
 
 def _closed(solver) -> bool:  # noqa: ANN001
@@ -146,7 +147,8 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     budget = _budget(params)
     no_hint = params.options.get("no_hint")
     hint, hint_source, hint_value, exact = (
-        (None, "", None, False) if no_hint else _initial_schedule(sc, params, earliest, budget)
+        (None, "", None, False) if no_hint
+        else _initial_schedule(sc, params, earliest, budget, start_deadline(t0, params), stop.is_set)
     )
     if stop.is_set():
         return Result(Termination.CANCELLED, SolutionStatus.NONE, None, None, None,

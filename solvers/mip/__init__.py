@@ -49,7 +49,7 @@ from opsplan.solvers.result import (
     StopToken,
     Termination,
 )
-from opsplan.solvers.starting import earliest_starts, feasible_start
+from opsplan.solvers.starting import earliest_starts, feasible_start, start_deadline
 
 NAME = "mip"
 DISJUNCTIVE = "disjunctive"
@@ -150,7 +150,12 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         raise SolverError("solver 'mip' does not support a change budget (max_changes)")
     earliest = earliest_starts(params)
 
-    start, source = feasible_start(sc, params)
+    start, source = feasible_start(sc, params, deadline=start_deadline(t0, params), should_stop=stop.is_set)
+    deadline = None if params.time_limit is None else t0 + float(params.time_limit)
+
+    def build_should_stop() -> bool:  # a cancel, or the time limit passing, ends a long build
+        return stop.is_set() or (deadline is not None and time.perf_counter() >= deadline)
+
     late = max([0, *earliest.values(), *(a.end for a in params.pinned)])
     horizon = sc.horizon() + late
     # setups that break the triangle inequality make the pairwise disjunctive rows a restriction:
@@ -172,11 +177,14 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
                       message=f"{message}; {why}", stats=stats)
 
     try:  # a large model takes seconds to build and translate: a stop on the way ends it there
-        jsm.checkpoint(stop.is_set)
-        form = build(sc, params, earliest, horizon, name, stop.is_set)
-        lp = None if form.infeasible else highs_run.to_lp(form.model, stop.is_set)
+        jsm.checkpoint(build_should_stop)
+        form = build(sc, params, earliest, horizon, name, build_should_stop)
+        lp = None if form.infeasible else highs_run.to_lp(form.model, build_should_stop)
     except jsm.BuildStopped:
-        return start_only(Termination.CANCELLED, "cancelled while building the model",
+        if stop.is_set():
+            return start_only(Termination.CANCELLED, "cancelled while building the model",
+                              {"formulation": name, "start": source})
+        return start_only(Termination.TIME_LIMIT, "the time limit passed while building the model",
                           {"formulation": name, "start": source})
     stats = {"formulation": name, **form.stats, "start": source, "injected": 0}
 

@@ -470,3 +470,23 @@ def test_highs_objective_off_its_point_after_presolve_is_solved_again():
     r = solve(sc, "mip", Params(time_limit=10, threads=1, options={"explain": False}))
     assert exact.status == "optimal" and r.objective == exact.objective
     assert r.status == "optimal" and r.bound == r.objective and r.stats.get("presolve_retry")
+
+
+@pytest.mark.parametrize("solver", ["cpsat", "mip"])
+def test_time_limit_and_cancel_hold_while_the_start_and_model_are_built(solver):
+    """300 jobs on one machine: the rules' local search took a second each and the MIP's positional
+    model seconds to build, whatever the time limit; now both stop with the start in hand."""
+    import threading
+    import time
+
+    from opsplan.models.jobshop.build import potts_van_wassenhove
+
+    sc = potts_van_wassenhove(300, 0.6, 0.2, seed=1, weighted=True)
+    t = time.perf_counter()
+    r = solve(sc, solver, Params(time_limit=1.0, threads=1))
+    assert time.perf_counter() - t < 3.5 and r.schedule is not None and check(sc, r.schedule) == []
+    stop = StopToken()
+    threading.Timer(0.3, stop.set).start()
+    t = time.perf_counter()
+    r = solve(sc, solver, Params(time_limit=60, threads=1), stop=stop)
+    assert time.perf_counter() - t < 3.0 and r.termination.value == "cancelled"
