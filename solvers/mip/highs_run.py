@@ -43,16 +43,23 @@ _left_behind: list[threading.Thread] = []  # runs told to stop that are still en
 _left_lock = threading.Lock()
 
 
-def wait_for_runs_left_behind(timeout: float = 60.0) -> None:
+def wait_for_runs_left_behind(timeout: float = 60.0, should_stop: Callable[[], bool] | None = None) -> bool:
     """Let runs left to end in the background finish (before a new run resets HiGHS's global
-    thread scheduler under them, and before the interpreter exits under them)."""
+    thread scheduler under them, and before the interpreter exits under them).
+
+    False when ``should_stop()`` said stop first (the caller's cancel or time limit).
+    """
     end = time.monotonic() + timeout
     with _left_lock:
         threads = list(_left_behind)
     for t in threads:
-        t.join(max(0.0, end - time.monotonic()))
+        while t.is_alive() and time.monotonic() < end:
+            if should_stop is not None and should_stop():
+                return False
+            t.join(min(0.05, max(0.0, end - time.monotonic())))
     with _left_lock:
         _left_behind[:] = [t for t in _left_behind if t.is_alive()]
+    return True
 
 
 atexit.register(wait_for_runs_left_behind)
@@ -261,8 +268,16 @@ def run(
     """Solve ``lp`` with HiGHS; ``start`` is a complete MIP start; ``inbox()`` gives candidate vectors."""
     t0 = time.perf_counter() if t0 is None else t0
     # HiGHS's task scheduler is global: never start while an earlier run is still ending in the
-    # background (the wait counts against this run's time limit, which is set below)
-    wait_for_runs_left_behind()
+    # background (the wait counts against this run's time limit, and a cancel ends it)
+    deadline = None if cfg.time_limit is None else t0 + cfg.time_limit
+
+    def waited_enough() -> bool:
+        return (should_stop is not None and should_stop()) or (deadline is not None and time.perf_counter() >= deadline)
+
+    if not wait_for_runs_left_behind(should_stop=waited_enough):
+        cancelled = should_stop is not None and should_stop()
+        status = highspy.HighsModelStatus.kInterrupt if cancelled else highspy.HighsModelStatus.kTimeLimit
+        return Outcome(status, None, None, None, start_accepted=None if start is None else False)
     h = new_highs()
     log: list[str] = []
     h.cbLogging += lambda e: log.append(e.message)

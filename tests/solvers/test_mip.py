@@ -219,6 +219,13 @@ def test_a_run_deaf_to_the_stop_is_left_to_end_in_the_background(monkeypatch):
     assert r.termination.value == "cancelled" and r.status == "feasible" and check(sc, r.schedule) == []
     assert r.stats["left_running"] and r.stats["start"].startswith("dispatch:")
     assert r.objective == objective_value(sc, r.schedule)
+    # the next solve waits for the run left behind, but its own cancel or time limit still hold
+    r2, wall2 = solve_cancelled_after(sc, 0.2)
+    assert wall2 < 0.2 + 0.5 and not ended.is_set() and r2.termination.value == "cancelled"
+    assert r2.schedule is not None and check(sc, r2.schedule) == []
+    t = time.perf_counter()
+    r3 = solve(sc, "mip", Params(time_limit=0.4, threads=1))
+    assert time.perf_counter() - t < 1.0 and not ended.is_set() and r3.termination.value == "time_limit"
     highs_run.wait_for_runs_left_behind(10)
     assert ended.is_set() and not highs_run._left_behind
 
