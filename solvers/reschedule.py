@@ -349,7 +349,8 @@ def reschedule(
     With ``max_changes = K`` at most K operations may be *changed*: not frozen,
     and on another machine than in the old plan or starting more than
     ``tolerance`` away from their old start (:func:`count_changes`). An
-    interrupted operation always counts as one change. Only backends with the
+    interrupted operation restarts after the repair, so it counts as a change
+    unless the tolerance covers that shift. Only backends with the
     ``change_budget`` capability accept a budget (``cpsat``); others raise
     :class:`~opsplan.models.errors.SolverError`.
 
