@@ -338,7 +338,7 @@ def test_wt_index_range_and_size(bench_dir, tmp_path):
         import_file(wt, "orlib-wt", index=126)
     copy = tmp_path / "tardiness.txt"
     copy.write_bytes(wt.read_bytes())
-    with pytest.raises(FileFormatError, match="pass n"):
+    with pytest.raises(FileFormatError, match="pass the number of jobs"):
         import_file(copy, "orlib-wt")
     assert len(import_file(copy, "orlib-wt", n=40, index=2).scenario.jobs) == 40
 
