@@ -488,16 +488,19 @@ def run_pv_bench(args: argparse.Namespace) -> int:
         options["solvers"] = [m.strip() for m in args.solvers.split(",") if m.strip()]
     params = Params(time_limit=args.time_limit, threads=args.threads, seed=args.seed, options=options)
     settings = {"exact": exact, "time_limit": args.time_limit, "threads": args.threads, "options": options}
-    resumed, earlier_s = _resumed_pv_rows(args.resume, settings) if args.resume else ({}, 0.0)
-    line = ProgressLine()
-    rows: list[dict[str, Any]] = []
     cells = [(n, tf, rdd, args.seed + k) for n in sizes for tf in PV_FACTORS for rdd in PV_FACTORS
              for k in range(per_cell)]
+    resumed, earlier_s = _resumed_pv_rows(args.resume, settings, cells, args.output) if args.resume else ({}, 0.0)
+    line = ProgressLine()
+    rows: list[dict[str, Any]] = []
     t0 = time.perf_counter()
 
     def make_report(complete: bool) -> dict[str, Any]:
+        # resumed rows not reached yet still belong in a partial report, or a stop would lose them
+        done = {(r["n"], r["tf"], r["rdd"], r["seed"]) for r in rows}
+        now = rows + [resumed[c] for c in cells if c in resumed and c not in done]
         return {"set": "pv", "sizes": sizes, "per_cell": per_cell, **settings, "complete": complete,
-                "rows": rows, "summary": _pv_summary(rows, sizes), "paper": PV_PAPER,
+                "rows": now, "summary": _pv_summary(now, sizes), "paper": PV_PAPER,
                 "wall_s": round(earlier_s + time.perf_counter() - t0, 1)}
 
     def one(n: int, tf: float, rdd: float, seed: int) -> dict[str, Any]:
@@ -578,24 +581,28 @@ def _pv_summary(rows: list[dict[str, Any]], sizes: list[int]) -> dict[int, dict[
     return summary
 
 
-def _resumed_pv_rows(path: str, settings: dict[str, Any]) -> tuple[dict[tuple, dict[str, Any]], float]:
-    """Rows of an earlier ``bench pv`` report with the same exact solver and limits, by instance."""
+PV_ROW_KEYS = ("n", "tf", "rdd", "seed", "best", "exact", "exact_status", *PV_RULES)
+
+
+def _resumed_pv_rows(path: str, settings: dict[str, Any], cells: list[tuple], output: str | None,
+                     ) -> tuple[dict[tuple, dict[str, Any]], float]:
+    """Rows of an earlier ``bench pv`` report with the same exact solver and limits, by instance;
+    resuming into that report itself must not drop rows of instances outside this run."""
     if not Path(path).exists():
         print(f"{path}: no such report yet, starting from nothing", file=sys.stderr)
         return {}, 0.0
-    old = _read_report(path, "resume from", need=())
+    old = _read_report(path, "resume from", need=PV_ROW_KEYS)
     if old.get("set") != "pv":
         raise OpsPlanError(f"{path}: cannot resume, it is a report of bench {old.get('set')}, not pv")
     for key, value in settings.items():
         if old.get(key, {} if key == "options" else None) != value:
             raise OpsPlanError(f"{path}: cannot resume, its {key.replace('_', ' ')} is {old.get(key)!r}, "
                                f"this run's is {value!r}")
-    need = ("n", "tf", "rdd", "seed", "best", "exact", "exact_status", *PV_RULES)
-    out = {}
-    for i, r in enumerate(old["rows"]):
-        if not isinstance(r, dict) or any(k not in r for k in need):
-            raise OpsPlanError(f"{path}: cannot resume, row {i} is not a pv row (it needs {', '.join(need)})")
-        out[r["n"], r["tf"], r["rdd"], r["seed"]] = r
+    out = {(r["n"], r["tf"], r["rdd"], r["seed"]): r for r in old["rows"]}
+    lost = [c for c in out if c not in set(cells)]
+    if lost and output and Path(output).resolve() == Path(path).resolve():
+        raise OpsPlanError(f"{path}: resuming it into itself would drop its rows of {len(lost)} instance(s) "
+                           f"outside this run (e.g. n={lost[0][0]}); include them or write --output elsewhere")
     return out, float(old.get("wall_s") or 0.0)
 
 

@@ -565,6 +565,15 @@ def test_bench_pv_saves_after_every_instance_stops_on_ctrl_c_and_resumes(capsys,
     assert rc == 130 and "interrupted" in err
     partial = json.loads(out.read_text())
     assert not partial["complete"] and len(partial["rows"]) == 3
+
+    def crash(*a, **k):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(build, "potts_van_wassenhove", crash)  # a crash before the first new row
+    assert main([*args, "--resume", str(out)]) != 0
+    assert json.loads(out.read_text())["rows"] == partial["rows"]  # the resumed rows are not lost
+    rc, _, err = run(capsys, *args[:3], "7", *args[4:], "--resume", str(out))
+    assert rc == 2 and "would drop its rows of 3 instance(s)" in err
     monkeypatch.setattr(build, "potts_van_wassenhove", real)
     rc, printed, _ = run(capsys, *args, "--resume", str(out), "--json")
     rep = json.loads(printed)
