@@ -49,15 +49,14 @@ class Calendar:
         return None
 
     def earliest_start(self, earliest: int, duration: int) -> int:
-        """The earliest start >= ``earliest`` at which ``duration`` fits without crossing a window."""
+        """The earliest start >= ``earliest`` at which ``duration`` fits without crossing a window
+        (zero-length work may sit at a window's edge, not strictly inside it)."""
         t = earliest
-        if duration <= 0:
-            return t
         moved = True
         while moved:
             moved = False
             for w in self.windows:
-                if w.overlaps(t, t + duration):
+                if w.overlaps(t, t + duration) if duration > 0 else w.start < t < w.end:
                     t = w.end
                     moved = True
         return t

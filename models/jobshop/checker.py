@@ -120,18 +120,9 @@ class _CalendarIndex:
     def crossing(self, start: int, end: int) -> list[Window]:
         """Every window that ``[start, end)`` shares time with, in time order; a zero-length step
         crosses a window it sits strictly inside (the machine is shut), not one at whose edge it sits."""
-        if not self.windows:
+        if end < start or not self.windows:
             return []
-        if end <= start:
-            i = bisect_left(self.starts, start) - 1  # the windows that open before it
-            out = []
-            while i >= 0 and self.max_end[i] > start:
-                if self.windows[i].end > start:
-                    out.append(self.windows[i])
-                i -= 1
-            out.reverse()
-            return out
-        i = bisect_left(self.starts, end) - 1
+        i = bisect_left(self.starts, end) - 1  # the windows that open before it ends (zero-length: before it)
         out: list[Window] = []
         while i >= 0 and self.max_end[i] > start:
             if self.windows[i].end > start:

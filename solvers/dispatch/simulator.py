@@ -177,18 +177,6 @@ class CandidateBatch:
         return np.stack([np.asarray(getattr(self, n), dtype=np.float32) for n in names], axis=1)
 
 
-def _point_start(windows: Sequence, t: int) -> int:
-    """The earliest time >= ``t`` not strictly inside a window (for zero-length work)."""
-    moved = True
-    while moved:
-        moved = False
-        for w in windows:
-            if w.start < t < w.end:
-                t = w.end
-                moved = True
-    return t
-
-
 class JobShopSim:
     """Event-driven Giffler–Thompson dispatch simulator for one job-shop scenario.
 
@@ -497,7 +485,7 @@ class JobShopSim:
             if r > t:
                 t = r
             if cal is not None:
-                t = cal.earliest_start(t, d) if d > 0 else _point_start(cal.windows, t)
+                t = cal.earliest_start(t, d)
             if k < n_pins:
                 ps, pe, pj = pins[k]
                 fits = t + d <= ps

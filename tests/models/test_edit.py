@@ -221,3 +221,16 @@ def test_compact_with_pins_and_setups_keeps_a_feasible_plan_feasible_and_moves_n
     before, after = s.by_task(), out.by_task()
     assert all(after[t] == before[t] for t in pins)
     assert all(after[t].start <= before[t].start for t in before)
+
+
+def test_compact_keeps_a_zero_length_step_out_of_a_shut_machine():
+    from opsplan.models.core import Resource
+    from opsplan.models.jobshop.scenario import Job, JobShopScenario
+    from opsplan.models.schedule import Assignment, Schedule
+
+    sc = JobShopScenario("zero", (Resource("M0", calendar=Calendar((Window(5, 20),))), Resource("M1")),
+                         (Job("J", (Operation("a", (Mode("M1", 10),)), Operation("b", (Mode("M0", 0),)))),))
+    plan = Schedule((Assignment("a", "M1", 3, 13), Assignment("b", "M0", 25, 25)), "plan")
+    assert check(sc, plan) == []
+    out = edit.compact(sc, plan)
+    assert check(sc, out) == [] and out.by_task()["b"].start == 20  # not at 10, inside the window
