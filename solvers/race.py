@@ -297,8 +297,8 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
             return True
         return False
 
-    seed, source = feasible_start(sc, params, deadline=start_deadline(time.perf_counter() - elapsed(), params),
-                                  should_stop=stop.is_set)
+    # the race's own clock is monotonic; the start's deadline is on perf_counter, from now
+    seed, source = feasible_start(sc, params, deadline=start_deadline(time.perf_counter(), params), stop=stop)
     if seed is not None:
         value = objective_value(sc, seed)
         offer(source, value, seed)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from opsplan.models import check, objective_value
 from opsplan.models.schedule import Category, Schedule
-from opsplan.solvers.result import Params
+from opsplan.solvers.result import Params, StopToken
 
 Budget = tuple  # (baseline assignments, max changes, tolerance)
 START_SHARE = 0.5  # of a solver's time limit that finding its starting schedule may use
@@ -49,7 +49,7 @@ def earliest_starts(params: Params) -> dict[str, int]:
 
 
 def feasible_start(sc, params: Params, rules: Iterable[str] | None = None, *,  # noqa: ANN001
-                   deadline: float | None = None, should_stop: Callable[[], bool] | None = None,
+                   deadline: float | None = None, stop: StopToken | None = None,
                    ) -> tuple[Schedule | None, str]:
     """The warm start, else the best of ``rules`` (default: every deterministic rule), when it honours
     pins and earliest starts; ``(None, "")`` otherwise."""
@@ -58,22 +58,24 @@ def feasible_start(sc, params: Params, rules: Iterable[str] | None = None, *,  #
 
         rules = DETERMINISTIC
     schedule, source, _, ok = starting_schedule(sc, params, earliest_starts(params), rules,
-                                                deadline=deadline, should_stop=should_stop)
+                                                deadline=deadline, stop=stop)
     return (schedule, source) if ok else (None, "")
 
 
 def starting_schedule(
     sc, params: Params, earliest: Mapping[str, int], rules: Iterable[str], budget: Budget | None = None, *,
-    deadline: float | None = None, should_stop: Callable[[], bool] | None = None,
+    deadline: float | None = None, stop: StopToken | None = None,
 ) -> tuple[Schedule | None, str, int | None, bool]:
     """The warm start if it passes the checker and :func:`honours` everything, else the best of ``rules``.
 
     Returns the schedule (None when there is none that passes the checker), where it
     came from, its objective, and whether it :func:`honours` pins, earliest starts and
     budget (a dispatch schedule that breaks the budget is still a useful hint).
-    ``deadline`` (a ``perf_counter`` time) and ``should_stop`` cut the single-machine
-    local search short, so a solver's time limit and cancel hold while it starts.
+    ``deadline`` (a ``perf_counter`` time) and ``stop`` cut the single-machine local
+    search and a ``start_from`` solver short, so a solver's time limit and cancel hold
+    while it starts.
     """
+    should_stop = stop.is_set if stop is not None else None
     warm = params.warm_start
     if warm is not None and not check(sc, warm) and honours(warm, params, earliest, budget):
         return warm, "warm start", objective_value(sc, warm), True
@@ -84,7 +86,7 @@ def starting_schedule(
     except Exception:  # a rule that cannot honour odd pins must not stop the exact solver
         schedule = None
     if schedule is None or check(sc, schedule):
-        other = start_from(sc, params, earliest, budget)
+        other = start_from(sc, params, earliest, budget, stop=stop)
         return (other[0], other[1], other[2], True) if other is not None else (None, "", None, False)
     source = f"dispatch:{rule}"
     if not params.pinned and not earliest and budget is None:
@@ -93,7 +95,7 @@ def starting_schedule(
         if better is not None and better[2] < value:
             schedule, source, value = better
     ok = honours(schedule, params, earliest, budget)
-    other = start_from(sc, params, earliest, budget)
+    other = start_from(sc, params, earliest, budget, stop=stop)
     if other is not None and (other[2] < value or not ok):
         schedule, source, value = other
         ok = True
@@ -103,13 +105,14 @@ def starting_schedule(
 START_FROM_SHARE = 0.25  # of the caller's time limit that options["start_from"] may use
 
 
-def start_from(sc, params: Params, earliest: Mapping[str, int], budget: Budget | None = None  # noqa: ANN001
-               ) -> tuple[Schedule, str, int] | None:
+def start_from(sc, params: Params, earliest: Mapping[str, int], budget: Budget | None = None,  # noqa: ANN001
+               *, stop: StopToken | None = None) -> tuple[Schedule, str, int] | None:
     """The schedule of ``params.options["start_from"]`` (another solver, e.g. ``policy:jobshop-sl``),
     when one is named and its schedule passes the checker and :func:`honours` everything; else None.
 
     The solver gets the same pins, threads, seed and options (``samples``, ``earliest``...),
-    without ``start_from`` itself (no recursion), and a quarter of the time limit.
+    without ``start_from`` itself (no recursion), a quarter of the time limit and the
+    caller's cancel token.
     """
     name = params.options.get("start_from")
     if not name:
@@ -121,7 +124,9 @@ def start_from(sc, params: Params, earliest: Mapping[str, int], budget: Budget |
     options = {k: v for k, v in params.options.items() if k not in ("start_from", "on_solution", "inbox")}
     options["explain"] = False
     limit = None if params.time_limit is None else params.time_limit * START_FROM_SHARE
-    result = solve(sc, str(name), replace(params, time_limit=limit, warm_start=None, options=options))
+    if stop is not None and stop.is_set():
+        return None
+    result = solve(sc, str(name), replace(params, time_limit=limit, warm_start=None, options=options), stop=stop)
     schedule = result.schedule
     if schedule is None or check(sc, schedule) or not honours(schedule, params, earliest, budget):
         return None

@@ -122,7 +122,7 @@ def _budget(params: Params) -> tuple[tuple[Assignment, ...], int, int] | None:
 MAKESPAN_HINT_RULES = ("fifo", "spt", "lpt", "mwkr", "mor", "edd", "atc", "cr")
 
 
-def _initial_schedule(sc, params: Params, earliest, budget, deadline=None, should_stop=None,  # noqa: ANN001
+def _initial_schedule(sc, params: Params, earliest, budget, deadline=None, stop=None,  # noqa: ANN001
                       ) -> tuple[Schedule | None, str, int | None, bool]:
     """The warm start if feasible, else the best dispatch rule's schedule (see :func:`starting_schedule`)."""
     from opsplan.solvers.dispatch import DETERMINISTIC
@@ -130,7 +130,7 @@ def _initial_schedule(sc, params: Params, earliest, budget, deadline=None, shoul
     # due-date rules only differ from their base rule when there are due dates: for a
     # makespan the hint tries the rules the benchmarks in the README were measured with
     rules = MAKESPAN_HINT_RULES if sc.objective == Objective.MAKESPAN else DETERMINISTIC
-    return starting_schedule(sc, params, earliest, rules, budget, deadline=deadline, should_stop=should_stop)
+    return starting_schedule(sc, params, earliest, rules, budget, deadline=deadline, stop=stop)
 
 
 def _closed(solver) -> bool:  # noqa: ANN001
@@ -148,7 +148,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     no_hint = params.options.get("no_hint")
     hint, hint_source, hint_value, exact = (
         (None, "", None, False) if no_hint
-        else _initial_schedule(sc, params, earliest, budget, start_deadline(t0, params), stop.is_set)
+        else _initial_schedule(sc, params, earliest, budget, start_deadline(t0, params), stop)
     )
     if stop.is_set():
         return Result(Termination.CANCELLED, SolutionStatus.NONE, None, None, None,

@@ -90,9 +90,9 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         start = _order_of(params.warm_start, data.tasks)
         source = "warm start"
     if start is None:
-        from opsplan.solvers.starting import single_machine_seed
+        from opsplan.solvers.starting import single_machine_seed, start_deadline
 
-        seed = single_machine_seed(sc)
+        seed = single_machine_seed(sc, deadline=start_deadline(t0, params), should_stop=stop.is_set)
         if seed is not None:
             start, source = _order_of(seed[0], data.tasks), seed[1]
     if start is None:

@@ -150,7 +150,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         raise SolverError("solver 'mip' does not support a change budget (max_changes)")
     earliest = earliest_starts(params)
 
-    start, source = feasible_start(sc, params, deadline=start_deadline(t0, params), should_stop=stop.is_set)
+    start, source = feasible_start(sc, params, deadline=start_deadline(t0, params), stop=stop)
     deadline = None if params.time_limit is None else t0 + float(params.time_limit)
 
     def build_should_stop() -> bool:  # a cancel, or the time limit passing, ends a long build
@@ -288,7 +288,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     bound = None if term == Termination.INFEASIBLE else _bound(out.bound)
     if untrusted:
         bound = None
-        if term in (Termination.OPTIMAL, Termination.INFEASIBLE, Termination.ERROR):
+        if term in (Termination.OPTIMAL, Termination.INFEASIBLE):  # a claimed proof; an error stays one
             term = Termination.COMPLETED
         message += f"; no proof: {untrusted}"
     if bound is not None and objective is not None:

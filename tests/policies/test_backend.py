@@ -280,6 +280,20 @@ def test_a_policy_start_replaces_a_worse_rule_start(shop, random_path, monkeypat
     assert source == "policy:rnd" and start == solve(shop, name, Params()).schedule
 
 
+def test_cancel_reaches_the_start_solver(random_path):
+    """A cancel while cpsat builds its start with --start-from policy:... stops the policy's rollouts
+    too (it waited for the policy's whole share of the limit: 6 s of 24)."""
+    from opsplan.solvers import StopToken
+
+    shop = random_jobshop(20, 8, seed=5)
+    stop = StopToken()
+    threading.Timer(1.0, stop.set).start()
+    t0 = time.perf_counter()
+    r = solve(shop, "cpsat", Params(time_limit=24, threads=1, options={"start_from": f"policy:{random_path}",
+                                                                       "samples": 100_000}), stop=stop)
+    assert time.perf_counter() - t0 < 4.0 and r.termination.value == "cancelled"
+
+
 def test_an_unknown_start_solver_is_a_clear_error(shop):
     from opsplan.models.errors import OpsPlanError
 
