@@ -17,6 +17,10 @@ Budget = tuple  # (baseline assignments, max changes, tolerance)
 START_SHARE = 0.5  # of a solver's time limit that finding its starting schedule may use
 
 
+def past(deadline: float | None) -> bool:
+    return deadline is not None and time.perf_counter() >= deadline
+
+
 def start_deadline(t0: float, params: Params) -> float | None:
     """When the search for a starting schedule must end (``perf_counter`` time; None: no limit)."""
     return None if params.time_limit is None else t0 + START_SHARE * float(params.time_limit)
@@ -82,7 +86,8 @@ def starting_schedule(
     from opsplan.solvers.dispatch import best_rule
 
     try:
-        rule, schedule, value = best_rule(sc, tuple(rules), pinned=params.pinned, earliest=earliest)
+        rule, schedule, value = best_rule(sc, tuple(rules), pinned=params.pinned, earliest=earliest,
+                                          should_stop=lambda: past(deadline) or (stop is not None and stop.is_set()))
     except Exception:  # a rule that cannot honour odd pins must not stop the exact solver
         schedule = None
     if schedule is None or check(sc, schedule):

@@ -24,7 +24,7 @@ message naming the late jobs. It never returns a schedule that misses a deadline
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -142,6 +142,7 @@ def best_rule(
     *,
     pinned: tuple[Assignment, ...] = (),
     earliest: Mapping[str, int] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[str, Schedule, int]:
     """Run several rules and keep the best schedule by the scenario's objective.
 
@@ -155,6 +156,9 @@ def best_rule(
         Work assignments kept exactly.
     earliest
         Operation id -> earliest start.
+    should_stop
+        Once it says stop (a caller's cancel or time limit), the rules not yet run
+        are skipped; at least one always runs.
 
     Returns
     -------
@@ -173,6 +177,8 @@ def best_rule(
     for scheme in SCHEMES:  # each rule under both generation schemes: cheap, and neither always wins
         sim = JobShopSim(scenario, pinned, scheme, earliest)
         for name in names:
+            if best is not None and should_stop is not None and should_stop():
+                break
             spec = get_rule(name)
             schedule = _rollout(sim, spec, np.random.default_rng(0), {}, f"{NAME}:{name}")
             value = _objective(scenario, schedule)

@@ -142,11 +142,13 @@ def positional_variables(sc: JobShopScenario, earliest: Mapping[str, int], horiz
     return sm
 
 
-def positional_constraints(sm: SingleMachineModel) -> None:
+def positional_constraints(sm: SingleMachineModel, should_stop: Callable[[], bool] | None = None) -> None:
     m, n, jobs = sm.model, len(sm.jobs), sm.jobs
-    for j in jobs:
+    for i, j in enumerate(jobs):
+        checkpoint(should_stop, i, every=16)
         m.cons.add(sum(m.x[j.id, k] for k in range(n)) == 1)
     for k in range(n):
+        checkpoint(should_stop, k, every=8)  # n^2 terms: a few hundred jobs take seconds
         m.cons.add(sum(m.x[j.id, k] for j in jobs) == 1)
         m.cons.add(m.C[k] >= sum((sm.r[j.id] + sm.p[j.id]) * m.x[j.id, k] for j in jobs))
         if k:
@@ -157,12 +159,13 @@ def positional_constraints(sm: SingleMachineModel) -> None:
             m.cons.add(m.C[k] <= sum(dl[j.id] * m.x[j.id, k] for j in jobs))
 
 
-def positional_objective(sm: SingleMachineModel) -> None:
+def positional_objective(sm: SingleMachineModel, should_stop: Callable[[], bool] | None = None) -> None:
     sc, m, n, ub = sm.scenario, sm.model, len(sm.jobs), sm.stats["ub"]
     if sc.objective == Objective.MAKESPAN:
         m.cons.add(m.obj_var >= m.C[n - 1])
     elif sc.objective == Objective.TOTAL_WEIGHTED_TARDINESS:
-        for key in m.tardiness:
+        for i, key in enumerate(m.tardiness):
+            checkpoint(should_stop, i, every=8)
             job = sc.job_index[key]
             for k in range(n):
                 big = ub[k] - job.due
@@ -174,16 +177,18 @@ def positional_objective(sm: SingleMachineModel) -> None:
         if not any(j.due is not None for j in sm.jobs):
             m.cons.add(m.obj_var >= 0)
         for k in range(n):
+            checkpoint(should_stop, k, every=8)
             # a job without a due date contributes nothing: its "due" makes the row slack
             due = {j.id: ub[k] - lo if j.due is None else j.due for j in sm.jobs}
             m.cons.add(m.obj_var >= m.C[k] - sum(due[j.id] * m.x[j.id, k] for j in sm.jobs))
 
 
 def positional_model(sc: JobShopScenario, earliest: Mapping[str, int], horizon: int | None = None,
-                     should_stop: Callable[[], bool] | None = None):  # noqa: ARG001 - builds in a fraction of a second
+                     should_stop: Callable[[], bool] | None = None):
     sm = positional_variables(sc, earliest, horizon)
-    positional_constraints(sm)
-    positional_objective(sm)
+    checkpoint(should_stop)
+    positional_constraints(sm, should_stop)
+    positional_objective(sm, should_stop)
     return sm
 
 

@@ -207,10 +207,10 @@ def test_a_run_deaf_to_the_stop_is_left_to_end_in_the_background(monkeypatch):
     from opsplan.solvers.mip import highs_run
 
     sc = random_jobshop(6, 4, seed=2)
-    ended = threading.Event()
+    ended, release = threading.Event(), threading.Event()
 
-    def deaf_run(self):  # noqa: ANN001 - a run that ignores every interrupt for 2 s
-        time.sleep(2.0)
+    def deaf_run(self):  # noqa: ANN001 - a run that ignores every interrupt until the test releases it
+        release.wait(30)
         ended.set()
 
     monkeypatch.setattr(highspy.Highs, "run", deaf_run)
@@ -221,11 +221,12 @@ def test_a_run_deaf_to_the_stop_is_left_to_end_in_the_background(monkeypatch):
     assert r.objective == objective_value(sc, r.schedule)
     # the next solve waits for the run left behind, but its own cancel or time limit still hold
     r2, wall2 = solve_cancelled_after(sc, 0.2)
-    assert wall2 < 0.2 + 0.5 and not ended.is_set() and r2.termination.value == "cancelled"
+    assert wall2 < 0.2 + 1.0 and not ended.is_set() and r2.termination.value == "cancelled"
     assert r2.schedule is not None and check(sc, r2.schedule) == []
     t = time.perf_counter()
     r3 = solve(sc, "mip", Params(time_limit=0.4, threads=1))
-    assert time.perf_counter() - t < 1.0 and not ended.is_set() and r3.termination.value == "time_limit"
+    assert time.perf_counter() - t < 1.5 and not ended.is_set() and r3.termination.value == "time_limit"
+    release.set()
     highs_run.wait_for_runs_left_behind(10)
     assert ended.is_set() and not highs_run._left_behind
 
@@ -481,19 +482,20 @@ def test_highs_objective_off_its_point_after_presolve_is_solved_again():
 
 @pytest.mark.parametrize("solver", ["cpsat", "mip"])
 def test_time_limit_and_cancel_hold_while_the_start_and_model_are_built(solver):
-    """300 jobs on one machine: the rules' local search took a second each and the MIP's positional
-    model seconds to build, whatever the time limit; now both stop with the start in hand."""
+    """500 jobs on one machine: the rules' local search took a second each and the MIP's positional
+    model many seconds to build, whatever the time limit; now both stop with the start in hand."""
     import threading
     import time
 
     from opsplan.models.jobshop.build import potts_van_wassenhove
 
-    sc = potts_van_wassenhove(300, 0.6, 0.2, seed=1, weighted=True)
+    sc = potts_van_wassenhove(500, 0.6, 0.2, seed=1, weighted=True)
     t = time.perf_counter()
     r = solve(sc, solver, Params(time_limit=1.0, threads=1))
-    assert time.perf_counter() - t < 3.5 and r.schedule is not None and check(sc, r.schedule) == []
+    assert time.perf_counter() - t < 8 and r.schedule is not None and check(sc, r.schedule) == []
+    assert r.termination.value == "time_limit"
     stop = StopToken()
     threading.Timer(0.3, stop.set).start()
     t = time.perf_counter()
     r = solve(sc, solver, Params(time_limit=60, threads=1), stop=stop)
-    assert time.perf_counter() - t < 3.0 and r.termination.value == "cancelled"
+    assert time.perf_counter() - t < 8 and r.termination.value == "cancelled"
