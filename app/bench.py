@@ -187,10 +187,6 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
     if equal and not solvers[0].startswith("policy:"):
         raise OpsPlanError("--equal-time gives every solver the time the first one took: the first solver must "
                            "be a policy (e.g. --solver policy:jobshop-sl,cpsat)")
-    # a learned policy runs every instance through one inference session, in large batches (with
-    # --equal-time the first one runs instance by instance, so that each instance has its own time)
-    batched = {s: _policy_rows(s, names, index, folder, bset, params, line, per_instance=equal and k == 0)
-               for k, s in enumerate(solvers) if s.startswith("policy:")}
     rows: list[dict[str, Any]] = []
     t0 = time.perf_counter()
     total = len(names) * len(solvers)
@@ -224,6 +220,10 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
 
     if args.output:  # an --output that cannot be written fails now, not after the first (perhaps long) solve
         _write_report(args.output, report(complete=False))
+    # a learned policy runs every instance through one inference session, in large batches (with
+    # --equal-time the first one runs instance by instance, so that each instance has its own time)
+    batched = {s: _policy_rows(s, names, index, folder, bset, params, line, per_instance=equal and k == 0)
+               for k, s in enumerate(solvers) if s.startswith("policy:")}
     # Ctrl+C or a kill (SIGTERM) cancels the instance being solved and ends the run with what
     # is finished: the solver stops within a second, and --output keeps every finished row
     stop = StopToken()

@@ -326,22 +326,22 @@ def cmd_reschedule(args: argparse.Namespace) -> int:
 
 
 SOLVED_SETS = ("jobshop", "fjsp", "tardiness")
-# flags of `opsplan bench` that only some sets read, with their defaults: a flag given to a set
-# that does not read it is refused rather than silently ignored
-BENCH_ONLY: dict[str, tuple[tuple[str, ...], Any]] = {
-    "sizes": (("pv",), "20,100,200,500"),
-    "per_cell": (("pv",), 1),
-    "policy": (("policy-speed",), None),
-    "size": (("policy-speed",), "100x20"),
-    "batches": (("policy-speed",), "1,4,16,64,256,1024"),
-    "provider": (("policy-speed",), None),
-    "improve": (("tardiness",), False),
-    "dir": (SOLVED_SETS, None),
-    "instances": (SOLVED_SETS, "*"),
-    "reuse_proven": (SOLVED_SETS, None),
-    "resume": ((*SOLVED_SETS, "pv"), None),
-    "equal_time": (SOLVED_SETS, False),
-    "markdown": (SOLVED_SETS, False),
+# flags of `opsplan bench` that only some sets read: a flag given (not at the parser's default)
+# to a set that does not read it is refused rather than silently ignored
+BENCH_ONLY: dict[str, tuple[str, ...]] = {
+    "sizes": ("pv",),
+    "per_cell": ("pv",),
+    "policy": ("policy-speed",),
+    "size": ("policy-speed",),
+    "batches": ("policy-speed",),
+    "provider": ("policy-speed",),
+    "improve": ("tardiness",),
+    "dir": SOLVED_SETS,
+    "instances": SOLVED_SETS,
+    "reuse_proven": SOLVED_SETS,
+    "resume": (*SOLVED_SETS, "pv"),
+    "equal_time": SOLVED_SETS,
+    "markdown": SOLVED_SETS,
 }
 BENCH_SETS = (*SOLVED_SETS, "pv", "policy-speed", "gui")
 
@@ -357,8 +357,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if args.set not in BENCH_SETS:
         return _fail(f"unknown benchmark set '{args.set}' (available: {', '.join(BENCH_SETS)})")
-    for dest, (sets, default) in BENCH_ONLY.items():
-        if getattr(args, dest, default) != default and args.set not in sets:
+    defaults = getattr(args, "bench_defaults", {})
+    for dest, sets in BENCH_ONLY.items():
+        if dest in defaults and getattr(args, dest) != defaults[dest] and args.set not in sets:
             return _fail(f"--{dest.replace('_', '-')} does not apply to bench {args.set} "
                          f"(only to: {', '.join(sets)})")
     if args.set == "tardiness":
@@ -541,13 +542,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("set", help="benchmark set: jobshop, fjsp (Brandimarte), tardiness (wt40/wt50/wt100), pv "
                                "(generated unweighted tardiness, Potts-Van Wassenhove scheme), policy-speed "
                                "(decisions per second of a policy) or gui (opsplan bench gui --bars 20000)")
-    p.add_argument("--sizes", default=BENCH_ONLY["sizes"][1], help="pv: instance sizes n, comma-separated")
+    p.add_argument("--sizes", default="20,100,200,500", help="pv: instance sizes n, comma-separated")
     p.add_argument("--policy", default=None, help="policy-speed: a policy name or .onnx path (default: an untrained "
                                                   "network; speed does not depend on the weights)")
-    p.add_argument("--size", default=BENCH_ONLY["size"][1], help="policy-speed: the generated shop, JOBSxMACHINES")
-    p.add_argument("--batches", default=BENCH_ONLY["batches"][1], help="policy-speed: batch sizes (rollouts at once)")
+    p.add_argument("--size", default="100x20", help="policy-speed: the generated shop, JOBSxMACHINES")
+    p.add_argument("--batches", default="1,4,16,64,256,1024", help="policy-speed: batch sizes (rollouts at once)")
     p.add_argument("--provider", default=None, help="policy-speed: cpu or cuda (default: automatic)")
-    p.add_argument("--per-cell", type=_at_least(1), default=BENCH_ONLY["per_cell"][1], metavar="K",
+    p.add_argument("--per-cell", type=_at_least(1), default=1, metavar="K",
                    help="pv: instances per (tardiness factor, due-date range) cell; 25 cells per size")
     p.add_argument("--improve", action="store_true",
                    help="run the local-search improvement step after a dispatch rule (single machine)")
@@ -567,7 +568,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--equal-time", action="store_true",
                    help="the first solver (a policy) runs instance by instance and every other solver gets, "
                         "per instance, the time it took as its limit")
-    p.set_defaults(func=cmd_bench)
+    p.set_defaults(func=cmd_bench, bench_defaults={dest: p.get_default(dest) for dest in BENCH_ONLY})
 
     p = sub.add_parser("solvers", help="list solvers and whether they are installed")
     p.set_defaults(func=cmd_solvers)

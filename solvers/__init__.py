@@ -6,6 +6,7 @@ import time
 from dataclasses import replace
 
 from opsplan.models.errors import SolverError, ValidationError
+from opsplan.models.schedule import Category
 from opsplan.solvers.registry import (
     CAPABILITIES,
     CHANGE_BUDGET,
@@ -72,6 +73,9 @@ def solve(
         if options.get(key) is not None and capability not in backend.capabilities:
             able = ", ".join(available(scenario.kind, capability)) or "none installed"
             raise SolverError(f"solver '{solver}' cannot honour {what}; use one of: {able}")
+    if params is not None and any(a.category != Category.WORK for a in params.pinned):
+        # pins may come straight from a plan's assignments: its setup bars are not operations
+        params = replace(params, pinned=tuple(a for a in params.pinned if a.category == Category.WORK))
     if params is not None and params.pinned and PINS not in backend.capabilities:
         able = ", ".join(available(scenario.kind, PINS)) or "none installed"
         raise SolverError(f"solver '{solver}' cannot keep pinned operations; use one of: {able}")

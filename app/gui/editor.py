@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from opsplan.app.gui.replay_panel import TRACE, trace_of
+from opsplan.app.gui.replay_panel import trace_of, with_trace
 from opsplan.models.core import Calendar, Resource, Window
 from opsplan.models.jobshop.scenario import Job, JobShopScenario, Mode, Operation, SetupMatrix
 from opsplan.models.schedule import Schedule
@@ -1196,8 +1196,7 @@ def _rename_in_schedule(s: Schedule, resources: Mapping[str, str], tasks: Mappin
         out = edit.rebuild(scenario, out, out.work())
     trace = trace_of(out) if tasks or resources else []
     if trace:  # a policy's decision replay follows the names
-        steps = tuple((tasks.get(op, op), resources.get(m, m), start) for op, m, start in trace)
-        out = replace(out, extras=tuple((k, steps if k == TRACE else v) for k, v in out.extras))
+        out = with_trace(out, [(tasks.get(op, op), resources.get(m, m), start) for op, m, start in trace])
     return out
 
 

@@ -718,8 +718,6 @@ class GanttView(QGraphicsView):
         self._text_colors = [QColor("#111") if c.lightnessF() > 0.55 else QColor("white") for c in self._colors]
         palette = np.fromiter((c.rgba() for c in self._colors), dtype=np.uint32, count=len(self._colors))
         dark = np.fromiter((c.darker(145).rgba() for c in self._colors), dtype=np.uint32, count=len(self._colors))
-        if not len(palette):
-            palette = dark = np.array([SETUP_COLOR.rgba()], dtype=np.uint32)
         self._static = {}
         self._slack_cache = (None, None, {})
         self._count_cache = None

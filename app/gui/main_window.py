@@ -235,11 +235,10 @@ class MainWindow(QMainWindow):
     def set_plan(self, plan: PlanDocument) -> None:
         """Show ``plan`` (replacing the current one, whose recovery file is dropped).
 
-        A solve still running on the old plan is stopped first: its result has
-        nowhere to go, and it would hold the CPU against the next solve.
+        A solve still running on the old plan is stopped (by the solve panel, which
+        follows the new plan): its result has nowhere to go, and it would hold the CPU
+        against the next solve.
         """
-        if self.plan is not None and self.solve_panel.is_running():
-            self.solve_panel.shutdown()
         if self._recovery is not None:
             self._recovery.discard()
         old = self.plan
