@@ -675,7 +675,7 @@ class PolicySession:
         done = [0] * len(scs)
 
         for c, (idx, n, first) in enumerate(_chunks(len(scs), samples, max_batch, greedy_first)):
-            greedy = samples == 1
+            greedy = samples == 1 and greedy_first  # one rollout asked to sample (greedy_first=False) samples
             rng = np.random.default_rng([*_seed_words(seed), c])
             got = self._run_chunk(
                 [scs[i] for i in idx], n, greedy, first and not greedy, rng, temperature, pins, earliest,

@@ -89,9 +89,28 @@ def solve(
     result: Result = module.solve(scenario, params, on_progress, stop, variant)
     if result.runtime_s <= 0:
         result = replace(result, runtime_s=time.perf_counter() - t0)
+    if result.schedule is not None:
+        result = _checked(scenario, params, result)
     if result.termination == Termination.INFEASIBLE and not result.conflicts and options.get("explain", True):
         result = _explained(scenario, params, result, stop)
     return result
+
+
+def _checked(scenario, params: Params, result: Result) -> Result:  # noqa: ANN001
+    """``result``, or an error without a schedule when its schedule fails the independent checker:
+    no solver hands out a broken plan (impossible pins are the usual cause, e.g. one inside a
+    calendar window, before its job's release or out of route order)."""
+    from opsplan.models import check
+
+    violations = check(scenario, result.schedule)
+    if not violations:
+        return result
+    why = f"{result.solver or 'the solver'}'s schedule breaks {len(violations)} constraint(s), e.g. {violations[0]}"
+    if params.pinned:
+        why += "; the pinned operations may be impossible to keep"
+    return replace(result, termination=Termination.ERROR, solution_status=SolutionStatus.NONE, schedule=None,
+                   objective=None, bound=None, message=why,
+                   stats={**result.stats, "violations": [str(v) for v in violations[:20]]})
 
 
 def _explained(scenario, params: Params, result: Result, stop: StopToken) -> Result:  # noqa: ANN001

@@ -326,3 +326,15 @@ def test_the_start_solver_is_used_when_no_rule_gives_a_start(shop, random_path, 
     assert feasible_start(shop, Params()) == (None, "")
     start, source = feasible_start(shop, Params(options={"start_from": f"policy:{random_path}"}))
     assert source == "policy:rnd" and check(shop, start) == []
+
+
+def test_a_single_sampled_rollout_samples(shop, random_path):
+    """rollout(samples=1, greedy_first=False) is a sample, not the greedy rollout again: --samples 2
+    (and a last batch of one) was greedy twice, so the best of N was not the best of N samples."""
+    policy = runtime.load_policy(random_path)
+    greedy = policy.rollout([shop], 1)[0].schedule
+    sampled = [policy.rollout([shop], 1, seed=s, greedy_first=False)[0].schedule for s in range(8)]
+    assert any(s.work() != greedy.work() for s in sampled)
+    r = solve(shop, f"policy:{random_path}", Params(seed=0, options={"samples": 20, "batch": 1}))
+    assert r.objective <= objective_value(shop, greedy)
+    assert r.stats.get("samples", 20) == 20

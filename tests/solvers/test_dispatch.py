@@ -471,3 +471,21 @@ def test_deadline_no_rule_meets_gives_no_schedule(rule):
     r = solve(impossible, f"dispatch:{rule}", Params())
     assert r.schedule is None and r.status == "no_solution" and r.objective is None
     assert "J1 ends 7 > deadline 6" in r.message and "no schedule" in r.message
+
+
+@pytest.mark.parametrize("solver", ["dispatch:spt", "dispatch:random"])
+def test_an_impossible_pin_gives_an_error_not_a_broken_plan(solver):
+    """A pin inside a calendar window, or before its job's release: the rules kept it as given and
+    reported a feasible plan the checker rejects; no solver may hand out such a plan."""
+    sc = classic("pins", [[(0, 4), (1, 3)], [(1, 2), (0, 5)]])
+    sc = replace(sc, machines=(replace(sc.machines[0], calendar=Calendar((Window(5, 20, "service"),))),
+                               *sc.machines[1:]))
+    inside = Assignment("J1.1", "M0", 8, 13)
+    r = solve(sc, solver, Params(pinned=(inside,)))
+    assert r.termination.value == "error" and r.schedule is None and r.solution_status.value == "none"
+    assert "calendar" in r.message and "pinned operations" in r.message
+    late = replace(sc, jobs=(replace(sc.jobs[0], release=30), *sc.jobs[1:]))
+    r = solve(late, solver, Params(pinned=(Assignment("J0.0", "M0", 20, 24),)))
+    assert r.termination.value == "error" and "release" in r.message
+    ok = solve(sc, solver, Params(pinned=(Assignment("J1.1", "M0", 20, 25),)))
+    assert ok.schedule is not None and check_jobshop(sc, ok.schedule) == []
