@@ -126,7 +126,7 @@ def solve(
             return
         if best is None or (bool(got.late), got.value) < (bool(best.late), best.value):
             best = got
-            if on_progress is not None:
+            if on_progress is not None and not got.late:  # a plan that misses a deadline is no answer
                 on_progress(Progress(float(got.value), None, time.perf_counter() - t0, solver))
 
     if stop.is_set():
@@ -167,14 +167,16 @@ def solve(
     assert best is not None
     msg = f"{policy.name} on {where}: best of {stats['samples']} rollout{'s' if stats['samples'] != 1 else ''}"
     if best.late:
-        return _deadline_fallback(scenario, params, earliest, solver, best, msg, result, stats, on_progress, t0)
+        return _deadline_fallback(scenario, params, earliest, solver, best, msg, result, stats, on_progress, t0,
+                                  termination)
     if best.trace is not None:
         stats["trace"] = [[op, machine, int(start)] for op, machine, start in best.trace]
     return result(termination, SolutionStatus.FEASIBLE, best.schedule, best.value, msg)
 
 
 def _deadline_fallback(scenario, params: Params, earliest, solver: str, best: PolicyRollout, msg: str, result,  # noqa: ANN001
-                       stats: dict[str, Any], on_progress: ProgressCallback | None, t0: float) -> Result:
+                       stats: dict[str, Any], on_progress: ProgressCallback | None, t0: float,
+                       termination: Termination = Termination.COMPLETED) -> Result:
     """The policy's best schedule misses a hard deadline: the best dispatch rule that meets them all, or none."""
     missed = f"{msg}; its best misses a deadline ({'; '.join(best.late)})"
     stats["late"] = list(best.late)
@@ -183,14 +185,14 @@ def _deadline_fallback(scenario, params: Params, earliest, solver: str, best: Po
     except DispatchError:
         schedule = None
     if schedule is None or late_jobs(scenario, schedule):
-        return result(Termination.COMPLETED, SolutionStatus.NONE, None, None,
+        return result(termination, SolutionStatus.NONE, None, None,
                       f"{missed}, and so does every dispatch rule: no schedule (try cpsat or mip)")
     schedule = schedule.renamed(solver)
     stats["fallback"] = f"dispatch:{rule}"
     value = int(objective_value(scenario, schedule))
     if on_progress is not None:
         on_progress(Progress(float(value), None, time.perf_counter() - t0, solver))
-    return result(Termination.COMPLETED, SolutionStatus.FEASIBLE, schedule, value,
+    return result(termination, SolutionStatus.FEASIBLE, schedule, value,
                   f"{missed}; used dispatch:{rule}, which meets every deadline")
 
 

@@ -338,3 +338,26 @@ def test_a_single_sampled_rollout_samples(shop, random_path):
     r = solve(shop, f"policy:{random_path}", Params(seed=0, options={"samples": 20, "batch": 1}))
     assert r.objective <= objective_value(shop, greedy)
     assert r.stats.get("samples", 20) == 20
+
+
+def test_the_deadline_fallback_keeps_why_the_run_stopped_and_progress_shows_only_answers(random_path):
+    """The policy's plans miss deadlines only SPT's plan meets: the rule fallback is the answer, reported
+    with the run's own termination (it always said completed), and no late plan is shown as progress."""
+    from dataclasses import replace
+
+    from opsplan.models.schedule import Category
+    from opsplan.solvers.dispatch import late_jobs
+
+    sc = random_jobshop(5, 3, seed=0)
+    ends = {}
+    for a in solve(sc, "dispatch:spt", Params()).schedule.assignments:
+        if a.category == Category.WORK:
+            j = a.task.split(".")[0]
+            ends[j] = max(ends.get(j, 0), a.end)
+    sc = replace(sc, jobs=tuple(replace(j, deadline=ends[j.id]) for j in sc.jobs))
+    seen = []
+    r = solve(sc, f"policy:{random_path}", Params(time_limit=0.05, options={"samples": 10**6, "batch": 4}),
+              on_progress=seen.append)
+    assert r.termination.value == "time_limit" and r.stats.get("fallback") and r.schedule is not None
+    assert not late_jobs(sc, r.schedule) and check(sc, r.schedule) == []
+    assert all(p.objective >= r.objective for p in seen[:-1] if p.solver == r.solver)
