@@ -88,6 +88,9 @@ class FeatureSpec:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FeatureSpec:
         """The spec written by :meth:`as_dict`; raises :class:`FeatureMismatch` on malformed data."""
+        if not isinstance(data, Mapping):
+            raise FeatureMismatch(f"malformed feature specification {data!r}: expected an object with kind, "
+                                  "version, candidate and global")
         try:
             spec = cls(
                 kind=str(data["kind"]),

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import sys
@@ -187,7 +188,9 @@ def _session(model: bytes, providers: Sequence[str], threads: int = 0):  # noqa:
     if threads > 0:
         opts.intra_op_num_threads = int(threads)
         opts.inter_op_num_threads = 1
-    with _QuietStderr(), warnings.catch_warnings():
+    # onnxruntime's Python fallback between providers print()s ("EP Error ... Falling back"): that must
+    # not land on stdout, where `opsplan solve --json` writes its one object
+    with _QuietStderr(), warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         return ort.InferenceSession(model, sess_options=opts, providers=list(providers))
 
@@ -500,8 +503,11 @@ def load_policy(
         raise
     except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own types for a bad model
         raise PolicyFileError(onnx_path, f"not a valid ONNX model ({_one_line(str(exc))[:300]})") from None
-    _check_io(onnx_path, sess)
-    meta = dict(sess.get_modelmeta().custom_metadata_map)
+    try:
+        _check_io(onnx_path, sess)
+        meta = dict(sess.get_modelmeta().custom_metadata_map)
+    except UnicodeDecodeError:
+        raise PolicyFileError(onnx_path, "its names or metadata are not valid UTF-8") from None
     kind, spec = _spec_from_metadata(onnx_path, meta)
     _check_dims(onnx_path, sess, spec)
     schemes = environment_for(kind).schemes

@@ -34,7 +34,8 @@ OUTPUT = "scores"
 DEFAULT_CHECK_SIZES: tuple[tuple[int, int], ...] = ((1, 1), (2, 1), (3, 5), (7, 12), (64, 20))
 
 
-def export_onnx(model: nn.Module, spec: FeatureSpec, path: str | Path, name: str, opset: int = 17) -> Path:
+def export_onnx(model: nn.Module, spec: FeatureSpec, path: str | Path, name: str, opset: int = 17,
+                scheme: str = "active") -> Path:
     """Write ``model`` as an ONNX policy file with the OpsPlan metadata.
 
     Parameters
@@ -49,6 +50,9 @@ def export_onnx(model: nn.Module, spec: FeatureSpec, path: str | Path, name: str
         Policy name (``opsplan.policy``).
     opset
         ONNX opset.
+    scheme
+        The schedule-generation scheme it was trained on (``opsplan.scheme``), which the
+        runtime then uses.
 
     Returns
     -------
@@ -93,6 +97,7 @@ def export_onnx(model: nn.Module, spec: FeatureSpec, path: str | Path, name: str
             "opsplan.features": json.dumps(spec.as_dict()),
             "opsplan.policy": name,
             "opsplan.format": FORMAT,
+            "opsplan.scheme": scheme,  # the generation scheme it was trained on is the one it runs on
         }
         del proto.metadata_props[:]
         for key, value in meta.items():

@@ -339,7 +339,7 @@ def train(
     finally:
         torch.set_num_threads(old_threads)
 
-    onnx_path = export_onnx(model, spec, out_dir / f"{name}.onnx", name)
+    onnx_path = export_onnx(model, spec, out_dir / f"{name}.onnx", name, scheme=config.scheme)
     done = len(history)
     ran = dataclasses.replace(config, iterations=max(done, 1), time_budget_s=None)
     training = {

@@ -362,3 +362,32 @@ def test_a_new_kind_runs_by_registering_its_environment_and_features(tmp_path, m
     assert made == [(1, 3, "toyshop/v1", "serial")] and check(shop, out.schedule) == []
     with pytest.raises(ValueError, match="is for toyshop scenarios"):
         session.rollout([shop])
+
+
+@pytest.mark.parametrize("features", ["jobshop/v1", ["duration", "x"]])
+def test_a_card_whose_features_are_not_an_object_is_a_clean_error(tmp_path, features):
+    path = write(tmp_path / "p.onnx", card=True, name="p")
+    card_path = tmp_path / "p.json"
+    card = json.loads(card_path.read_text())
+    card_path.write_text(json.dumps({**card, "features": features}))
+    with pytest.raises(PolicyFileError, match="card features do not match the model: malformed"):
+        load_policy(path, cache=False)
+
+
+def test_names_or_metadata_that_are_not_utf8_are_a_clean_error_and_nothing_reaches_stdout(tmp_path, capfd):
+    src = (runtime.shipped_dir() / "jobshop-sl.onnx").read_bytes()
+    bad_meta = bytearray(src)
+    bad_meta[bad_meta.find(b"opsplan.policy") + 2] = 0x93
+    path = tmp_path / "bad.onnx"
+    path.write_bytes(bytes(bad_meta))
+    with pytest.raises(PolicyFileError, match="not valid UTF-8"):
+        load_policy(path, provider="cpu", cache=False)
+    bad_node = bytearray(src)
+    bad_node[58] = 0x93  # inside the first node's name: onnxruntime retries on another provider
+    path.write_bytes(bytes(bad_node))
+    try:
+        load_policy(path, provider="cpu", cache=False)
+    except PolicyFileError:
+        pass
+    out, _ = capfd.readouterr()
+    assert out == ""  # `opsplan solve --json` prints its one object there

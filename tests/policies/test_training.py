@@ -131,8 +131,17 @@ def test_onnx_inputs_outputs_and_metadata(exported):
     meta = read_metadata(exported)
     assert meta["opsplan.kind"] == "jobshop"
     assert meta["opsplan.policy"] == "net"
-    assert meta["opsplan.format"] == "1"
+    assert meta["opsplan.format"] == "1" and meta["opsplan.scheme"] == "active"
     assert FeatureSpec.from_dict(json.loads(meta["opsplan.features"])) == SPEC
+
+
+def test_a_policy_trained_on_the_nondelay_scheme_runs_on_it(net, tmp_path):
+    """The scheme a policy was trained on goes into its file, so the runtime does not fall back to 'active'."""
+    from opsplan.policies.runtime import load_policy
+
+    path = export_onnx(net, SPEC, tmp_path / "nd.onnx", "nd", scheme="nondelay")
+    assert read_metadata(path)["opsplan.scheme"] == "nondelay"
+    assert load_policy(path).scheme == "nondelay"
 
 
 def test_card_sha256_matches_the_file(exported, net):
