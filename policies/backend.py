@@ -143,7 +143,6 @@ def solve(
             return params.time_limit is not None and time.perf_counter() - t0 >= params.time_limit
 
         left = samples - 1
-        chunk = 0
         while left > 0:
             if stop.is_set():
                 termination = Termination.CANCELLED
@@ -152,8 +151,9 @@ def solve(
                 termination = Termination.TIME_LIMIT
                 break
             n = min(left, batch)
+            # rollouts 1, 2, ... of the seed's streams (0 is the greedy one), whatever the batch size
             got = policy.rollout(
-                [scenario], n, seed=(params.seed, chunk), greedy_first=False, max_batch=n,
+                [scenario], n, seed=params.seed, greedy_first=False, max_batch=n, first_index=samples - left,
                 should_stop=lambda: stop.is_set() or out_of_time(), **common,
             )[0]
             absorb(got)
@@ -161,7 +161,6 @@ def solve(
                 termination = Termination.CANCELLED if stop.is_set() else Termination.TIME_LIMIT
                 break
             left -= n
-            chunk += 1
     except DispatchError as exc:  # pins that cannot be honoured
         return result(Termination.ERROR, SolutionStatus.NONE, None, None, str(exc))
     assert best is not None

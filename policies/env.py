@@ -94,7 +94,8 @@ def masked_argmax(scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def masked_sample(
-    scores: np.ndarray, mask: np.ndarray, rng: np.random.Generator, temperature: float = 1.0
+    scores: np.ndarray, mask: np.ndarray, rng: np.random.Generator | None, temperature: float = 1.0,
+    *, u: np.ndarray | None = None,
 ) -> np.ndarray:
     """Sample one feasible index per row from ``softmax(scores / temperature)`` over the mask.
 
@@ -120,7 +121,8 @@ def masked_sample(
     empty = total[:, 0] <= 0
     p = p / np.where(total > 0, total, 1.0)
     cdf = np.cumsum(p, axis=1)
-    u = rng.random((n_rows, 1)) * cdf[:, -1:]
+    draws = rng.random((n_rows, 1)) if u is None else np.asarray(u, dtype=float).reshape(n_rows, 1)
+    u = draws * cdf[:, -1:]
     pick = (cdf <= u).sum(axis=1)
     pick = np.minimum(pick, k - 1)
     # guard against rounding landing on a masked slot: take the nearest feasible one at or before it

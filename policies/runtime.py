@@ -625,6 +625,7 @@ class PolicySession:
         should_stop: Callable[[], bool] | None = None,
         on_chunk: Callable[[list[PolicyRollout]], None] | None = None,
         name: str | None = None,
+        first_index: int = 0,
     ) -> list[PolicyRollout]:
         """Build schedules with the policy: greedy (``samples=1``) or the best of ``samples`` rollouts.
 
@@ -640,14 +641,19 @@ class PolicySession:
         samples
             Rollouts per scenario (1 = greedy only).
         seed
-            Seed of the sampling, an integer or a sequence of them (chunk ``c`` samples with
-            ``default_rng([*seed, c])``).
+            Seed of the sampling, an integer or a sequence of them. Rollout ``k`` of a
+            scenario draws from its own stream ``default_rng([*seed, k])``, so a seed gives
+            the same rollouts however they are batched (``max_batch``, the provider's
+            default batch, other scenarios in the call).
         greedy_first
             Keep the first rollout of each scenario greedy.
         max_batch
             Most environments stepped together.
         temperature
             Softmax temperature of the sampling.
+        first_index
+            The index of this call's first rollout of each scenario (a caller that runs the
+            rollouts of one scenario in several calls numbers them on).
         pinned, earliest
             Pins and earliest starts passed to every environment.
         should_stop
@@ -680,11 +686,13 @@ class PolicySession:
         best: list[tuple[Schedule, int, tuple[str, ...], tuple[TraceStep, ...]] | None] = [None] * len(scs)
         done = [0] * len(scs)
 
-        for c, (idx, n, first) in enumerate(_chunks(len(scs), samples, max_batch, greedy_first)):
+        words = _seed_words(seed)
+        for idx, n, first in _chunks(len(scs), samples, max_batch, greedy_first):
             greedy = samples == 1 and greedy_first  # one rollout asked to sample (greedy_first=False) samples
-            rng = np.random.default_rng([*_seed_words(seed), c])
+            # one stream per rollout (scenario-major, as the environment lays out its rows)
+            rngs = [np.random.default_rng([*words, first_index + done[i] + k]) for i in idx for k in range(n)]
             got = self._run_chunk(
-                [scs[i] for i in idx], n, greedy, first and not greedy, rng, temperature, pins, earliest,
+                [scs[i] for i in idx], n, greedy, first and not greedy, rngs, temperature, pins, earliest,
                 should_stop, stats, label,
             )
             if got is None:
@@ -709,7 +717,7 @@ class PolicySession:
         rollouts: int,
         greedy: bool,
         greedy_first: bool,
-        rng: np.random.Generator,
+        rngs: list[np.random.Generator],
         temperature: float,
         pinned: tuple[Assignment, ...],
         earliest: Mapping[str, int] | None,
@@ -736,7 +744,9 @@ class PolicySession:
                 if greedy:
                     act = masked_argmax(scores, obs.mask)
                 else:
-                    act = masked_sample(scores, obs.mask, rng, temperature)
+                    # a row draws only while it runs: its k-th draw is its k-th decision, whatever the batch
+                    u = np.array([0.0 if d else g.random() for g, d in zip(rngs, obs.done, strict=True)])
+                    act = masked_sample(scores, obs.mask, None, temperature, u=u)
                     if greedy_first:
                         act = np.where(first, masked_argmax(scores, obs.mask), act)
                 obs = env.step(act)

@@ -361,3 +361,18 @@ def test_the_deadline_fallback_keeps_why_the_run_stopped_and_progress_shows_only
     assert r.termination.value == "time_limit" and r.stats.get("fallback") and r.schedule is not None
     assert not late_jobs(sc, r.schedule) and check(sc, r.schedule) == []
     assert all(p.objective >= r.objective for p in seen[:-1] if p.solver == r.solver)
+
+
+def test_a_seed_gives_the_same_samples_however_they_are_batched(shop, random_path):
+    """Each rollout draws from its own stream: the batch size (the provider's default differs between
+    CPU and CUDA), other scenarios in the batch and the solve/bench path do not change the result."""
+    policy = runtime.load_policy(random_path)
+    other = random_jobshop(6, 4, seed=11)
+    alone = policy.rollout([shop], 12, seed=5, max_batch=12)[0]
+    for kw in ({"max_batch": 5}, {"max_batch": 1}):
+        assert policy.rollout([shop], 12, seed=5, **kw)[0].schedule.work() == alone.schedule.work()
+    together = policy.rollout([other, shop], 12, seed=5, max_batch=7)[1]
+    assert together.schedule.work() == alone.schedule.work()
+    values = {solve(shop, f"policy:{random_path}", Params(seed=5, options={"samples": 12, "batch": b})).objective
+              for b in (1, 4, 64)}
+    assert values == {alone.value}
