@@ -379,6 +379,19 @@ def _check_dims(path: Path, sess, spec: FeatureSpec) -> None:  # noqa: ANN001 - 
         if bad:
             note = f" ({label} = {next(iter(fixed.values()))} features of {spec.id})" if label else ""
             raise PolicyFileError(path, f"{what} has shape {list(shape)}: {bad}{note}")
+    # a symbolic feature axis passes the shape check above: one tiny inference shows whether the
+    # network really takes the spec's feature counts (else it would fail at the first decision)
+    for batch, k in ((1, 1), (2, 3)):
+        feed = {"candidates": np.zeros((batch, k, spec.n_candidate), np.float32),
+                "mask": np.ones((batch, k), bool), "globals": np.zeros((batch, spec.n_global), np.float32)}
+        try:
+            (scores,) = sess.run([OUTPUT], feed)
+        except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own types
+            raise PolicyFileError(path, f"does not take {spec.n_candidate} candidate and {spec.n_global} global "
+                                        f"features of {spec.id} ({_one_line(str(exc))[:200]})") from None
+        if tuple(np.shape(scores)) != (batch, k):
+            raise PolicyFileError(path, f"returns scores of shape {list(np.shape(scores))} for {batch} x {k} "
+                                        "candidates")
 
 
 def supported_kinds() -> tuple[str, ...]:

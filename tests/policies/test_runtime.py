@@ -391,3 +391,12 @@ def test_names_or_metadata_that_are_not_utf8_are_a_clean_error_and_nothing_reach
         pass
     out, _ = capfd.readouterr()
     assert out == ""  # `opsplan solve --json` prints its one object there
+
+
+def test_a_symbolic_feature_axis_that_hides_a_wrong_count_is_refused_at_load(tmp_path):
+    """A network made for 10 candidate features whose feature axis is declared symbolic ('F') passed the
+    shape check and failed at the first decision with a raw onnxruntime error; now load refuses it."""
+    w = np.ones((10, 1), np.float32)
+    path = write(tmp_path / "f10.onnx", name="f10", w=w, shapes={"candidates": ["batch", "n_candidates", "F"]})
+    with pytest.raises(PolicyFileError, match="does not take 18 candidate"):
+        load_policy(path, cache=False)
