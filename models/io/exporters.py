@@ -286,8 +286,9 @@ def schedule_from_json_dict(data: Any, source: str = "<data>", name: str | None 
                             scenario: Any = None) -> Schedule:
     """A schedule from exported-schedule data or from a full document (its last schedule, or ``name``).
 
-    With ``scenario``, an exported schedule of another kind or counted in another time
-    unit is refused (its numbers would be read in the wrong unit).
+    With ``scenario``, a schedule of another kind or counted in another time unit (an
+    exported schedule's, or a document's scenario's) is refused: its numbers would be
+    read in the wrong unit.
 
     Raises
     ------
@@ -297,6 +298,8 @@ def schedule_from_json_dict(data: Any, source: str = "<data>", name: str | None 
     if isinstance(data, dict) and data.get("format") == FORMAT:
         check_envelope(data, source)
         check_schema(data, source)
+        theirs = data.get("scenario") if isinstance(data.get("scenario"), dict) else {}
+        _same_frame(source, scenario, data.get("kind"), theirs.get("time_unit"), "$.scenario.time_unit")
         schedules = data.get("schedules") or []
         if not schedules:
             raise FileFormatError(source, "$.schedules", "the document holds no schedule")
@@ -325,14 +328,19 @@ def schedule_from_json_dict(data: Any, source: str = "<data>", name: str | None 
     _check_assignments(data, source)
     if name is not None and data.get("name") != name:
         raise FileFormatError(source, "$.name", f"no schedule named {name!r} (this file holds {data.get('name')!r})")
-    if scenario is not None:
-        if data.get("kind") not in (None, scenario.kind):
-            raise FileFormatError(source, "$.kind", f"a {data['kind']} schedule, but the scenario is a {scenario.kind}")
-        unit = TimeUnit(getattr(scenario, "time_unit", TimeUnit.MINUTE)).value
-        if data.get("time_unit") not in (None, unit):
-            raise FileFormatError(source, "$.time_unit", f"the schedule counts time in {data['time_unit']}, "
-                                                         f"the scenario in {unit}")
+    _same_frame(source, scenario, data.get("kind"), data.get("time_unit"), "$.time_unit")
     return schedule_from_json_data(data)
+
+
+def _same_frame(source: str, scenario: Any, kind: Any, time_unit: Any, where: str) -> None:
+    """Refuse a schedule of another kind or time unit than ``scenario`` (None: nothing to compare)."""
+    if scenario is None:
+        return
+    if kind not in (None, scenario.kind):
+        raise FileFormatError(source, "$.kind", f"a {kind} schedule, but the scenario is a {scenario.kind}")
+    unit = TimeUnit(getattr(scenario, "time_unit", TimeUnit.MINUTE)).value
+    if time_unit not in (None, unit):
+        raise FileFormatError(source, where, f"the schedule counts time in {time_unit}, the scenario in {unit}")
 
 
 def schedule_from_json(path: str | os.PathLike[str], name: str | None = None, scenario: Any = None) -> Schedule:

@@ -728,3 +728,15 @@ def test_weighted_tardiness_file_under_another_name_takes_jobs(capsys, tmp_path,
     rc, out, _ = run(capsys, "solve", str(f), "--format", "orlib-wt", "--index", "2", "--jobs", "40",
                      "--solver", "dispatch:atc", "--json")
     assert rc == 0 and json.loads(out)["scenario"] == "weights_002"
+
+
+def test_check_refuses_a_document_whose_scenario_counts_in_another_unit(capsys, tmp_path):
+    solved = tmp_path / "s.json"
+    assert main(["solve", str(SAMPLES / "ft06.json"), "--solver", "dispatch:spt", "-o", str(solved)]) == 0
+    data = json.loads(solved.read_text())
+    other = "h" if data["scenario"].get("time_unit") != "h" else "min"
+    doc = tmp_path / "other-unit.json"
+    doc.write_text(json.dumps({**data, "scenario": {**data["scenario"], "time_unit": other}}))
+    capsys.readouterr()
+    rc, _, err = run(capsys, "check", str(solved), str(doc))
+    assert rc == 2 and f"the schedule counts time in {other}" in err
