@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,13 @@ class Params:
     pinned: tuple[Assignment, ...] = ()
     log: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+
+
+def integral_bound(value: float | None) -> int | None:
+    """A solver's (float) lower bound on an integral objective, rounded up; None when there is none."""
+    if value is None or not math.isfinite(value):
+        return None
+    return math.ceil(value - 1e-6)
 
 
 @dataclass(frozen=True, slots=True)

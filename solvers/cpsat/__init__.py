@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import signal
 import threading
 import time
@@ -21,6 +20,7 @@ from opsplan.solvers.result import (
     SolutionStatus,
     StopToken,
     Termination,
+    integral_bound,
 )
 from opsplan.solvers.starting import earliest_starts, start_deadline, starting_schedule
 from ortools.sat.python import cp_model
@@ -135,7 +135,7 @@ def _initial_schedule(sc, params: Params, earliest, budget, deadline=None, stop=
 
 def _closed(solver) -> bool:  # noqa: ANN001
     """True when the solver's bound meets its objective (the objective is integral)."""
-    return math.ceil(solver.best_objective_bound - 1e-6) >= round(solver.objective_value)
+    return integral_bound(solver.best_objective_bound) >= round(solver.objective_value)
 
 
 def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopToken, variant=None) -> Result:

@@ -25,7 +25,6 @@ once Qt is loaded, so the GUI could not load this backend.
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +47,7 @@ from opsplan.solvers.result import (
     SolutionStatus,
     StopToken,
     Termination,
+    integral_bound,
 )
 from opsplan.solvers.starting import earliest_starts, feasible_start, start_deadline
 
@@ -135,12 +135,6 @@ def _reader(lp: highs_run.Lp, x) -> Callable:  # noqa: ANN001 - numpy vector
     return val
 
 
-def _bound(value: float | None) -> int | None:
-    if value is None or not math.isfinite(value):
-        return None
-    return math.ceil(value - 1e-6)  # integral data: the objective is whole
-
-
 def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopToken, variant=None) -> Result:
     t0 = time.perf_counter()
     if stop.is_set():
@@ -221,7 +215,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
             if on_solution is not None:  # the race shares it with the other members
                 on_solution(schedule, value)
         if on_progress is not None:
-            b = None if restricted else _bound(bound)
+            b = None if restricted else integral_bound(bound)
             on_progress(Progress(value, None if b is None else min(b, value), elapsed, NAME))
 
     inbox = params.options.get("inbox")
@@ -285,7 +279,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
             untrusted or term in (Termination.CANCELLED, Termination.TIME_LIMIT)):
         # stopped before HiGHS took the start, or a restricted model that could not take it
         schedule, objective = start, objective_value(sc, start)
-    bound = None if term == Termination.INFEASIBLE else _bound(out.bound)
+    bound = None if term == Termination.INFEASIBLE else integral_bound(out.bound)
     if untrusted:
         bound = None
         if term in (Termination.OPTIMAL, Termination.INFEASIBLE):  # a claimed proof; an error stays one
@@ -296,7 +290,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     sol = SolutionStatus.NONE if schedule is None else SolutionStatus.FEASIBLE
     if term == Termination.OPTIMAL and schedule is not None:
         # HiGHS calls a gap-limited stop optimal too: only a closed gap is a proof
-        if bound is None or math.ceil(bound - 1e-6) >= objective:
+        if bound is None or bound >= objective:  # integral bound (rounded up) on an integral objective
             sol, bound = SolutionStatus.OPTIMAL, objective
         else:
             term = Termination.GAP_LIMIT
