@@ -15,6 +15,7 @@ from opsplan.solvers.registry import (
     available,
     known,
     load,
+    refusal,
     split_name,
     supports,
 )
@@ -77,8 +78,7 @@ def solve(
         # pins may come straight from a plan's assignments: its setup bars are not operations
         params = replace(params, pinned=tuple(a for a in params.pinned if a.category == Category.WORK))
     if params is not None and params.pinned and PINS not in backend.capabilities:
-        able = ", ".join(available(scenario.kind, PINS)) or "none installed"
-        raise SolverError(f"solver '{solver}' cannot keep pinned operations; use one of: {able}")
+        raise SolverError("solver " + refusal(solver, scenario.kind, PINS, "pinned operations"))
     issues = validate(scenario)
     if issues:
         raise ValidationError(issues, source=getattr(scenario, "name", None))

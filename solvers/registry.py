@@ -188,6 +188,18 @@ def supports(name: str, capability: str) -> bool:
     return capability in backend.capabilities
 
 
+def refusal(name: str, kind: str, capability: str, what: str) -> str:
+    """'' when solver ``name`` has ``capability``, else why it cannot take ``what`` and which can.
+
+    For example ``refusal("cpsat-textbook", "jobshop", PINS, "pinned operations")``: the one
+    message the solver, the solve panel and the disruption dialog give.
+    """
+    if supports(name, capability):
+        return ""
+    able = ", ".join(available(kind, capability)) or "none installed"
+    return f"'{name}' cannot keep {what}; use one of: {able}"
+
+
 def available(kind: str | None = None, capability: str | None = None) -> list[str]:
     """Solver names whose dependencies are installed.
 

@@ -145,10 +145,9 @@ class DisruptionDialog(QDialog):
             return False
         kept, released = usable_pins(self._prep, edit.pinned_assignments(s))
         name = self.solver.currentText()
-        if kept and not registry.supports(name, PINS):
-            able = ", ".join(registry.available(sc.kind, PINS)) or "none installed"
-            self.status.setText(f"'{name}' cannot keep the {len(kept)} pinned operation(s); "
-                                f"use one of: {able}, or unpin them first")
+        why = registry.refusal(name, sc.kind, PINS, f"the {len(kept)} pinned operation(s)") if kept else ""
+        if why:
+            self.status.setText(f"{why}, or unpin them first")
             return False
         max_changes = self.limit.value() if self.limit_on.isChecked() else None
         self._max_changes, self._tol = max_changes, self.tolerance.value()

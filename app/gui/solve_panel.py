@@ -495,9 +495,9 @@ class SolvePanel(QWidget):
                 return None
             pinned = edit.pinned_assignments(current)
             pins = frozenset(a.task for a in pinned)
-            if pinned and not reg.supports(name, PINS):
-                able = ", ".join(reg.available(self.plan.scenario.kind, PINS)) or "none installed"
-                self._set_status(f"Cannot re-optimize: '{name}' cannot keep pinned operations; use one of: {able}")
+            why = reg.refusal(name, self.plan.scenario.kind, PINS, "pinned operations") if pinned else ""
+            if why:
+                self._set_status(f"Cannot re-optimize: {why}")
                 return None
             overrides["warm_start"] = current
             overrides["pinned"] = pinned
