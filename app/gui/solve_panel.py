@@ -156,7 +156,6 @@ class SolvePanel(QWidget):
         self._mode = "solve"
         self._solver = ""
         self._scenario: Any = None
-        self._pins: frozenset[str] = frozenset()
         self._pinned: tuple = ()  # the pinned assignments the running solve keeps
         self._note = ""
         self._best: tuple[float | None, float | None] = (None, None)
@@ -487,14 +486,12 @@ class SolvePanel(QWidget):
             self.time_limit.setValue(float(time_limit))
         overrides: dict[str, Any] = {"time_limit": time_limit, "threads": threads, "seed": seed, "gap": gap}
         note = ""
-        pins: frozenset[str] = frozenset()
         pinned: tuple = ()
         if mode == "reoptimize":
             if current is None:
                 self._set_status("Nothing to re-optimize: the plan has no schedule")
                 return None
             pinned = edit.pinned_assignments(current)
-            pins = frozenset(a.task for a in pinned)
             why = reg.refusal(name, self.plan.scenario.kind, PINS, "pinned operations") if pinned else ""
             if why:
                 self._set_status(f"Cannot re-optimize: {why}")
@@ -507,7 +504,7 @@ class SolvePanel(QWidget):
             note = f"warm start: {self.plan.current_name}"
         params = self.params(solver=name, **overrides)
 
-        self._mode, self._solver, self._scenario, self._pins = mode, name, self.plan.scenario, pins
+        self._mode, self._solver, self._scenario = mode, name, self.plan.scenario
         self._pinned = tuple(pinned)
         self._note = note
         self._best = (None, None)
@@ -587,7 +584,7 @@ class SolvePanel(QWidget):
             if result.gap is not None:
                 parts.append(f"gap {result.gap:.1%}")
         else:
-            parts.append(no_schedule_reason(result, bool(self._pins)))
+            parts.append(no_schedule_reason(result, bool(self._pinned)))
             if result.conflicts:
                 n = len(result.conflicts)
                 parts.append(f"{n} conflicting constraint{'s' if n > 1 else ''} listed in the Issues panel")
@@ -621,8 +618,8 @@ class SolvePanel(QWidget):
         stamp = time.strftime("%H:%M:%S")
         shown = self._shown_name(result)
         schedule = result.schedule.renamed(f"{shown} {stamp}")
-        if self._pins:
-            schedule = edit.with_pins(schedule, self._pins)
+        if self._pinned:
+            schedule = edit.with_pins(schedule, (a.task for a in self._pinned))
         trace = (result.stats or {}).get("trace") if is_policy(self._solver) else None
         if trace:
             schedule = with_trace(schedule, trace)
