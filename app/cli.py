@@ -125,7 +125,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         line.done()
     violations = check(sc, result.schedule) if result.schedule is not None else []
     if args.output and result.schedule is not None:
-        sched = result.schedule.renamed(args.schedule_name or result.solver)
+        # a plan of the same name already in the file is kept: the new one gets "name (2)"
+        sched = result.schedule.renamed(doc.unique_name(args.schedule_name or result.solver))
         save(replace(doc, schedules=tuple(doc.schedules) + (sched,)), args.output)
     elif args.output:
         print(f"{PROG}: nothing written to {args.output}: the solve found no schedule", file=sys.stderr)

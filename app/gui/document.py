@@ -245,13 +245,7 @@ class PlanDocument(QObject):
         self.apply(replace(self._doc, scenario=scenario), label)
 
     def unique_name(self, base: str) -> str:
-        names = {s.name for s in self._doc.schedules}
-        if base not in names:
-            return base
-        k = 2
-        while f"{base} ({k})" in names:
-            k += 1
-        return f"{base} ({k})"
+        return self._doc.unique_name(base)
 
     def add_schedule(self, schedule: Schedule, label: str | None = None, make_current: bool = True) -> str:
         """Add ``schedule`` under a unique name (undoable); returns the name used."""

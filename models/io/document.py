@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from opsplan.models.core import Calendar, Resource, TimeUnit, Window
-from opsplan.models.errors import FileFormatError, ValidationError
+from opsplan.models.errors import FileFormatError, OpsPlanError, ValidationError
 from opsplan.models.io.atomic import atomic_write_text
 from opsplan.models.io.schema import describe, schema_errors
 from opsplan.models.schedule import Assignment, Category, Schedule
@@ -68,12 +68,23 @@ class Document:
         return None
 
     def with_schedule(self, schedule: Schedule) -> Document:
-        """A copy where ``schedule`` replaces the one of the same name, or is appended."""
+        """A copy where ``schedule`` replaces the one of the same name (the last, the one
+        :meth:`schedule` reads, should a file hold two), or is appended."""
         names = [s.name for s in self.schedules]
         if schedule.name in names:
-            i = names.index(schedule.name)
+            i = len(names) - 1 - names[::-1].index(schedule.name)
             return replace(self, schedules=self.schedules[:i] + (schedule,) + self.schedules[i + 1 :])
         return replace(self, schedules=self.schedules + (schedule,))
+
+    def unique_name(self, base: str) -> str:
+        """``base``, or ``base (2)``, ``base (3)``… when a schedule already has that name."""
+        names = {s.name for s in self.schedules}
+        if base not in names:
+            return base
+        k = 2
+        while f"{base} ({k})" in names:
+            k += 1
+        return f"{base} ({k})"
 
     def without_schedule(self, name: str) -> Document:
         """A copy without the schedules called ``name``."""
@@ -313,7 +324,7 @@ def check_envelope(data: Any, source: str) -> str:
     if version != VERSION:
         raise FileFormatError(source, "$.version", f"unsupported file version {version} (expected {VERSION})")
     kind = data.get("kind")
-    if kind not in CODECS:
+    if not isinstance(kind, str) or kind not in CODECS:
         got = "missing 'kind'" if "kind" not in data else f"unknown scenario kind {json.dumps(kind)}"
         raise FileFormatError(source, "$.kind", f"{got} (this build reads: {', '.join(CODECS)})")
     return kind
@@ -394,7 +405,10 @@ def parse_json(text: str, source: str) -> Any:
 def _compact(x: Any, level: int, width: int) -> str:
     # Short objects and lists (a mode, a window, a matrix row) stay on one line; the rest is
     # indented, which keeps files both diff-friendly and readable.
-    flat = json.dumps(x, ensure_ascii=False)
+    try:  # NaN and Infinity are not JSON: a file with them would not load again
+        flat = json.dumps(x, ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:
+        raise OpsPlanError(f"cannot write {str(x)[:80]!r}: {exc}") from None
     if len(flat) + 2 * level <= width or not isinstance(x, (dict, list)) or not x:
         return flat
     pad = "  " * (level + 1)

@@ -22,6 +22,7 @@ import dataclasses
 import enum
 import importlib
 import io
+import json
 import os
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -188,14 +189,26 @@ def _write_xlsx(scenario: Any, schedule: Schedule, path: Path) -> None:
             # Excel has no time zones: keep the wall-clock time of the epoch's offset.
             if key in row and row[key].tzinfo is not None:
                 row[key] = row[key].replace(tzinfo=None)
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    for row in rows:  # characters a workbook cannot hold (control codes) become U+FFFD
+        for key, v in row.items():
+            if isinstance(v, str):
+                row[key] = ILLEGAL_CHARACTERS_RE.sub("\ufffd", v)
     frame = pd.DataFrame(rows, columns=list(_columns(scenario)))
     kpis = schedule_kpis(scenario, schedule)
     with atomic_path(path) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             frame.to_excel(writer, sheet_name="Schedule", index=False)
             if kpis:
-                flat = [{"kpi": k, "value": v if not isinstance(v, (dict, list)) else str(v)} for k, v in kpis.items()]
+                flat = [{"kpi": k, "value": v if not isinstance(v, (dict, list)) else json.dumps(v)}
+                        for k, v in kpis.items()]
                 pd.DataFrame(flat, columns=["kpi", "value"]).to_excel(writer, sheet_name="KPIs", index=False)
+            for sheet in writer.sheets.values():  # an id such as "=1+2" is text, never a live formula
+                for cells in sheet.iter_rows():
+                    for cell in cells:
+                        if isinstance(cell.value, str) and cell.value.startswith("="):
+                            cell.data_type = "s"
 
 
 def export_schedule(scenario: Any, schedule: Schedule, path: str | os.PathLike[str], fmt: str | None = None) -> Path:
@@ -299,7 +312,9 @@ def schedule_from_json_dict(data: Any, source: str = "<data>", name: str | None 
         check_envelope(data, source)
         check_schema(data, source)
         theirs = data.get("scenario") if isinstance(data.get("scenario"), dict) else {}
-        _same_frame(source, scenario, data.get("kind"), theirs.get("time_unit"), "$.scenario.time_unit")
+        # a document's scenario without a time unit counts in minutes (as the loader reads it)
+        _same_frame(source, scenario, data.get("kind"), theirs.get("time_unit", TimeUnit.MINUTE.value),
+                    "$.scenario.time_unit")
         schedules = data.get("schedules") or []
         if not schedules:
             raise FileFormatError(source, "$.schedules", "the document holds no schedule")

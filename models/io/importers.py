@@ -116,6 +116,12 @@ def _positive(lines: _Lines, lineno: int, value: int, what: str) -> int:
     return value
 
 
+def _name_of(path: Path) -> str:
+    """The scenario name a file gives: its stem, with bytes that are not UTF-8 (a Latin-1 file
+    name on Linux) replaced, so that the document can be saved."""
+    return os.fsencode(path.stem).decode("utf-8", "replace")
+
+
 def _time(lines: _Lines, lineno: int, value: int, what: str) -> int:
     if value < 0:
         raise lines.fail(lineno, f"negative {what} {value}")
@@ -167,7 +173,7 @@ def import_orlib_jobshop(path: Path, *, index: int | None = None, n: int | None 
             route.append([(m, _time(lines, lineno, d, "processing time"))])
         routes.append(route)
     _trailing(lines, body[n_jobs:], f"the {n_jobs} job lines")
-    scenario = from_routes(path.stem, routes, n_machines)
+    scenario = from_routes(_name_of(path), routes, n_machines)
     return Document(scenario)
 
 
@@ -231,7 +237,7 @@ def import_fjs(path: Path, *, index: int | None = None, n: int | None = None) ->
             raise lines.fail(lineno, f"job {j + 1}: {cur.left} number(s) left over after its {n_ops} operations")
         routes.append(route)
     _trailing(lines, body[n_jobs:], f"the {n_jobs} job lines")
-    scenario = from_routes(path.stem, routes, n_machines)
+    scenario = from_routes(_name_of(path), routes, n_machines)
     return Document(scenario)
 
 
@@ -281,7 +287,7 @@ def import_orlib_wt(path: Path, *, index: int | None = None, n: int | None = Non
     p = [_time(lines, ln, v, "processing time") for ln, v in chunk[:n]]
     w = [_time(lines, ln, v, "weight") for ln, v in chunk[n : 2 * n]]
     d = [_time(lines, ln, v, "due date") for ln, v in chunk[2 * n :]]
-    name = f"{path.stem}_{idx:03d}" if count > 1 or index is not None else path.stem
+    name = f"{_name_of(path)}_{idx:03d}" if count > 1 or index is not None else _name_of(path)
     scenario = from_routes(
         name,
         [[[(0, pj)]] for pj in p],

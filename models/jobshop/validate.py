@@ -7,6 +7,8 @@ from collections import Counter
 from opsplan.models.core import MAX_TIME, Issue
 from opsplan.models.jobshop.scenario import JobShopScenario
 
+MAX_ID_LENGTH = 200  # the file schema's limit (resources/schema: $defs.id.maxLength)
+
 
 def validate_jobshop(sc: JobShopScenario) -> list[Issue]:
     """List every problem of ``sc``; an empty list means the scenario is usable."""
@@ -15,6 +17,13 @@ def validate_jobshop(sc: JobShopScenario) -> list[Issue]:
 
     if not sc.machines:
         add("machines", "a job shop needs at least one machine")
+    # ids longer than the file schema allows would save a file that does not load again
+    for path, ident in ([(f"machines[{i}].id", m.id) for i, m in enumerate(sc.machines)]
+                        + [(f"jobs[{i}].id", j.id) for i, j in enumerate(sc.jobs)]
+                        + [(f"jobs[{i}].operations[{k}].id", op.id) for i, j in enumerate(sc.jobs)
+                           for k, op in enumerate(j.operations)]):
+        if len(ident) > MAX_ID_LENGTH:
+            add(path, f"id of {len(ident)} characters is longer than {MAX_ID_LENGTH}: '{ident[:40]}…'")
     for mid, n in Counter(m.id for m in sc.machines).items():
         if n > 1:
             add("machines", f"machine id '{mid}' is used {n} times")

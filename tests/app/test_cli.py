@@ -740,3 +740,23 @@ def test_check_refuses_a_document_whose_scenario_counts_in_another_unit(capsys, 
     capsys.readouterr()
     rc, _, err = run(capsys, "check", str(solved), str(doc))
     assert rc == 2 and f"the schedule counts time in {other}" in err
+
+
+def test_solving_a_solved_file_again_keeps_both_plans_under_distinct_names(capsys, tmp_path):
+    from opsplan.models.io import document as io
+
+    f = tmp_path / "plan.json"
+    shutil.copy(SAMPLES / "ft06.json", f)
+    for _ in range(2):
+        assert main(["solve", str(f), "--solver", "dispatch:spt", "-o", str(f)]) == 0
+    doc = io.load(f)
+    names = [s.name for s in doc.schedules][-2:]
+    assert names == ["dispatch:spt", "dispatch:spt (2)"]
+    # a file that does hold two plans of one name (written by hand): edits go to the one that is read
+    spt = doc.schedule("dispatch:spt")
+    twice = io.Document(doc.scenario, (spt, spt.renamed("other"), spt))
+    from dataclasses import replace
+
+    marked = replace(spt, extras=(("note", "edited"),))
+    edited = twice.with_schedule(marked)
+    assert edited.schedules[2] is marked is edited.schedule("dispatch:spt") and edited.schedules[0] is spt

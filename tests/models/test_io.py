@@ -517,3 +517,47 @@ def test_atomic_write_keeps_a_symlink_and_names_the_target_in_errors(tmp_path):
     long = tmp_path / ("x" * 250 + ".json")
     atomic_write_text(long, "ok")
     assert long.read_text() == "ok" and [p.name for p in tmp_path.iterdir() if ".tmp" in p.name] == []
+
+
+def test_export_xlsx_keeps_odd_ids_as_text(tmp_path):
+    """An id such as '=1+2' stays text (it became a live formula) and a control character does not
+    abort the export; the KPI sheet holds per-machine values as JSON, not Python reprs."""
+    openpyxl = pytest.importorskip("openpyxl")
+    pytest.importorskip("pandas")
+    from opsplan.models.jobshop.build import classic
+    from opsplan.solvers import Params, solve
+
+    sc = classic("odd", [[(0, 3), (1, 2)], [(1, 2), (0, 4)]])
+    sc = replace(sc, jobs=(replace(sc.jobs[0], id="=1+2", operations=tuple(
+        replace(op, id=f"=1+2.{k}") for k, op in enumerate(sc.jobs[0].operations))),
+        replace(sc.jobs[1], id="bell\x07", operations=tuple(
+            replace(op, id=f"bell\x07.{k}") for k, op in enumerate(sc.jobs[1].operations)))))
+    schedule = solve(sc, "dispatch:spt", Params()).schedule
+    path = export_schedule(sc, schedule, tmp_path / "odd.xlsx")
+    book = openpyxl.load_workbook(path)
+    cells = [c for row in book["Schedule"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(c.value == "=1+2.0" and c.data_type == "s" for c in cells)
+    assert any(c.value == "bell\ufffd.0" for c in cells)
+    kpis = {r[0].value: r[1].value for r in book["KPIs"].iter_rows(min_row=2)}
+    assert json.loads(kpis["utilization"])
+
+
+def test_a_file_name_that_is_not_utf8_still_gives_a_document_that_saves(tmp_path, bench_dir):
+    import os
+
+    raw = os.path.join(os.fsencode(tmp_path), b"ft06-b\xe4ckerei.txt")
+    with open(raw, "wb") as fh:
+        fh.write((bench_dir / "jobshop" / "ft06.txt").read_bytes())
+    doc = import_file(os.fsdecode(raw), "orlib-jobshop")
+    assert doc.scenario.name == "ft06-b\ufffdckerei"
+    saved = docmod.save(doc, tmp_path / "out.json")
+    assert docmod.load(saved).scenario.name == doc.scenario.name
+
+
+def test_a_kind_that_is_not_a_string_and_a_nan_in_extras_are_clean_errors(tiny_jobshop):
+    text = json.dumps({"format": "opsplan", "version": 1, "kind": ["jobshop"], "scenario": {}})
+    with pytest.raises(FileFormatError, match=r"\$\.kind"):
+        docmod.loads(text, "k.json")
+    doc = docmod.Document(tiny_jobshop, (Schedule((), "s", extras=(("score", float("nan")),)),))
+    with pytest.raises(OpsPlanError, match="cannot write"):
+        docmod.dumps(doc)  # NaN is not JSON: the file would not load again

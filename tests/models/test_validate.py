@@ -137,3 +137,19 @@ def test_numbers_beyond_the_largest_time_are_named(good):
     assert sorted(paths(validate_jobshop(sc))) == sorted([
         "jobs[0].operations[1].modes[0].duration", "jobs[0].weight", "jobs[0].due", "machines[0].calendar[0]"])
     assert validate_jobshop(with_op(good, 0, 1, modes=(Mode("M1", MAX_TIME),))) == []
+
+
+def test_an_id_longer_than_the_file_schema_allows_is_named(good, tmp_path):
+    """A 201-character machine id passed validate(), saved, and the file then refused to load."""
+    from opsplan.models.io import document as io
+
+    long_id = "M" * 201
+    sc = replace(good, machines=(replace(good.machines[0], id=long_id), good.machines[1]))
+    sc = with_op(sc, 0, 0, modes=(Mode(long_id, 3),))
+    sc = with_op(sc, 1, 1, modes=(Mode(long_id, 4),))
+    assert paths(validate_jobshop(sc)) == ["machines[0].id"]
+    ok = replace(good, machines=(replace(good.machines[0], id="M" * 200), good.machines[1]))
+    ok = with_op(with_op(ok, 0, 0, modes=(Mode("M" * 200, 3),)), 1, 1, modes=(Mode("M" * 200, 4),))
+    assert validate_jobshop(ok) == []
+    path = io.save(io.Document(ok), tmp_path / "ok.json")
+    assert io.load(path).scenario == ok
