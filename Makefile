@@ -21,8 +21,9 @@ venv: $(VENV)/.installed
 
 sysdeps:
 	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-	  if ! dpkg -s $(QT_APT) >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(QT_APT) >/dev/null; fi; \
+	  VENVPKG=""; $(PYTHON) -c "import ensurepip" 2>/dev/null || VENVPKG=python3-venv; \
+	  if [ -n "$$VENVPKG" ] || ! dpkg -s $(QT_APT) >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(QT_APT) $$VENVPKG >/dev/null; fi; \
 	else \
 	  dpkg -s $(QT_APT) >/dev/null 2>&1 || echo "note: not root; for the GUI install: sudo apt-get install $(QT_APT)"; \
 	fi
