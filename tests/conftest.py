@@ -28,7 +28,8 @@ def tiny_jobshop():
 
 @pytest.fixture
 def bench_dir():
-    """The shared public benchmark folder (skips only if the checkout has no shared/ beside it)."""
+    """The shared public benchmark folder ($OPSPLAN_BENCHMARKS or shared/benchmarks beside the checkout;
+    a test that needs it fails, never skips, when it is missing)."""
     if not BENCH.is_dir():
         pytest.fail(f"benchmark folder missing: {BENCH}")
     return BENCH
