@@ -201,7 +201,7 @@ class _Model:
         """Solve with the guarded constraints ``active`` assumed: ('infeasible', core) | ('feasible'|'unknown', [])."""
         self.m.clear_assumptions()
         self.m.add_assumptions([self.guarded[i].literal for i in active])
-        solver = new_solver()
+        solver = new_solver(optional_intervals=True)  # guarded windows and modes are optional intervals
         solver.parameters.num_workers = 1
         solver.parameters.max_time_in_seconds = max(0.05, time_limit)
         status = solver.solve(self.m)

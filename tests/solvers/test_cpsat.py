@@ -354,3 +354,14 @@ def test_a_job_visiting_a_machine_with_setups_several_times_is_feasible(solver):
     assert sc.horizon() >= 35
     r = solve(sc, solver, Params(time_limit=5, threads=1))
     assert (r.status, r.objective) == ("optimal", 35) and check(sc, r.schedule) == []
+
+
+def test_a_feasible_flexible_shop_is_not_proved_infeasible():
+    """OR-Tools 9.15's default no-overlap propagation proved this feasible shop infeasible (an earliest
+    start, a deadline, one operation with two machines, the horizon cut to the hint's makespan 18)."""
+    sc = from_routes("t", [[[(1, 2)], [(1, 6)], [(0, 3), (1, 4)]], [[(0, 1)], [(1, 5)], [(1, 1)]]], 2)
+    sc = replace(sc, jobs=(sc.jobs[0], replace(sc.jobs[1], deadline=13)))
+    params = Params(time_limit=5, threads=1, options={"earliest": {"J0.0": 3}, "explain": False})
+    r = solve(sc, "cpsat", params)
+    assert (r.status, r.objective) == ("optimal", 18) and check(sc, r.schedule) == []
+    assert r.schedule.by_task()["J0.0"].start >= 3
