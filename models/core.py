@@ -41,6 +41,20 @@ class Calendar:
 
     windows: tuple[Window, ...] = ()
 
+    def spans(self) -> list[tuple[int, int, list[int]]]:
+        """The windows merged where they overlap, as sorted ``(start, end, [window indices])``.
+
+        Windows that only touch stay apart: zero-length work may sit at their shared
+        edge, as the checker allows (empty windows are dropped).
+        """
+        out: list[tuple[int, int, list[int]]] = []
+        for ws, we, k in sorted((w.start, w.end, k) for k, w in enumerate(self.windows) if w.end > w.start):
+            if out and ws < out[-1][1]:
+                out[-1] = (out[-1][0], max(we, out[-1][1]), [*out[-1][2], k])
+            else:
+                out.append((ws, we, [k]))
+        return out
+
     def blocking(self, start: int, end: int) -> Window | None:
         """The first window that ``[start, end)`` would cross, or None."""
         for w in self.windows:

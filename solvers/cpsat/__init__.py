@@ -130,6 +130,14 @@ def _budget(params: Params) -> tuple[tuple[Assignment, ...], int, int] | None:
 MAKESPAN_HINT_RULES = ("fifo", "spt", "lpt", "mwkr", "mor", "edd", "atc", "cr")
 
 
+def _budget_ends(budget) -> list[int]:  # noqa: ANN001
+    """Where the old plan's bars may end when they keep their place (start + tolerance)."""
+    if budget is None:
+        return []
+    baseline, _, tol = budget
+    return [a.end + int(tol) for a in baseline]
+
+
 def _initial_schedule(sc, params: Params, earliest, budget, deadline=None, stop=None,  # noqa: ANN001
                       ) -> tuple[Schedule | None, str, int | None, bool]:
     """The warm start if feasible, else the best dispatch rule's schedule (see :func:`starting_schedule`)."""
@@ -161,8 +169,9 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     if stop.is_set():
         return Result(Termination.CANCELLED, SolutionStatus.NONE, None, None, None,
                       time.perf_counter() - t0, NAME, VERSION, message="cancelled before the search started")
-    # earliest starts and pins may sit late: a serial plan after the latest of them still fits
-    late = max([0, *earliest.values(), *(a.end for a in params.pinned)])
+    # earliest starts, pins and, under a change budget, the old plan's bars that stay may sit late:
+    # a serial plan after the latest of them still fits
+    late = max([0, *earliest.values(), *(a.end for a in params.pinned), *_budget_ends(budget)])
     horizon = sc.horizon() + late
     if hint is not None and exact and sc.objective == Objective.MAKESPAN:
         # only schedules at least as good as the hint matter: shrink every domain to it

@@ -13,11 +13,10 @@ a short time limit. The result is minimal when every check finished.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from opsplan.models.jobshop.scenario import JobShopScenario
-from opsplan.models.schedule import Assignment, Category
+from opsplan.models.schedule import Category
 from opsplan.solvers.cpsat import new_solver
 from opsplan.solvers.result import Conflict, Params, StopToken
 from opsplan.solvers.starting import earliest_starts
@@ -29,18 +28,6 @@ class _Guarded:
     literal: cp_model.IntVar
     conflict: Conflict
     order: int  # tried first when shrinking (lower = dropped earlier if possible)
-
-
-def _windows(machine) -> list[tuple[int, int, list[int]]]:  # noqa: ANN001 - Resource
-    """Merged windows ``(start, end, [indices of the original windows])``."""
-    spans = sorted((w.start, w.end, k) for k, w in enumerate(machine.calendar.windows) if w.end > w.start)
-    out: list[tuple[int, int, list[int]]] = []
-    for ws, we, k in spans:
-        if out and ws <= out[-1][1]:
-            out[-1] = (out[-1][0], max(we, out[-1][1]), [*out[-1][2], k])
-        else:
-            out.append((ws, we, [k]))
-    return out
 
 
 def _job(job) -> str:  # noqa: ANN001 - Job
@@ -61,7 +48,10 @@ class _Model:
         m = self.m = cp_model.CpModel()
         pins = {a.task: a for a in params.pinned if a.category == Category.WORK}
         earliest = earliest_starts(params)
-        late = max([0, *earliest.values(), *(a.end for a in pins.values())])
+        # under a change budget the old plan's bars that keep their place may end late too
+        kept = [a.end + max(0, int(params.options.get("change_tolerance", 0) or 0))
+                for a in (params.options.get("baseline") or ()) if params.options.get("max_changes") is not None]
+        late = max([0, *earliest.values(), *(a.end for a in pins.values()), *kept])
         horizon = sc.horizon() + late
         self.guarded: list[_Guarded] = []
         starts: dict[str, cp_model.IntVar] = {}
@@ -108,7 +98,7 @@ class _Model:
         for i, machine in enumerate(sc.machines):
             entries = per_machine.get(machine.id, [])
             intervals = [itv for itv, dur, _, _ in entries if dur > 0]
-            for ws, we, ks in _windows(machine):
+            for ws, we, ks in machine.calendar.spans():
                 lit = self._guard(Conflict("window", _fmt_window(machine, ws, we, ks), (machine.id,),
                                            f"machines[{i}].calendar[{ks[0]}]"), order=2)
                 intervals.append(m.new_optional_fixed_size_interval_var(ws, we - ws, lit, ""))
@@ -139,7 +129,7 @@ class _Model:
                 lit = self._guard(Conflict("earliest", f"operation {op_id} may not start before {t}",
                                            (op_id,), ""), order=0)
                 m.add(starts[op_id] >= t).only_enforce_if(lit)
-        self._budget(params, pins)
+        self._budget(params)
 
     def _guard(self, conflict: Conflict, order: int) -> cp_model.IntVar:
         lit = self.m.new_bool_var(f"a{len(self.guarded)}")
@@ -168,7 +158,7 @@ class _Model:
             arcs.append((0, 0, m.new_bool_var("")))
         m.add_circuit(arcs)
 
-    def _budget(self, params: Params, pins: Mapping[str, Assignment]) -> None:
+    def _budget(self, params: Params) -> None:
         k = params.options.get("max_changes")
         baseline = params.options.get("baseline")
         if k is None or baseline is None:
@@ -179,11 +169,9 @@ class _Model:
         changed = []
         forced = 0
         for op_id, s in self.starts.items():
+            # a pinned operation is counted like any other: its pin, when assumed, fixes whether it
+            # changed, and when the deletion drops the pin the budget must not still count it
             b = base.get(op_id)
-            if op_id in pins:
-                p = pins[op_id]
-                forced += b is None or p.resource != b.resource or abs(p.start - b.start) > tol
-                continue
             if b is None or (op_id, b.resource) not in self.mode_lits:
                 forced += 1
                 continue

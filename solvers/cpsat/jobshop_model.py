@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from opsplan.models.core import Window
 from opsplan.models.jobshop.edit import setup_bars
 from opsplan.models.jobshop.scenario import JobShopScenario, Objective
 from opsplan.models.schedule import Assignment, Category, Schedule
@@ -106,7 +105,7 @@ def add_constraints(jm: JobShopModel) -> None:
         intervals = [itv for _, _, itv, _ in entries]
         # calendar windows block the machine like fixed operations (merged first: two
         # overlapping fixed intervals in one no-overlap would make the model infeasible)
-        windows = merged_windows(machine.calendar.windows)
+        windows = [(ws, we) for ws, we, _ in machine.calendar.spans()]
         for k, (ws, we) in enumerate(windows):
             intervals.append(m.new_fixed_size_interval_var(ws, we - ws, f"w_{machine.id}_{k}"))
         if len(intervals) > 1:
@@ -120,18 +119,6 @@ def add_constraints(jm: JobShopModel) -> None:
                     m.add(ov.start >= we).only_enforce_if([~before, *chosen])
         if machine.id in sc.setup_index and len(entries) > 1:
             _add_setup_circuit(jm, machine.id, entries)
-
-
-def merged_windows(windows: Iterable[Window]) -> list[tuple[int, int]]:
-    """The union of ``windows`` as sorted, disjoint ``(start, end)`` spans (empty windows dropped)."""
-    out: list[tuple[int, int]] = []
-    for ws, we in sorted((w.start, w.end) for w in windows if w.end > w.start):
-        if out and ws <= out[-1][1]:
-            if we > out[-1][1]:
-                out[-1] = (out[-1][0], we)
-        else:
-            out.append((ws, we))
-    return out
 
 
 def _add_setup_circuit(jm: JobShopModel, machine: str, entries: list) -> None:

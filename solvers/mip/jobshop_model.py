@@ -24,17 +24,6 @@ from opsplan.models.schedule import Assignment, Category, Schedule
 from pyomo.common.collections import ComponentMap
 
 
-def merged_windows(windows) -> list[tuple[int, int]]:  # noqa: ANN001 - iterable of Window
-    """The union of ``windows`` as sorted, disjoint ``(start, end)`` spans (empty windows dropped)."""
-    out: list[tuple[int, int]] = []
-    for ws, we in sorted((w.start, w.end) for w in windows if w.end > w.start):
-        if out and ws <= out[-1][1]:
-            out[-1] = (out[-1][0], max(we, out[-1][1]))
-        else:
-            out.append((ws, we))
-    return out
-
-
 @dataclass
 class OpVars:
     """Decision variables of one operation: its start and, per machine, (mode binary or 1, duration)."""
@@ -165,7 +154,7 @@ def add_constraints(jm: JobShopModel, should_stop: Callable[[], bool] | None = N
             for ov_j, lit_j, d_j in busy[i + 1:]:
                 pairs.append((machine.id, ov_i, lit_i, d_i, ov_j, lit_j, d_j))
         # a window blocks the machine; an operation (even zero-length) may not sit strictly inside it
-        for ws, we in merged_windows(machine.calendar.windows):
+        for ws, we, _ in machine.calendar.spans():
             for ov, lit, dur in entries:
                 if dur > 0 or we - ws > 1:
                     blocks.append((ov, lit, dur, ws, we))

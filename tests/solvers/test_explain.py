@@ -152,3 +152,35 @@ def test_the_bundled_infeasible_sample_names_its_three_constraints():
     assert r.status == "infeasible"
     assert _named(r) == {("release", "jobs[3].release"), ("deadline", "jobs[3].deadline"),
                          ("window", "machines[4].calendar[0]")}
+
+
+def test_a_pin_off_the_baseline_and_a_budget_name_both():
+    """The planner moved J0.0 and pinned it; with no change allowed the conflict is the pin *and* the
+    budget (the budget alone holds). The pinned operation was counted as changed even without its pin."""
+    sc = from_routes("t", [[[(0, 5)]], [[(0, 5)]]], 1)
+    base = (Assignment("J0.0", "M0", 0, 5), Assignment("J1.0", "M0", 5, 10))
+    pin = Assignment("J0.0", "M0", 20, 25)
+    r = solve(sc, "cpsat", replace(P, pinned=(pin,), options={"baseline": base, "max_changes": 0}))
+    assert r.status == "infeasible"
+    assert {c.code for c in r.conflicts} == {"pin", "change_budget"} and r.stats["explain_minimal"]
+
+
+def test_a_change_budget_may_push_moved_bars_past_the_plain_horizon():
+    """After a breakdown the bars that keep their place push the moved ones behind them, beyond the
+    scenario's serial horizon: with two changes allowed a plan exists (it was called infeasible)."""
+    from opsplan.solvers.reschedule import MachineDown, reschedule
+
+    sc = from_routes("t", [[[(0, 4)], [(1, 3)]], [[(0, 6)], [(1, 5)]]], 2)
+    plan = solve(sc, "cpsat", P).schedule.renamed("plan")
+    new_sc, r = reschedule(sc, plan, [MachineDown("M0", 0, 2)], "cpsat", P, max_changes=2)
+    assert r.schedule is not None and r.stats["reschedule"]["changes"] <= 2
+    from opsplan.models import check
+
+    assert check(new_sc, r.schedule) == []
+
+
+def test_zero_length_work_may_sit_where_two_windows_touch():
+    """Windows [0, 5) and [5, 10) touch: a zero-length step at 5 is allowed (they were merged into one)."""
+    sc = _shop([[[(0, 0)]]], 1, releases=[5], deadlines=[5], windows={0: [(0, 5, "night"), (5, 10, "service")]})
+    r = solve(sc, "cpsat", P)
+    assert r.status == "optimal" and r.schedule.by_task()["J0.0"].start == 5
