@@ -375,7 +375,21 @@ def reschedule(
     if result.schedule is not None:
         info["changes"] = count_changes(schedule, result.schedule, tolerance)
         result = replace(result, schedule=result.schedule.renamed(plan.name))
+    if result.conflicts:
+        result = replace(result, conflicts=_in_the_callers_terms(result.conflicts, scenario, plan.disruptions))
     return plan.scenario, replace(result, stats={**result.stats, "reschedule": info})
+
+
+def _in_the_callers_terms(conflicts, scenario: JobShopScenario, disruptions) -> tuple:  # noqa: ANN001
+    """Conflicts whose path is a breakdown window the re-plan added to a calendar name the
+    disruption instead (``disruptions[i]``): the caller's file has no such window."""
+    downs = [(i, d) for i, d in enumerate(disruptions) if isinstance(d, MachineDown)]
+    where: dict[str, str] = {}
+    for mi, m in enumerate(scenario.machines):
+        mine = [i for i, d in downs if d.machine == m.id]
+        for k, i in enumerate(mine):  # appended in order after the machine's own windows
+            where[f"machines[{mi}].calendar[{len(m.calendar.windows) + k}]"] = f"disruptions[{i}]"
+    return tuple(replace(c, path=where[c.path]) if c.path in where else c for c in conflicts)
 
 
 __all__ = [

@@ -308,3 +308,19 @@ def test_a_solver_that_cannot_keep_pins_refuses_them(tiny_jobshop):
     with pytest.raises(SolverError, match="cannot keep pinned operations; use one of: .*cpsat"):
         solve(tiny_jobshop, "cpsat-textbook", Params(pinned=pins))
     assert solve(tiny_jobshop, "cpsat", Params(pinned=pins, time_limit=5)).schedule.by_task()[pins[0].task] == pins[0]
+
+
+def test_an_infeasible_reschedule_names_the_breakdown_as_the_callers_disruption():
+    """The breakdown window exists only in the re-planned scenario: its conflict points at the
+    disruption (disruptions[0]), not at a calendar row the caller's file does not have."""
+    from opsplan.models.core import Calendar, Window
+    from opsplan.models.jobshop.build import from_routes
+    from opsplan.solvers.reschedule import MachineDown, reschedule
+
+    sc = from_routes("t", [[[(0, 2)]], [[(0, 4)]]], 1)
+    sc = replace(sc, machines=(replace(sc.machines[0], calendar=Calendar((Window(20, 22, "pm"),))),))
+    plan = Schedule((Assignment("J0.0", "M0", 0, 2), Assignment("J1.0", "M0", 4, 8)), "plan")
+    _, r = reschedule(sc, plan, [MachineDown("M0", 3, 2)], "cpsat", Params(time_limit=5, threads=1), max_changes=0)
+    assert r.status == "infeasible"
+    assert "disruptions[0]" in {c.path for c in r.conflicts}
+    assert not any(c.path == "machines[0].calendar[1]" for c in r.conflicts)
