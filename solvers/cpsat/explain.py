@@ -97,17 +97,27 @@ class _Model:
                 m.add(ends[last] <= job.deadline).only_enforce_if(lit)
         for i, machine in enumerate(sc.machines):
             entries = per_machine.get(machine.id, [])
-            intervals = [itv for itv, dur, _, _ in entries if dur > 0]
-            for ws, we, ks in machine.calendar.spans():
-                lit = self._guard(Conflict("window", _fmt_window(machine, ws, we, ks), (machine.id,),
-                                           f"machines[{i}].calendar[{ks[0]}]"), order=2)
-                intervals.append(m.new_optional_fixed_size_interval_var(ws, we - ws, lit, ""))
-                for _, dur, mode_lit, op_id in entries:
-                    if dur == 0 and we - ws > 1:  # zero-length work may not sit strictly inside
-                        before = m.new_bool_var("")
-                        enf = [lit] if isinstance(mode_lit, int) else [lit, mode_lit]
-                        m.add(starts[op_id] <= ws).only_enforce_if([before, *enf])
-                        m.add(starts[op_id] >= we).only_enforce_if([~before, *enf])
+            work = [itv for itv, dur, _, _ in entries if dur > 0]
+            intervals = list(work)
+            windows = machine.calendar.windows
+            for span in machine.calendar.spans():
+                # overlapping windows (a breakdown during maintenance) are assumed one by one, each
+                # beside the machine's work on its own, so a conflict names the window that matters
+                alone = len(span[2]) == 1
+                for ws, we, ks in [span] if alone else [(windows[k].start, windows[k].end, [k]) for k in span[2]]:
+                    lit = self._guard(Conflict("window", _fmt_window(machine, ws, we, ks), (machine.id,),
+                                               f"machines[{i}].calendar[{ks[0]}]"), order=2)
+                    itv = m.new_optional_fixed_size_interval_var(ws, we - ws, lit, "")
+                    if alone:
+                        intervals.append(itv)
+                    elif work:
+                        m.add_no_overlap([itv, *work])
+                    for _, dur, mode_lit, op_id in entries:
+                        if dur == 0 and we - ws > 1:  # zero-length work may not sit strictly inside
+                            before = m.new_bool_var("")
+                            enf = [lit] if isinstance(mode_lit, int) else [lit, mode_lit]
+                            m.add(starts[op_id] <= ws).only_enforce_if([before, *enf])
+                            m.add(starts[op_id] >= we).only_enforce_if([~before, *enf])
             if len(intervals) > 1:
                 m.add_no_overlap(intervals)
             if machine.id in sc.setup_index:

@@ -184,3 +184,13 @@ def test_zero_length_work_may_sit_where_two_windows_touch():
     sc = _shop([[[(0, 0)]]], 1, releases=[5], deadlines=[5], windows={0: [(0, 5, "night"), (5, 10, "service")]})
     r = solve(sc, "cpsat", P)
     assert r.status == "optimal" and r.schedule.by_task()["J0.0"].start == 5
+
+
+def test_of_two_overlapping_windows_the_one_that_conflicts_is_named():
+    """A breakdown [5, 10) during maintenance [2, 6): with the deadline only the breakdown conflicts
+    (the maintenance alone leaves room). Overlapping windows were one assumption named by the first."""
+    sc = _shop([[[(1, 6)], [(0, 3)]]], 2, deadlines=[12], windows={0: [(2, 6, "maintenance"), (5, 10, "breakdown")]})
+    r = solve(sc, "cpsat", P)
+    assert r.status == "infeasible"
+    assert _named(r) == {("window", "machines[0].calendar[1]"), ("deadline", "jobs[0].deadline")}
+    assert "maintenance" not in " ".join(c.message for c in r.conflicts)
