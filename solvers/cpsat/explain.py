@@ -195,14 +195,24 @@ class _Model:
         self.m.add(sum(changed) + forced <= int(k)).only_enforce_if(lit)
 
     # -- solving under assumptions --------------------------------------------------
-    def check(self, active: list[int], time_limit: float) -> tuple[str, list[int]]:
-        """Solve with the guarded constraints ``active`` assumed: ('infeasible', core) | ('feasible'|'unknown', [])."""
+    def check(self, active: list[int], time_limit: float, stop: StopToken | None = None) -> tuple[str, list[int]]:
+        """Solve with the guarded constraints ``active`` assumed: ('infeasible', core) | ('feasible'|'unknown', []).
+
+        A ``stop`` set while it searches ends the search at once (an 'unknown')."""
         self.m.clear_assumptions()
         self.m.add_assumptions([self.guarded[i].literal for i in active])
         solver = new_solver(optional_intervals=True)  # guarded windows and modes are optional intervals
         solver.parameters.num_workers = 1
         solver.parameters.max_time_in_seconds = max(0.05, time_limit)
-        status = solver.solve(self.m)
+        if stop is not None:
+            if stop.is_set():
+                return "unknown", []
+            stop.on_stop(solver.stop_search)
+        try:
+            status = solver.solve(self.m)
+        finally:
+            if stop is not None:
+                stop.remove(solver.stop_search)
         if status == cp_model.INFEASIBLE:
             index = {self.guarded[i].literal.index: i for i in active}
             core = [index[v] for v in solver.sufficient_assumptions_for_infeasibility() if v in index]
@@ -232,7 +242,7 @@ def explain(sc: JobShopScenario, params: Params | None = None, time_limit: float
     model = _Model(sc, params)
     left = lambda: time_limit - (time.perf_counter() - t0)  # noqa: E731
     everything = list(range(len(model.guarded)))
-    status, core = model.check(everything, max(0.5, left() / 2))
+    status, core = model.check(everything, max(0.5, left() / 2), stop)
     if status == "feasible":
         return Explanation((), True, time.perf_counter() - t0,
                            "every release, deadline, calendar window and pin can hold together")
@@ -250,7 +260,7 @@ def explain(sc: JobShopScenario, params: Params | None = None, time_limit: float
             minimal = False
             break
         trial = core[:k] + core[k + 1:]
-        status, sub = model.check(trial, min(2.0, left()))
+        status, sub = model.check(trial, min(2.0, left()), stop)
         if status == "infeasible":
             keep = set(sub)  # the solver's own core of the smaller set may be smaller still
             core = [i for i in trial if i in keep] if keep else trial

@@ -194,3 +194,14 @@ def test_of_two_overlapping_windows_the_one_that_conflicts_is_named():
     assert r.status == "infeasible"
     assert _named(r) == {("window", "machines[0].calendar[1]"), ("deadline", "jobs[0].deadline")}
     assert "maintenance" not in " ".join(c.message for c in r.conflicts)
+
+
+def test_a_cancel_reaches_the_explainers_searches():
+    from opsplan.solvers import StopToken
+
+    sc = _shop([[[(0, 5)]], [[(0, 5)]]], 1, deadlines=[5, 5])
+    stop = StopToken()
+    stop.set()
+    found = explain(sc, P, time_limit=10, stop=stop)
+    assert found.conflicts == () and not found.minimal
+    assert explain(sc, P, time_limit=10).conflicts  # not cancelled: the two deadlines
