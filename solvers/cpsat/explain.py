@@ -46,12 +46,12 @@ class _Model:
     def __init__(self, sc: JobShopScenario, params: Params) -> None:
         self.sc = sc
         m = self.m = cp_model.CpModel()
-        pins = {a.task: a for a in params.pinned if a.category == Category.WORK}
+        pins = [a for a in params.pinned if a.category == Category.WORK]  # each its own assumption
         earliest = earliest_starts(params)
         # under a change budget the old plan's bars that keep their place may end late too
         kept = [a.end + max(0, int(params.options.get("change_tolerance", 0) or 0))
                 for a in (params.options.get("baseline") or ()) if params.options.get("max_changes") is not None]
-        late = max([0, *earliest.values(), *(a.end for a in pins.values()), *kept])
+        late = max([0, *earliest.values(), *(a.end for a in pins), *kept])
         horizon = sc.horizon() + late
         self.guarded: list[_Guarded] = []
         starts: dict[str, cp_model.IntVar] = {}
@@ -122,7 +122,8 @@ class _Model:
                 m.add_no_overlap(intervals)
             if machine.id in sc.setup_index:
                 self._setups(machine.id, [e for e in entries if e[1] > 0])
-        for op_id, a in pins.items():
+        for a in pins:
+            op_id = a.task
             if op_id not in starts:
                 continue
             lit = self._guard(Conflict("pin", f"operation {op_id} is pinned to {a.resource} at {a.start}",

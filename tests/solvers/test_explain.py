@@ -205,3 +205,12 @@ def test_a_cancel_reaches_the_explainers_searches():
     found = explain(sc, P, time_limit=10, stop=stop)
     assert found.conflicts == () and not found.minimal
     assert explain(sc, P, time_limit=10).conflicts  # not cancelled: the two deadlines
+
+
+def test_two_pins_on_one_operation_are_the_conflict():
+    """Two pins of one operation at different starts cannot both hold; the explainer kept only the last
+    and found nothing to name."""
+    sc = _shop([[[(0, 5)]], [[(0, 5)]]], 1)
+    pins = (Assignment("J0.0", "M0", 0, 5), Assignment("J0.0", "M0", 10, 15))
+    r = solve(sc, "cpsat", replace(P, pinned=pins))
+    assert r.status == "infeasible" and [c.code for c in r.conflicts] == ["pin", "pin"]
