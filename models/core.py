@@ -10,6 +10,16 @@ from dataclasses import dataclass, field
 MAX_TIME = 2**31 - 1
 
 
+def first_free(base: str, taken, template: str = "{base} ({k})") -> str:  # noqa: ANN001 - a set or mapping
+    """``base`` if it is not in ``taken``, else the first ``template`` with k = 2, 3, ... that is not."""
+    if base not in taken:
+        return base
+    k = 2
+    while template.format(base=base, k=k) in taken:
+        k += 1
+    return template.format(base=base, k=k)
+
+
 class TimeUnit(enum.StrEnum):
     """The unit of the integer time axis of a scenario."""
 

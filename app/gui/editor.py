@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from opsplan.app.gui.replay_panel import trace_of, with_trace
-from opsplan.models.core import Calendar, Resource, Window
+from opsplan.models.core import Calendar, Resource, Window, first_free
 from opsplan.models.jobshop.scenario import Job, JobShopScenario, Mode, Operation, SetupMatrix
 from opsplan.models.schedule import Schedule
 from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, Qt, Signal
@@ -169,12 +169,7 @@ def parse_int(text: str, what: str, minimum: int | None = None) -> int:
 
 def unique_id(base: str, taken: set[str] | Mapping[str, Any]) -> str:
     """``base`` if free, else ``base-2``, ``base-3``..."""
-    if base not in taken:
-        return base
-    k = 2
-    while f"{base}-{k}" in taken:
-        k += 1
-    return f"{base}-{k}"
+    return first_free(base, taken, "{base}-{k}")
 
 
 def numbered_id(prefix: str, start: int, taken: set[str] | Mapping[str, Any]) -> str:

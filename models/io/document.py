@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from opsplan.models.core import Calendar, Resource, TimeUnit, Window
+from opsplan.models.core import Calendar, Resource, TimeUnit, Window, first_free
 from opsplan.models.errors import FileFormatError, OpsPlanError, ValidationError
 from opsplan.models.io.atomic import atomic_write_text
 from opsplan.models.io.schema import describe, schema_errors
@@ -78,13 +78,7 @@ class Document:
 
     def unique_name(self, base: str) -> str:
         """``base``, or ``base (2)``, ``base (3)``… when a schedule already has that name."""
-        names = {s.name for s in self.schedules}
-        if base not in names:
-            return base
-        k = 2
-        while f"{base} ({k})" in names:
-            k += 1
-        return f"{base} ({k})"
+        return first_free(base, {s.name for s in self.schedules})
 
     def without_schedule(self, name: str) -> Document:
         """A copy without the schedules called ``name``."""
