@@ -376,20 +376,39 @@ def reschedule(
         info["changes"] = count_changes(schedule, result.schedule, tolerance)
         result = replace(result, schedule=result.schedule.renamed(plan.name))
     if result.conflicts:
-        result = replace(result, conflicts=_in_the_callers_terms(result.conflicts, scenario, plan.disruptions))
+        result = replace(result, conflicts=_in_the_callers_terms(result.conflicts, scenario, plan))
     return plan.scenario, replace(result, stats={**result.stats, "reschedule": info})
 
 
-def _in_the_callers_terms(conflicts, scenario: JobShopScenario, disruptions) -> tuple:  # noqa: ANN001
-    """Conflicts whose path is a breakdown window the re-plan added to a calendar name the
-    disruption instead (``disruptions[i]``): the caller's file has no such window."""
-    downs = [(i, d) for i, d in enumerate(disruptions) if isinstance(d, MachineDown)]
+def _in_the_callers_terms(conflicts, scenario: JobShopScenario, plan: ReschedulePlan) -> tuple:  # noqa: ANN001
+    """Conflicts as the caller knows the re-plan: a breakdown window the re-plan added to a
+    calendar is the disruption (``disruptions[i]``), since the caller's file has no such window;
+    the pin that keeps an operation already started is that start (code ``started``), not a
+    pin the planner set; the earliest start the cut time imposes is the cut time."""
+    downs = [(i, d) for i, d in enumerate(plan.disruptions) if isinstance(d, MachineDown)]
     where: dict[str, str] = {}
     for mi, m in enumerate(scenario.machines):
         mine = [i for i, d in downs if d.machine == m.id]
         for k, i in enumerate(mine):  # appended in order after the machine's own windows
             where[f"machines[{mi}].calendar[{len(m.calendar.windows) + k}]"] = f"disruptions[{i}]"
-    return tuple(replace(c, path=where[c.path]) if c.path in where else c for c in conflicts)
+    frozen = {a.task: a for a in plan.frozen}
+    late = {d.task for d in plan.disruptions if isinstance(d, OperationLate)}
+    out = []
+    for c in conflicts:
+        if c.path in where:
+            c = replace(c, path=where[c.path])
+        op = c.objects[0] if c.objects else None
+        if c.code == "pin" and op in frozen:
+            a = frozen[op]
+            c = replace(c, code="started", message=f"operation {op} started on {a.resource} at {a.start}, "
+                        f"before the re-plan time {plan.at}, and stays as it is")
+        elif c.code == "earliest" and op in plan.earliest:
+            e = plan.earliest[op]
+            why = "the re-plan time" if e == plan.at else "its planned start plus its delay" if op in late else ""
+            if why:
+                c = replace(c, message=f"operation {op} may not start before {why} {e}")
+        out.append(c)
+    return tuple(out)
 
 
 __all__ = [

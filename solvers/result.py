@@ -108,7 +108,8 @@ class Conflict:
     """One business constraint in an infeasibility explanation.
 
     ``code`` says what it is (``release``, ``deadline``, ``window``, ``pin``,
-    ``earliest``, ``change_budget``); ``objects`` the ids it concerns (jobs,
+    ``earliest``, ``change_budget``; in a re-plan also ``started``: an operation
+    already under way, kept as it is); ``objects`` the ids it concerns (jobs,
     machines, operations); ``path`` where it lives in the scenario (the same
     form as a validation issue's path), empty for plan-level constraints.
     """

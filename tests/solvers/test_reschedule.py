@@ -324,3 +324,25 @@ def test_an_infeasible_reschedule_names_the_breakdown_as_the_callers_disruption(
     assert r.status == "infeasible"
     assert "disruptions[0]" in {c.path for c in r.conflicts}
     assert not any(c.path == "machines[0].calendar[1]" for c in r.conflicts)
+
+
+def test_an_infeasible_reschedule_names_an_operation_already_started_as_started_not_pinned():
+    """The re-plan keeps what started before the cut time by pinning it; when that matters to
+    the conflict, the planner reads that it started (they set no pin), and the cut time is
+    named as such."""
+    from opsplan.models.core import Calendar
+    from opsplan.models.jobshop.build import from_routes
+    from opsplan.solvers.reschedule import MachineDown, reschedule
+
+    sc = from_routes("t", [[[(0, 4)]], [[(0, 2)]]], 1)
+    sc = replace(sc, jobs=(sc.jobs[0], replace(sc.jobs[1], deadline=6)))
+    sc = replace(sc, machines=(replace(sc.machines[0], calendar=Calendar(())),))
+    plan = Schedule((Assignment("J0.0", "M0", 0, 4), Assignment("J1.0", "M0", 4, 6)), "plan")
+    # cut at 1: J0.0 (0..4) runs on and is kept; M0 is down over [4, 5), so J1.0 ends at 7 > 6
+    _, r = reschedule(sc, plan, [MachineDown("M0", 4, 1)], "cpsat", Params(time_limit=5, threads=1), at=1)
+    assert r.status == "infeasible"
+    codes = {c.code: c for c in r.conflicts}
+    assert "pin" not in codes
+    assert codes["started"].objects == ("J0.0",)
+    assert "started on M0 at 0, before the re-plan time 1" in codes["started"].message
+    assert {"started", "deadline"} <= set(codes) and "disruptions[0]" in {c.path for c in r.conflicts}
