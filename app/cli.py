@@ -147,7 +147,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         print(json.dumps(out))
     else:
         _print_summary(sc, result, violations, args.output)
-    if result.termination.value == "error":
+    # a script may go on only with a plan: none found (infeasible, stopped first, error) is exit 1
+    if result.termination.value == "error" or result.schedule is None:
         return 1
     return 0 if not violations else 1
 

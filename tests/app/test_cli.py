@@ -662,6 +662,7 @@ def test_solve_without_a_schedule_does_not_claim_to_have_written_one(capsys, tmp
     res = json.loads(out)
     assert res["status"] == "infeasible" and "output" not in res and not target.exists()
     assert "nothing written" in err
+    assert rc == 1  # a script must not go on as if it had a plan
 
 
 def test_check_name_is_honoured_for_an_exported_schedule(capsys, tmp_path):
