@@ -583,6 +583,36 @@ def test_bench_pv_saves_after_every_instance_stops_on_ctrl_c_and_resumes(capsys,
     assert rc == 2 and "cannot resume" in err and "time limit" in err
 
 
+def test_bench_pv_with_failed_solves_exits_1_with_the_reason_and_resume_runs_them_again(
+        capsys, tmp_path, monkeypatch):
+    """As in the other sets: a failed exact solve is no result (exit 1, the reason named), and
+    --resume solves it again instead of keeping the error."""
+    from dataclasses import replace as dc_replace
+
+    import opsplan.solvers as solvers
+
+    real = solvers.solve
+
+    def failing(sc, solver, *a, **k):
+        r = real(sc, solver, *a, **k)
+        if solver == "cpsat":
+            return dc_replace(r, termination=solvers.Termination.ERROR, solution_status=solvers.SolutionStatus.NONE,
+                              schedule=None, objective=None, bound=None, message="the disk is full")
+        return r
+
+    monkeypatch.setattr(solvers, "solve", failing)
+    out = tmp_path / "pv.json"
+    args = ["bench", "pv", "--sizes", "5", "--solver", "cpsat", "--time-limit", "5", "--threads", "1",
+            "--output", str(out)]
+    rc, _, err = run(capsys, *args)
+    assert rc == 1 and "25 solve(s) failed" in err and "the disk is full" in err
+    assert {r["exact_status"] for r in json.loads(out.read_text())["rows"]} == {"error"}
+    monkeypatch.setattr(solvers, "solve", real)
+    rc, printed, _ = run(capsys, *args, "--resume", str(out), "--json")
+    rep = json.loads(printed)
+    assert rc == 0 and "error" not in {r["exact_status"] for r in rep["rows"]} and len(rep["rows"]) == 25
+
+
 def test_bench_resume_into_itself_never_drops_rows(capsys, tmp_path, bench_dir):
     small_jobshop_bench(tmp_path, bench_dir, ("ft06", "la01"))
     out = tmp_path / "r.json"
