@@ -2,10 +2,14 @@
 
 Start from the warm start or the best sequencing rule followed by the local
 search (:func:`~opsplan.solvers.dispatch.single_machine.improve`); then repeat:
-perturb the current sequence with a few random swaps of nearby jobs, descend with
-the local search again, and move there when it is no worse (a plateau walk), keeping
-the best sequence seen. It stops at the time limit, on cancel, at zero tardiness,
-or after ``options["ils_stall"]`` (default 4000) kicks without a new best.
+perturb the current sequence with a few random swaps of nearby jobs, descend again
+(steepest descent over insertions and near interchanges,
+:func:`~opsplan.solvers.dispatch.single_machine.descend`; with release dates the
+first-improvement :func:`~opsplan.solvers.dispatch.single_machine.improve`), and move
+there when it is no worse, or, one time in ten, when it is within 0.2 % of the best
+(a walk that can leave a plateau's basin), keeping the best sequence seen. It stops at
+the time limit, on cancel, at zero tardiness, or after ``options["ils_stall"]``
+(default 20 000) kicks without a new best.
 
 A heuristic: it proves nothing (the bound it reports is 0, or the value itself when
 that is 0). In the race it takes better schedules from its inbox and continues from
@@ -23,7 +27,9 @@ from opsplan.models.errors import SolverError
 from opsplan.models.jobshop.scenario import Objective
 from opsplan.models.schedule import Schedule
 from opsplan.solvers.dispatch.single_machine import (
+    SWAP_REACH,
     build_schedule,
+    descend,
     improve,
     is_single_machine,
     single_machine_data,
@@ -40,8 +46,10 @@ from opsplan.solvers.result import (
 )
 
 NAME = "ils"
-VERSION = "1"
-DEFAULT_STALL = 4000
+VERSION = "2"
+DEFAULT_STALL = 20_000
+ACCEPT_BAND = 0.002  # a worse sequence within this fraction of the best may be accepted ...
+ACCEPT_PROB = 0.1  # ... this often
 
 
 def fits(sc, params: Params) -> str:  # noqa: ANN001
@@ -97,6 +105,13 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
             start, source = _order_of(seed[0], data.tasks), seed[1]
     if start is None:
         start, source = list(range(n)), "input order"
+    swap_reach = int(params.options.get("ils_swap_reach", SWAP_REACH))
+
+    def descent(order: list[int]) -> list[int]:
+        if r is not None:
+            return improve(p, d, w, order, r=r, time_limit=left(), should_stop=stop.is_set)
+        return descend(p, d, w, order, swap_reach=swap_reach, deadline=deadline, should_stop=stop.is_set)
+
     current = improve(p, d, w, start, r=r, time_limit=left(), should_stop=stop.is_set)
     cur_val = value_of(current)
     best, best_val = list(current), cur_val
@@ -137,10 +152,10 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
             i = rng.randrange(n)
             j = min(n - 1, max(0, i + rng.randint(-span, span)))
             cand[i], cand[j] = cand[j], cand[i]
-        cand = improve(p, d, w, cand, r=r, time_limit=left(), should_stop=stop.is_set)
+        cand = descent(cand)
         val = value_of(cand)
         kicks += 1
-        if val <= cur_val:
+        if val <= cur_val or (val <= best_val * (1 + ACCEPT_BAND) and rng.random() < ACCEPT_PROB):
             current, cur_val = cand, val
         if val < best_val:
             best, best_val = list(cand), val

@@ -481,6 +481,117 @@ def improve(
     return out
 
 
+def _best_insertion(pp: np.ndarray, dd: np.ndarray, ww: np.ndarray) -> tuple[int, int, int]:
+    """The best single insertion move of the sequence ``pp, dd, ww`` (already in order, no
+    releases): ``(delta, i, j)``, the job at position ``i`` moved to position ``j``.
+
+    Every move at once, as n x n matrices: moving job i forward to j shifts the jobs
+    ``i+1..j`` earlier by ``p_i`` and ends job i where position j ended; moving it backward
+    to j shifts ``j..i-1`` later by ``p_i`` and starts job i where position j started."""
+    n = len(pp)
+    c = np.cumsum(pp)
+    t = ww * np.maximum(c - dd, 0)
+    tw = t[:, None]
+    g = ww * np.maximum(c[None, :] - pp[:, None] - dd, 0) - t  # [i, k]: job k shifted earlier by p_i
+    cg = np.cumsum(g, axis=1)
+    diag = np.arange(n)
+    fwd = cg - cg[diag, diag][:, None] + ww[:, None] * np.maximum(c[None, :] - dd[:, None], 0) - tw
+    h = ww * np.maximum(c[None, :] + pp[:, None] - dd, 0) - t  # [i, k]: job k shifted later by p_i
+    rh = np.cumsum(h[:, ::-1], axis=1)[:, ::-1]  # [i, j]: sum of h[i, j:]
+    bwd = rh - rh[diag, diag][:, None] + ww[:, None] * np.maximum((c - pp)[None, :] + pp[:, None] - dd[:, None], 0) - tw
+    delta = np.where(_upper(n), fwd, bwd)
+    delta[diag, diag] = 0
+    k = int(np.argmin(delta))
+    return int(delta.flat[k]), k // n, k % n
+
+
+def _best_swap(pp: np.ndarray, dd: np.ndarray, ww: np.ndarray, reach: int) -> tuple[int, int, int]:
+    """The best interchange of two jobs at most ``reach`` positions apart: ``(delta, i, j)``.
+
+    Swapping positions i < j ends the job from j where position i's start plus its own
+    length puts it, ends the job from i where position j ended, and shifts every job
+    between by the difference of their lengths (an n x reach x reach array)."""
+    n = len(pp)
+    reach = min(reach, n - 1)
+    c = np.cumsum(pp)
+    t = ww * np.maximum(c - dd, 0)
+    s = c - pp
+    i = np.arange(n)[:, None]
+    off = np.arange(1, reach + 1)[None, :]
+    j = np.minimum(i + off, n - 1)  # [i, offset]; clipped where i + offset runs past the end
+    pj = pp[j]
+    shift = pj - pp[:, None]
+    ends = (ww[j] * np.maximum(s[:, None] + pj - dd[j], 0) - t[:, None]
+            + ww[:, None] * np.maximum(c[j] - dd[:, None], 0) - t[j])
+    m = np.arange(1, reach)[None, None, :]
+    k = np.minimum(i[:, :, None] + m, n - 1)
+    between = ww[k] * np.maximum(c[k] + shift[:, :, None] - dd[k], 0) - t[k]
+    between *= (m < off[:, :, None]) & (i[:, :, None] + m < n)
+    delta = np.where(i + off < n, ends + between.sum(axis=2), 0)
+    a = int(np.argmin(delta))
+    return int(delta.flat[a]), a // reach, a // reach + a % reach + 1
+
+
+_UPPER: dict[int, np.ndarray] = {}
+
+
+def _upper(n: int) -> np.ndarray:
+    if n not in _UPPER:
+        _UPPER.clear()
+        idx = np.arange(n)
+        _UPPER[n] = idx[None, :] > idx[:, None]
+    return _UPPER[n]
+
+
+SWAP_REACH = 20
+
+
+def descend(
+    p: ArrayLike,
+    d: ArrayLike,
+    w: ArrayLike | None,
+    order: Sequence[int] | np.ndarray,
+    *,
+    swap_reach: int = SWAP_REACH,
+    deadline: float | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[int]:
+    """Steepest descent for total weighted tardiness without releases; never worse than ``order``.
+
+    Each step takes the best of all insertion moves (every job to every position, evaluated
+    together as matrices: :func:`_best_insertion`); at an insertion optimum it takes the
+    best interchange of two jobs at most ``swap_reach`` positions apart (0: none), and goes
+    on while either improves. Faster per step than :func:`improve`'s first-improvement
+    passes, which the iterated local search (``ils``) repeats thousands of times.
+    Stops early, with the best order so far, at ``deadline`` (a ``time.perf_counter()``
+    value) or when ``should_stop()`` says so.
+    """
+    p_, d_, w_, r_ = _check(p, d, w, None)
+    o = _as_order(order, len(p_))
+    n = len(o)
+    if n < 2:
+        return o.tolist()
+    pp, dd, ww = p_[o], d_[o], w_[o]
+    while True:
+        if (should_stop is not None and should_stop()) or (deadline is not None and time.perf_counter() >= deadline):
+            break
+        if not (ww * np.maximum(np.cumsum(pp) - dd, 0)).any():
+            break  # no job is late
+        delta, i, j = _best_insertion(pp, dd, ww)
+        if delta < 0:
+            perm = np.insert(np.delete(np.arange(n), i), j, i)
+        elif swap_reach > 0:
+            delta, i, j = _best_swap(pp, dd, ww, swap_reach)
+            if delta >= 0:
+                break
+            perm = np.arange(n)
+            perm[i], perm[j] = j, i
+        else:
+            break
+        o, pp, dd, ww = o[perm], pp[perm], dd[perm], ww[perm]
+    return o.tolist()
+
+
 # --------------------------------------------------------------------------- scenarios
 @dataclass(frozen=True)
 class SingleMachine:
@@ -664,6 +775,7 @@ __all__ = [
     "build_schedule",
     "edd",
     "eddc",
+    "descend",
     "improve",
     "improve_with_stats",
     "is_single_machine",

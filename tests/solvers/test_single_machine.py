@@ -391,3 +391,44 @@ def test_cancelled_before_start() -> None:
     stop.set()
     res = solve(scenario([3, 2], [2, 3]), "dispatch:mddc", Params(options={"improve": True}), stop=stop)
     assert res.status == "cancelled" and res.schedule is None
+
+
+def _moved(order: list[int], i: int, j: int) -> list[int]:
+    out = list(order)
+    out.insert(j, out.pop(i))
+    return out
+
+
+def _swapped(order: list[int], i: int, j: int) -> list[int]:
+    out = list(order)
+    out[i], out[j] = out[j], out[i]
+    return out
+
+
+@pytest.mark.parametrize("reach", [0, 1, 3, 20])
+def test_descend_ends_at_a_local_optimum_of_insertions_and_near_swaps_and_is_never_worse(reach):
+    """Checked against brute force on random small sequences: no insertion and no interchange of
+    jobs at most `reach` apart improves the result, and the result's value never exceeds the start's."""
+    rng = np.random.default_rng(reach)
+    for _ in range(150):
+        n = int(rng.integers(1, 10))
+        p, d, w = rng.integers(0, 10, n), rng.integers(0, 40, n), rng.integers(1, 6, n)
+        start = [int(x) for x in rng.permutation(n)]
+        out = sm.descend(p, d, w, start, swap_reach=reach)
+        value = sm.weighted_tardiness(p, d, w, out)
+        assert sorted(out) == list(range(n)) and value <= sm.weighted_tardiness(p, d, w, start)
+        if value == 0:
+            continue
+        for i, j in itertools.permutations(range(n), 2):
+            assert sm.weighted_tardiness(p, d, w, _moved(out, i, j)) >= value
+            if i < j <= i + reach:
+                assert sm.weighted_tardiness(p, d, w, _swapped(out, i, j)) >= value
+
+
+def test_descend_stops_at_its_deadline_and_on_cancel_with_an_order_no_worse():
+    rng = np.random.default_rng(7)
+    p, d, w = rng.integers(1, 100, 100), rng.integers(0, 2000, 100), rng.integers(1, 10, 100)
+    start = list(range(100))
+    for kwargs in ({"deadline": 0.0}, {"should_stop": lambda: True}):
+        assert sm.descend(p, d, w, start, **kwargs) == start
+    assert sm.weighted_tardiness(p, d, w, sm.descend(p, d, w, start)) < sm.weighted_tardiness(p, d, w, start)
