@@ -90,18 +90,18 @@ def setups_pairwise_exact(sc: JobShopScenario) -> bool:
     import numpy as np
 
     for sm in sc.setups:
-        jobs = [j for j in sm.jobs if j in sc.job_index]
+        # every job with work on the machine, listed in the matrix or not: an unlisted job needs
+        # no setup either way, so placed between two listed jobs it can save their changeover
         p = {}
-        for jid in jobs:
-            durs = [md.duration for op in sc.job_index[jid].operations for md in op.modes
+        for job in sc.jobs:
+            durs = [md.duration for op in job.operations for md in op.modes
                     if md.resource == sm.machine and md.duration > 0]
             if durs:
-                p[jid] = min(durs)
-        users = [j for j in jobs if j in p]
+                p[job.id] = min(durs)
+        users = list(p)
         if len(users) < 2:
             continue
-        idx = [sm.jobs.index(j) for j in users]
-        mat = np.array([[sm.matrix[a][b] for b in idx] for a in idx], dtype=np.int64)
+        mat = np.array([[sm.time(a, b) for b in users] for a in users], dtype=np.int64)
         pv = np.array([p[j] for j in users], dtype=np.int64)
         for j in range(len(users)):  # through j: s(i,j) + p(j) + s(j,k) for every i, k
             via = mat[:, j][:, None] + pv[j] + mat[j, :][None, :]

@@ -442,6 +442,23 @@ def test_setups_breaking_the_triangle_inequality_give_no_false_proof(objective):
     assert "triangle" in r.message
 
 
+@pytest.mark.parametrize("objective", [Objective.MAKESPAN, Objective.TOTAL_WEIGHTED_TARDINESS])
+def test_a_job_missing_from_the_setup_matrix_counts_in_the_triangle_check(objective):
+    """A job the matrix does not list needs no setup either way, so between J0 and J1 it saves
+    their changeover of 10: the pairwise rows are then a restriction (they called the shop
+    infeasible for makespan and proved 19 optimal for tardiness, where 10 is feasible)."""
+    jobs = [("J0", [("J0.0", [("M0", 2)])], {"due": 0}), ("J1", [("J1.0", [("M0", 2)])], {"due": 0}),
+            ("J2", [("J2.0", [("M0", 1)])], {"due": 0})]
+    sc = _shop([("M0", ())], jobs, objective, [SetupMatrix("M0", ("J0", "J1"), ((0, 10), (10, 0)))])
+    exact = solve(sc, "cpsat", Params(time_limit=5, threads=1))
+    r = solve(sc, "mip", Params(time_limit=5, threads=1, options={"explain": False}))
+    assert exact.status == "optimal" and exact.objective == (5 if objective == Objective.MAKESPAN else 10)
+    assert r.termination.value not in ("optimal", "infeasible") and r.bound is None
+    assert check(sc, r.schedule) == [] and r.objective == exact.objective
+    race = solve(sc, "race", Params(time_limit=10, threads=2))
+    assert race.objective == exact.objective and race.stats.get("proved_by") != "mip"
+
+
 def test_mip_shares_every_improving_checked_schedule_with_the_race():
     sc = random_jobshop(6, 4, seed=3)
     shared = []
