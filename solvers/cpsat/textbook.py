@@ -40,7 +40,8 @@ def solve(sc: JobShopScenario, params: Params, on_progress, stop: StopToken, var
             e = m.new_int_var(0, horizon, "")
             itv = m.new_interval_var(s, md.duration, e, "")
             starts[op.id], itvs[op.id] = (s, md), itv
-            per_machine.setdefault(md.resource, []).append(itv)
+            if md.duration > 0:  # zero-length work takes no machine time (the checker's rule)
+                per_machine.setdefault(md.resource, []).append(itv)
             if prev is not None:
                 m.add(s >= prev)
             prev = e
@@ -75,7 +76,7 @@ def solve(sc: JobShopScenario, params: Params, on_progress, stop: StopToken, var
         return Result(
             Termination.OPTIMAL if opt else stopped,
             SolutionStatus.OPTIMAL if opt else SolutionStatus.FEASIBLE,
-            sched, solver.objective_value, solver.best_objective_bound, runtime, NAME, VERSION,
+            sched, round(solver.objective_value), round(solver.best_objective_bound), runtime, NAME, VERSION,
         )
     term = Termination.INFEASIBLE if status == cp_model.INFEASIBLE else stopped
     return Result(term, SolutionStatus.NONE, None, None, None, runtime, NAME, VERSION)

@@ -365,3 +365,14 @@ def test_a_feasible_flexible_shop_is_not_proved_infeasible():
     r = solve(sc, "cpsat", params)
     assert (r.status, r.objective) == ("optimal", 18) and check(sc, r.schedule) == []
     assert r.schedule.by_task()["J0.0"].start >= 3
+
+
+def test_textbook_baseline_lets_zero_length_work_sit_inside_another_operation():
+    """As the checker and cpsat do: a zero-length step takes no machine time, so J1's step on M0
+    may sit inside J0's run there (the baseline blocked it and proved 6 optimal, where 5 is)."""
+    from opsplan.models.jobshop.build import from_routes
+
+    sc = from_routes("zero-inside", [[[(0, 5)]], [[(1, 2)], [(0, 0)], [(1, 1)]]], 2)
+    for solver in ("cpsat", "cpsat-textbook"):
+        r = solve(sc, solver, Params(time_limit=10, threads=1))
+        assert r.status == "optimal" and r.objective == 5 and check(sc, r.schedule) == [], solver
