@@ -423,6 +423,9 @@ def run(
         out.x = np.array(h.getSolution().col_value, dtype=float)
         out.objective = float(info.objective_function_value)
     bound = float(info.mip_dual_bound)
+    if not lp.integer.any():  # a pure LP (every order fixed, e.g. all pinned): no MIP bound is reported
+        optimal = out.status == highspy.HighsModelStatus.kOptimal and out.objective is not None
+        bound = out.objective if optimal else math.nan
     out.bound = bound if math.isfinite(bound) else None
     out.start_accepted = out.start_accepted and _start_taken(log)
     out.log = "".join(log)

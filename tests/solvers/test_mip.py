@@ -516,3 +516,14 @@ def test_time_limit_and_cancel_hold_while_the_start_and_model_are_built(solver):
     t = time.perf_counter()
     r = solve(sc, solver, Params(time_limit=60, threads=1), stop=stop)
     assert time.perf_counter() - t < 8 and r.termination.value == "cancelled"
+
+
+def test_a_fully_pinned_shop_is_optimal_with_its_bound_not_a_gap_limit():
+    """Every order fixed leaves HiGHS a pure LP, which reports no MIP bound: the result is still
+    optimal with the objective as its bound (it read 'gap_limit' with bound 0)."""
+    from opsplan.models.jobshop.build import from_routes
+
+    sc = from_routes("one-op", [[[(0, 5)]], [[(1, 3)]]], 2)
+    pins = (Assignment("J0.0", "M0", 0, 5), Assignment("J1.0", "M1", 2, 5))
+    r = solve(sc, "mip", Params(time_limit=10, threads=1, pinned=pins))
+    assert r.termination.value == "optimal" and r.objective == 5 and r.bound == 5 and r.gap == 0
