@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from opsplan.models.errors import SolverError
 from opsplan.models.jobshop.edit import setup_bars
 from opsplan.models.jobshop.scenario import JobShopScenario, Objective
 from opsplan.models.schedule import Assignment, Category, Schedule
@@ -222,6 +223,9 @@ def add_change_budget(
 
 
 # -- objective ----------------------------------------------------------------
+CPSAT_MAX_VALUE = 2**62  # CP-SAT's domains are int64; leave room for its own sums
+
+
 def add_objective(jm: JobShopModel) -> None:
     sc, m = jm.scenario, jm.model
     ends = list(jm.job_end.values())
@@ -237,6 +241,9 @@ def add_objective(jm: JobShopModel) -> None:
             m.add_max_equality(t, [0, jm.job_end[job.id] - job.due])
             terms.append(job.weight * t)
         ub = sum(job.weight * max(0, jm.horizon - job.due) for job in sc.jobs if job.due is not None)
+        if ub > CPSAT_MAX_VALUE:
+            raise SolverError(f"the total weighted tardiness of '{sc.name}' could reach {ub}, beyond CP-SAT's "
+                              "64-bit integers: scale the weights or the time unit down (or use mip)")
         obj = m.new_int_var(0, max(0, ub), "twt")
         m.add(obj == sum(terms))
     elif sc.objective == Objective.MAX_LATENESS:

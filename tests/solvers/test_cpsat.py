@@ -376,3 +376,18 @@ def test_textbook_baseline_lets_zero_length_work_sit_inside_another_operation():
     for solver in ("cpsat", "cpsat-textbook"):
         r = solve(sc, solver, Params(time_limit=10, threads=1))
         assert r.status == "optimal" and r.objective == 5 and check(sc, r.schedule) == [], solver
+
+
+def test_an_objective_beyond_64_bits_is_a_clean_error_not_a_crash():
+    """Durations and weights at the largest allowed value pass validate(); CP-SAT's int64 domains
+    cannot hold the tardiness they may reach, which is said (it was a raw TypeError)."""
+    from opsplan.models import validate
+    from opsplan.models.core import MAX_TIME
+    from opsplan.models.errors import SolverError
+    from opsplan.models.jobshop.build import from_routes
+
+    sc = from_routes("big", [[[(0, MAX_TIME)]], [[(0, MAX_TIME)]]], 1, objective=Objective.TOTAL_WEIGHTED_TARDINESS,
+                     dues=[0, 0], weights=[MAX_TIME, MAX_TIME])
+    assert validate(sc) == []
+    with pytest.raises(SolverError, match="beyond CP-SAT's 64-bit integers"):
+        solve(sc, "cpsat", Params(time_limit=5, threads=1))
