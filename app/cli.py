@@ -643,7 +643,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # a bug: say so in one line; OPSPLAN_DEBUG=1 shows the traceback
         if os.environ.get("OPSPLAN_DEBUG"):
             raise
-        return _fail(f"internal error ({type(err).__name__}: {err}); rerun with OPSPLAN_DEBUG=1 and report it", 3)
+        what = " ".join(str(err).split())  # one line, whatever the exception's text holds
+        what = what if len(what) <= 300 else what[:300] + " ..."
+        return _fail(f"internal error ({type(err).__name__}: {what}); rerun with OPSPLAN_DEBUG=1 and report it", 3)
 
 
 if __name__ == "__main__":  # pragma: no cover

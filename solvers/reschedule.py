@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
-from opsplan.models.core import Calendar, Issue, Window
+from opsplan.models.core import MAX_TIME, Calendar, Issue, Window
 from opsplan.models.errors import OpsPlanError, ValidationError
 from opsplan.models.jobshop.scenario import JobShopScenario
 from opsplan.models.schedule import Assignment, Category, Schedule, schedule_diff
@@ -78,7 +78,7 @@ def parse_down(text: str) -> MachineDown:
     m = _DOWN.match(text.strip())
     if m is None:
         raise DisruptionError(f"bad machine breakdown {text!r}: expected MACHINE@AT+DURATION, e.g. M3@120+60")
-    down = MachineDown(m["machine"], int(m["at"]), int(m["duration"]))
+    down = MachineDown(m["machine"], _number(m["at"], text), _number(m["duration"], text))
     if down.duration <= 0:
         raise DisruptionError(f"bad machine breakdown {text!r}: the duration must be positive")
     return down
@@ -92,10 +92,18 @@ def parse_late(text: str) -> OperationLate:
     m = _LATE.match(text.strip())
     if m is None:
         raise DisruptionError(f"bad late operation {text!r}: expected TASK@+DELAY, e.g. J3.2@+30")
-    late = OperationLate(m["task"], int(m["delay"]))
+    late = OperationLate(m["task"], _number(m["delay"], text))
     if late.delay <= 0:
         raise DisruptionError(f"bad late operation {text!r}: the delay must be positive")
     return late
+
+
+def _number(digits: str, text: str) -> int:
+    value = int(digits) if len(digits) <= 12 else MAX_TIME + 1  # past the range whatever its digits
+    if value > MAX_TIME:
+        raise DisruptionError(f"bad disruption {text[:60]!r}: {digits[:20]}{'...' if len(digits) > 20 else ''} "
+                              f"is past the largest time {MAX_TIME}")
+    return value
 
 
 def _some(ids: Iterable[str], limit: int = 8) -> str:
@@ -129,9 +137,21 @@ def validate_disruptions(
     issues: list[Issue] = []
     planned = schedule.by_task()
     ops = scenario.operation_index
+    seen: set[str] = set()
     for a in schedule.work():
         if a.task not in ops:
             issues.append(Issue("schedule", f"assigns unknown operation '{a.task}'"))
+            continue
+        # the running plan is the past: what no plan can be is an input error, not a solver's to find
+        job, _, op = ops[a.task]
+        if a.task in seen:
+            issues.append(Issue("schedule", f"assigns operation '{a.task}' more than once"))
+        elif op.mode_on(a.resource) is None:
+            issues.append(Issue("schedule", f"places operation '{a.task}' on '{a.resource}', which it cannot use "
+                                            f"(modes: {_some(m.resource for m in op.modes)})"))
+        elif a.end < a.start:
+            issues.append(Issue("schedule", f"operation '{a.task}' ends at {a.end}, before its start {a.start}"))
+        seen.add(a.task)
     if not disruptions and at is None:
         issues.append(Issue("", "nothing to reschedule: give a disruption or a cut time"))
     if at is not None and at < 0:
@@ -145,6 +165,8 @@ def validate_disruptions(
                 issues.append(Issue(p, f"the breakdown time must not be negative, got {d.at}"))
             if d.duration <= 0:
                 issues.append(Issue(p, f"the duration must be positive, got {d.duration}"))
+            if d.end > MAX_TIME:
+                issues.append(Issue(p, f"the machine is back at {d.end}, past the largest time {MAX_TIME}"))
         elif isinstance(d, OperationLate):
             if d.task not in ops:
                 issues.append(Issue(p, f"unknown operation '{d.task}'"))

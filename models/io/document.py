@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -387,13 +388,42 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> JsonDict:
 def parse_json(text: str, source: str) -> Any:
     """Strict JSON parsing (no NaN/Infinity, no duplicate keys); errors name line and column."""
     try:
-        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as e:
         raise FileFormatError(source, f"line {e.lineno} column {e.colno}", f"not valid JSON: {e.msg}") from None
     except ValueError as e:
         raise FileFormatError(source, None, f"not valid JSON: {e}") from None
     except RecursionError:
         raise FileFormatError(source, None, "not valid JSON: nested too deeply") from None
+    _check_tree(data, source)
+    return data
+
+
+MAX_DEPTH = 100  # far beyond any document's own nesting; deeper data would exhaust Python's stack later
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_tree(data: Any, source: str) -> None:
+    """Refuse what json.loads accepts but nothing can use: strings with a lone surrogate (an
+    escape like \\ud800 that is no character, and cannot be written back as UTF-8) and nesting
+    deeper than :data:`MAX_DEPTH`. Iterative, so the check itself cannot run out of stack."""
+    stack: list[tuple[Any, str, int]] = [(data, "$", 0)]
+    while stack:
+        x, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise FileFormatError(source, path if len(path) <= 80 else path[:80] + "...",
+                                  f"nested more than {MAX_DEPTH} levels deep")
+        if isinstance(x, str):
+            if not x.isascii() and _SURROGATE.search(x):
+                raise FileFormatError(source, path, "invalid Unicode: a lone surrogate escape (\\ud800-\\udfff)")
+        elif isinstance(x, dict):
+            for k in x:
+                if not k.isascii() and _SURROGATE.search(k):
+                    raise FileFormatError(source, path, "invalid Unicode in a key: a lone surrogate escape")
+            # pushed last to first, so the first problem in the file is the one named
+            stack.extend((v, f"{path}.{k}", depth + 1) for k, v in reversed(x.items()))
+        elif isinstance(x, list):
+            stack.extend((x[i], f"{path}[{i}]", depth + 1) for i in range(len(x) - 1, -1, -1))
 
 
 def _compact(x: Any, level: int, width: int) -> str:

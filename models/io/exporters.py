@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from opsplan.models.core import TimeUnit
+from opsplan.models.core import MAX_TIME, TimeUnit
 from opsplan.models.errors import FileFormatError, OpsPlanError
 from opsplan.models.io.atomic import atomic_path, atomic_write_text
 from opsplan.models.io.document import (
@@ -132,8 +132,13 @@ def schedule_rows(scenario: Any, schedule: Schedule) -> list[dict[str, Any]]:
             "category": Category(a.category).value,
         }
         if epoch is not None:
-            row["start_time"] = epoch + timedelta(seconds=a.start * unit)
-            row["end_time"] = epoch + timedelta(seconds=a.end * unit)
+            try:
+                row["start_time"] = epoch + timedelta(seconds=a.start * unit)
+                row["end_time"] = epoch + timedelta(seconds=a.end * unit)
+            except OverflowError:
+                raise OpsPlanError(f"{a.task} at {a.start}-{a.end} {scenario.time_unit.value} after the epoch "
+                                   f"{epoch.isoformat()} falls outside the calendar (years 1-9999): move the "
+                                   "epoch or export without it") from None
         rows.append(row)
     return rows
 
@@ -286,7 +291,9 @@ def _check_assignments(data: dict[str, Any], source: str) -> None:
             v = a.get(key)
             if isinstance(v, bool) or not isinstance(v, int):
                 raise _fail(source, f"{p}.{key}", "expected an integer" if key in a else f"'{key}' is missing")
-        if "category" in a and a["category"] not in categories:
+            if not -MAX_TIME <= v <= MAX_TIME:
+                raise _fail(source, f"{p}.{key}", f"{v} is outside the time range -{MAX_TIME}..{MAX_TIME}")
+        if "category" in a and (not isinstance(a["category"], str) or a["category"] not in categories):
             raise _fail(source, f"{p}.category", f"{a['category']!r} is not one of {', '.join(sorted(categories))}")
     extras = data.get("extras", {})
     if not isinstance(extras, dict):
@@ -335,7 +342,7 @@ def schedule_from_json_dict(data: Any, source: str = "<data>", name: str | None 
             f"got {data.get('format')!r}",
         )
     version = data.get("version")
-    if version != SCHEDULE_VERSION:
+    if type(version) is not int or version != SCHEDULE_VERSION:  # not True, not 1.0
         raise FileFormatError(source, "$.version", f"unsupported schedule file version {version!r}")
     unknown = set(data) - _SCHEDULE_KEYS
     if unknown:

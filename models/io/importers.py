@@ -52,6 +52,8 @@ class Importer(Protocol):
     def __call__(self, path: Path, *, index: int | None = None, n: int | None = None) -> Document: ...
 
 
+MAX_MACHINES = 10_000
+
 # --------------------------------------------------------------------------- text helpers
 class _Lines:
     """The non-blank lines of a text file with their 1-based line numbers."""
@@ -60,7 +62,11 @@ class _Lines:
         self.path = path
         self.source = str(path)
         text = decode_text(read_bytes(path), self.source)
-        raw = text.splitlines()
+        # only line feeds, carriage returns and their pair end a line (str.splitlines also breaks at
+        # form feeds, U+2028, ..., which would put every later error on the wrong line)
+        raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if raw and raw[-1] == "":
+            raw.pop()
         self.n_raw = len(raw)
         self.items = [(i + 1, line.strip()) for i, line in enumerate(raw) if line.strip()]
 
@@ -76,7 +82,10 @@ class _Lines:
         for tok in text.split():
             if not _INT.match(tok):
                 raise self.fail(lineno, f"not an integer: {tok!r}")
-            out.append(int(tok))
+            try:
+                out.append(int(tok))
+            except ValueError:  # more digits than Python converts (4300)
+                raise self.fail(lineno, f"number too long: {tok[:20]}... ({len(tok)} digits)") from None
         return out
 
 
@@ -142,6 +151,8 @@ def _sizes_and_job_lines(
     """Check the header's job and machine counts; return them and the job lines after it."""
     n_jobs = _positive(lines, lineno, head[0], "the number of jobs")
     n_machines = _positive(lines, lineno, head[1], "the number of machines")
+    if n_machines > MAX_MACHINES:  # every declared machine is built: a typo here would eat the memory
+        raise lines.fail(lineno, f"{n_machines} machines: at most {MAX_MACHINES} are supported")
     body = data[1:]
     if len(body) < n_jobs:
         raise lines.fail(lines.end_line(), f"file ends after {len(body)} of {n_jobs} job lines (is it truncated?)")

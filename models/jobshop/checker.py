@@ -48,7 +48,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Sequence
 
-from opsplan.models.core import Resource, Violation, Window
+from opsplan.models.core import MAX_TIME, Resource, Violation, Window
 from opsplan.models.jobshop.scenario import Job, JobShopScenario, Operation
 from opsplan.models.schedule import Assignment, Category, Schedule
 
@@ -64,6 +64,7 @@ MACHINE_OVERLAP = "machine_overlap"
 RELEASE = "release"
 CALENDAR = "calendar"
 DEADLINE_MISSED = "deadline_missed"
+TIME_OUT_OF_RANGE = "time_out_of_range"
 
 CODES: tuple[str, ...] = (
     MISSING_OPERATION,
@@ -78,6 +79,7 @@ CODES: tuple[str, ...] = (
     RELEASE,
     CALENDAR,
     DEADLINE_MISSED,
+    TIME_OUT_OF_RANGE,
 )
 
 
@@ -226,6 +228,16 @@ def check_jobshop(scenario: JobShopScenario, schedule: Schedule) -> list[Violati
                 Violation(
                     NEGATIVE_TIME,
                     f"{_op_name(op, job)} on {_machine_name(machine)} {what}",
+                    _objects(op.id, job.id, machine.id),
+                )
+            )
+            continue
+        if a.end > MAX_TIME:  # no document can hold it: the schema's times end there
+            out.append(
+                Violation(
+                    TIME_OUT_OF_RANGE,
+                    f"{_op_name(op, job)} on {_machine_name(machine)} ends at {a.end}, "
+                    f"past the largest time {MAX_TIME}",
                     _objects(op.id, job.id, machine.id),
                 )
             )

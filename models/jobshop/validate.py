@@ -100,9 +100,13 @@ def validate_jobshop(sc: JobShopScenario) -> list[Issue]:
         p = f"setups[{i}]"
         if s.machine not in machines:
             add(f"{p}.machine", f"unknown machine '{s.machine}'")
+        seen: set[str] = set()
         for k, jid in enumerate(s.jobs):
             if jid not in jobs:
                 add(f"{p}.jobs[{k}]", f"unknown job '{jid}'")
+            elif jid in seen:  # two rows for one job: which one holds would be a guess
+                add(f"{p}.jobs[{k}]", f"job '{jid}' is listed twice")
+            seen.add(jid)
         n = len(s.jobs)
         if len(s.matrix) != n or any(len(row) != n for row in s.matrix):
             add(f"{p}.matrix", f"matrix must be {n}x{n} to match its job list")

@@ -791,3 +791,99 @@ def test_solving_a_solved_file_again_keeps_both_plans_under_distinct_names(capsy
     marked = replace(spt, extras=(("note", "edited"),))
     edited = twice.with_schedule(marked)
     assert edited.schedules[2] is marked is edited.schedule("dispatch:spt") and edited.schedules[0] is spt
+
+
+def _one_op_doc(tmp_path, epoch=None, **extra) -> Path:
+    doc = {"format": "opsplan", "version": 1, "kind": "jobshop",
+           "scenario": {"name": "r", "time_unit": "min", "epoch": epoch, "machines": [{"id": "M0"}, {"id": "M1"}],
+                        "jobs": [{"id": "J0", "operations": [{"id": "J0.0", "modes": [{"resource": "M0",
+                                                                                       "duration": 5}]}]}]},
+           "schedules": [{"name": "p", "assignments": [{"task": "J0.0", "resource": "M0", "start": 0, "end": 5}]}],
+           **extra}
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def _exported(tmp_path, assignment, **extra) -> Path:
+    path = tmp_path / f"plan-{len(list(tmp_path.iterdir()))}.json"
+    path.write_text(json.dumps({"format": "opsplan-schedule", "version": 1, "kind": "jobshop", "time_unit": "min",
+                                "name": "p", "assignments": [assignment], **extra}))
+    return path
+
+
+def test_inputs_found_by_fuzzing_give_one_clean_line_and_exit_2(capsys, tmp_path):
+    """Each of these escaped as an internal error (exit 3) or was taken in silence."""
+    doc = _one_op_doc(tmp_path)
+    good = {"task": "J0.0", "resource": "M0", "start": 0, "end": 5}
+    cases = [
+        # a category that is a list: unhashable
+        (["check", str(doc), str(_exported(tmp_path, {**good, "category": ["work"]}))],
+         "($.assignments[0].category): ['work'] is not one of"),
+        # times far past the range
+        (["check", str(doc), str(_exported(tmp_path, {**good, "start": 10**20}))],
+         "($.assignments[0].start): 100000000000000000000 is outside the time range"),
+        # version true read as 1
+        (["check", str(doc), str(_exported(tmp_path, good, version=True))], "($.version): unsupported"),
+        # more digits than Python converts
+        (["reschedule", str(doc), "p", "--down", "M0@" + "9" * 4301 + "+5", "--solver", "dispatch:spt",
+          "-o", str(tmp_path / "o.json")], "is past the largest time 2147483647"),
+        (["reschedule", str(doc), "p", "--late", "J0.0@+99999999999999999999", "--solver", "dispatch:spt",
+          "-o", str(tmp_path / "o.json")], "is past the largest time 2147483647"),
+    ]
+    for argv, what in cases:
+        rc, _, err = run(capsys, *argv)
+        assert rc == 2 and what in err and len(err.strip().splitlines()) == 1, (argv[:2], err)
+
+
+def test_an_epoch_that_puts_the_plan_past_year_9999_is_a_clean_export_error(capsys, tmp_path):
+    doc = _one_op_doc(tmp_path, epoch="9999-12-31T23:58:00")
+    rc, _, err = run(capsys, "export", str(doc), "-o", str(tmp_path / "x.csv"))
+    assert rc == 2 and "falls outside the calendar (years 1-9999)" in err and not (tmp_path / "x.csv").exists()
+
+
+@pytest.mark.parametrize(("assignments", "what"), [
+    ([("J0.0", "M0", 0, 5), ("J0.0", "M0", 5, 10)], "assigns operation 'J0.0' more than once"),
+    ([("J0.0", "M1", 0, 5)], "places operation 'J0.0' on 'M1', which it cannot use"),
+    ([("J0.0", "M0", 0, -3)], "ends at -3, before its start 0"),
+])
+def test_reschedule_refuses_a_running_plan_no_plan_can_be(capsys, tmp_path, assignments, what):
+    """The running plan is the past: a broken one is an input error (exit 2) for every solver,
+    not an error from one and 'optimal' from another."""
+    doc = _one_op_doc(tmp_path)
+    plan = [{"task": t, "resource": r, "start": s, "end": e} for t, r, s, e in assignments]
+    for solver in ("dispatch:spt", "cpsat"):
+        rc, _, err = run(capsys, "reschedule", str(doc), str(_exported_many(tmp_path, plan)),
+                         "--down", "M0@2+1", "--solver", solver, "--time-limit", "5", "-o", str(tmp_path / "o.json"))
+        assert rc == 2 and what in err, (solver, err)
+
+
+def _exported_many(tmp_path, assignments) -> Path:
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps({"format": "opsplan-schedule", "version": 1, "kind": "jobshop", "time_unit": "min",
+                                "name": "p", "assignments": assignments}))
+    return path
+
+
+def test_a_plan_ending_past_the_largest_time_is_not_saved(capsys, tmp_path):
+    """The file would never load again: the checker names it and solve writes nothing (exit 1)."""
+    doc = json.loads(_one_op_doc(tmp_path).read_text())
+    doc["scenario"]["jobs"][0]["release"] = 2147483647 - 2
+    del doc["schedules"]
+    src = tmp_path / "late.json"
+    src.write_text(json.dumps(doc))
+    out = tmp_path / "solved.json"
+    rc, printed, err = run(capsys, "solve", str(src), "--solver", "dispatch:spt", "-o", str(out))
+    assert rc == 1 and "time_out_of_range" in printed + err and not out.exists()
+
+
+def test_an_internal_error_is_one_line_whatever_its_text(capsys, monkeypatch):
+    import opsplan.app.cli as cli
+
+    def boom(args):  # noqa: ANN001
+        raise RuntimeError("first line\nsecond line\n" + "x" * 1000)
+
+    monkeypatch.setattr(cli, "cmd_solvers", boom, raising=False)
+    monkeypatch.delenv("OPSPLAN_DEBUG", raising=False)
+    rc, _, err = run(capsys, "solvers")
+    assert rc == 3 and len(err.strip().splitlines()) == 1 and "first line second line" in err and len(err) < 500

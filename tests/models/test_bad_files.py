@@ -45,6 +45,16 @@ EXPECTED: dict[str, tuple[type[Exception], str, str]] = {
         "$.scenario.jobs[0].operations[1].modes[0].duration",
         "is greater than the maximum of 2147483647",
     ),
+    "number-too-long.orlib-jobshop.txt": (FileFormatError, "line 2", "number too long: 99999999999999999999..."),
+    "form-feed-in-a-line.orlib-jobshop.txt": (FileFormatError, "line 3", "not an integer: 'x'"),
+    "too-many-machines.fjs": (FileFormatError, "line 1", "machines: at most 10000 are supported"),
+    "lone-surrogate.opsplan.json": (FileFormatError, "$.scenario.name", "invalid Unicode: a lone surrogate"),
+    "nested-too-deep.opsplan.json": (
+        FileFormatError,
+        "$.schedules[0].extras.deep[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]...",
+        "nested more than 100 levels deep",
+    ),
+    "setup-job-twice.opsplan.json": (ValidationError, "setups[0].jobs[1]", "job 'J0' is listed twice"),
     "unknown-machine.opsplan.json": (
         ValidationError,
         "jobs[1].operations[0].modes[0].resource",

@@ -135,6 +135,7 @@ def test_codes_are_the_documented_ones():
         "release",
         "calendar",
         "deadline_missed",
+        "time_out_of_range",
     }
 
 
@@ -196,6 +197,15 @@ def test_negative_time(two_jobs, two_jobs_plan, start, end):
     plan = edit(two_jobs_plan, "J1.0", start=start, end=end)
     v = only(check_jobshop(two_jobs, plan), "negative_time")
     assert v.objects == ("J1.0", "J1", "M1")
+
+
+def test_time_out_of_range(two_jobs, two_jobs_plan):
+    """A plan ending past the largest time could be saved but never loaded again."""
+    from opsplan.models.core import MAX_TIME
+
+    plan = edit(two_jobs_plan, "J1.0", start=MAX_TIME - 1, end=MAX_TIME + 1)
+    v = only(check_jobshop(two_jobs, plan), "time_out_of_range")
+    assert v.objects == ("J1.0", "J1", "M1") and f"past the largest time {MAX_TIME}" in v.message
 
 
 def test_route_order(two_jobs):

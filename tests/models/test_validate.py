@@ -93,6 +93,13 @@ def test_setup_matrix_with_unknown_names(good):
     assert paths(validate_jobshop(sc)) == ["setups[0].machine", "setups[0].jobs[1]", "setups[0].matrix"]
 
 
+def test_a_setup_matrix_listing_a_job_twice(good):
+    """Two rows for one job: the later silently won; which one the planner meant is theirs to say."""
+    sc = replace(good, setups=(SetupMatrix("M0", ("J0", "J1", "J0"), ((0, 1, 0), (1, 0, 9), (0, 9, 0))),))
+    issues = validate_jobshop(sc)
+    assert paths(issues) == ["setups[0].jobs[2]"] and "listed twice" in issues[0].message
+
+
 def test_bad_calendar_window(good):
     m0 = Resource("M0", calendar=Calendar((Window(5, 5, "empty"),)))
     issues = validate_jobshop(replace(good, machines=(m0, good.machines[1])))

@@ -130,7 +130,7 @@ def test_cli_prints_the_conflict(tmp_path, capsys):
     save(Document(sc, ()), path)
     rc = main(["solve", str(path), "--solver", "cpsat", "--time-limit", "5"])
     out = capsys.readouterr().out
-    assert rc == 0
+    assert rc == 1  # no plan: a script must not go on
     assert "status     infeasible" in out and "these constraints cannot all hold" in out
     assert "[jobs[0].deadline]" in out and "[jobs[1].deadline]" in out and "M1" not in out.split("why")[1]
     rc = main(["solve", str(path), "--solver", "cpsat", "--time-limit", "5", "--json"])
