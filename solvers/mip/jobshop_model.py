@@ -5,7 +5,9 @@ route precedence, release dates and hard deadlines; one order binary per pair of
 modes share a machine (gated by the mode binaries), with the sequence-dependent
 setup added to the pair's separation (pairwise: exact when setups satisfy the
 triangle inequality, otherwise feasible but possibly not optimal); calendar
-windows as fixed blocks, each with its own order binary per (operation, mode).
+windows as fixed blocks, each with its own order binary per (operation, mode), where
+the operation can reach both sides of the window (a window it can only precede, such
+as a machine retired until the end of time, is a plain row with no M from the window's end).
 
 Each big-M row gets its own ``M`` from the bounds of the starts involved (so from the
 horizon handed to :func:`add_variables`: every start lies in ``[0, horizon]``) plus the
@@ -76,10 +78,7 @@ def add_variables(sc: JobShopScenario, horizon: int) -> JobShopModel:
                 ov.modes[md.resource] = (1 if len(op.modes) == 1 else m.x[op.id, md.resource], md.duration)
             ops[op.id] = ov
             est += op.min_duration
-    max_setup = max((max((max(row, default=0) for row in s.matrix), default=0) for s in sc.setups), default=0)
-    last_window = max((w.end for mc in sc.machines for w in mc.calendar.windows), default=0)
-    big_m = max(horizon, last_window) + max(0, max_setup) + 1
-    return JobShopModel(m, sc, ops, horizon, big_m)
+    return JobShopModel(m, sc, ops, horizon, 0)  # big_m: the largest M of any row, once they are built
 
 
 def setups_pairwise_exact(sc: JobShopScenario) -> bool:
@@ -178,8 +177,17 @@ def add_constraints(jm: JobShopModel, should_stop: Callable[[], bool] | None = N
     for k, (ov, lit, dur, ws, we) in enumerate(blocks):
         checkpoint(should_stop, k)
         before, off = m.w[k], _off(lit)
-        m_before = max(0, ov.start.ub + dur - ws)
-        m_after = max(0, we - ov.start.lb)
+        lb, ub = ov.start.lb, ov.start.ub
+        if ub + dur <= ws or we <= lb:  # the window is out of the operation's reach: no row
+            before.fix(1 if we > lb else 0)
+            continue
+        m_before = max(0, ub + dur - ws)
+        if we > ub:  # it cannot start after the window (a machine retired, say): it ends before it
+            before.fix(1)
+            jm.big_m = max(jm.big_m, m_before)
+            m.cons.add(ov.start + dur <= ws + m_before * off)
+            continue
+        m_after = max(0, we - lb)
         jm.big_m = max(jm.big_m, m_before, m_after)
         m.cons.add(ov.start + dur <= ws + m_before * (1 - before) + m_before * off)
         m.cons.add(ov.start >= we - m_after * before - m_after * off)
@@ -289,7 +297,8 @@ def complete_values(jm: JobShopModel, schedule: Schedule) -> dict | None:
         su_ij = sc.setup_time(mid, ov_i.job_id, ov_j.job_id)
         vals[m.y[k]] = 1 if start[ov_j.op_id] >= start[ov_i.op_id] + d_i + su_ij else 0
     for k, (ov, _, d, ws, _) in enumerate(jm.blocks):
-        vals[m.w[k]] = 1 if start[ov.op_id] + d <= ws else 0
+        if not m.w[k].fixed:  # fixed where only one side of the window is reachable
+            vals[m.w[k]] = 1 if start[ov.op_id] + d <= ws else 0
     ends = {job.id: start[job.operations[-1].id] + dur[job.operations[-1].id] for job in sc.jobs if job.operations}
     objective_values(jm.scenario, m, ends, vals)
     return vals

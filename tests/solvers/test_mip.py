@@ -527,3 +527,21 @@ def test_a_fully_pinned_shop_is_optimal_with_its_bound_not_a_gap_limit():
     pins = (Assignment("J0.0", "M0", 0, 5), Assignment("J1.0", "M1", 2, 5))
     r = solve(sc, "mip", Params(time_limit=10, threads=1, pinned=pins))
     assert r.termination.value == "optimal" and r.objective == 5 and r.bound == 5 and r.gap == 0
+
+
+@pytest.mark.parametrize(("retired_at", "feasible"), [(300, True), (40, False)])
+def test_a_machine_retired_until_the_end_of_time_keeps_the_model_small_and_agrees_with_cpsat(retired_at, feasible):
+    """A window to the largest time: no plan may run past it (the horizon stops there), and the
+    MIP takes it as 'end before' with no M from the window's end (it had M = 2^31 on every row)."""
+    from opsplan.models.core import MAX_TIME, Calendar, Window
+
+    sc = random_jobshop(4, 3, seed=1)
+    m0 = replace(sc.machines[0], calendar=Calendar((Window(20, 30, "pm"), Window(retired_at, MAX_TIME, "retired"))))
+    sc = replace(sc, machines=(m0, *sc.machines[1:]))
+    exact = solve(sc, "cpsat", Params(time_limit=20, threads=1))
+    r = solve(sc, "mip", Params(time_limit=20, threads=1, options={"explain": False}))
+    if feasible:
+        assert exact.status == r.status == "optimal" and r.objective == exact.objective
+        assert check(sc, r.schedule) == [] and r.stats["big_m"] < 10_000
+    else:
+        assert exact.status == r.status == "infeasible"
