@@ -4,8 +4,8 @@ Start from the warm start or the best sequencing rule followed by the local
 search (:func:`~opsplan.solvers.dispatch.single_machine.improve`); then repeat:
 perturb the current sequence with a few random swaps of nearby jobs, descend again
 (steepest descent over insertions and near interchanges,
-:func:`~opsplan.solvers.dispatch.single_machine.descend`; with release dates the
-first-improvement :func:`~opsplan.solvers.dispatch.single_machine.improve`), and move
+:func:`~opsplan.solvers.dispatch.single_machine.descend`; with release dates or more
+than 200 jobs the first-improvement :func:`~opsplan.solvers.dispatch.single_machine.improve`), and move
 there when it is no worse, or, one time in ten, when it is within 0.2 % of the best
 (a walk that can leave a plateau's basin), keeping the best sequence seen. It stops at
 the time limit, on cancel, at zero tardiness, or after ``options["ils_stall"]``
@@ -48,6 +48,9 @@ from opsplan.solvers.result import (
 NAME = "ils"
 VERSION = "2"
 DEFAULT_STALL = 20_000
+# steepest descent evaluates all n^2 insertions per move: per kick 4.2 against 20.6 ms for
+# improve()'s first-improvement passes at 100 jobs, 31 against 45 at 200, 219 against 140 at 500
+STEEPEST_MAX_JOBS = 200
 ACCEPT_BAND = 0.002  # a worse sequence within this fraction of the best may be accepted ...
 ACCEPT_PROB = 0.1  # ... this often
 
@@ -108,7 +111,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     swap_reach = int(params.options.get("ils_swap_reach", SWAP_REACH))
 
     def descent(order: list[int]) -> list[int]:
-        if r is not None:
+        if r is not None or n > STEEPEST_MAX_JOBS:
             return improve(p, d, w, order, r=r, time_limit=left(), should_stop=stop.is_set)
         return descend(p, d, w, order, swap_reach=swap_reach, deadline=deadline, should_stop=stop.is_set)
 
