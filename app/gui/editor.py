@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from opsplan.app.gui.replay_panel import trace_of, with_trace
-from opsplan.models.core import Calendar, Resource, Window, first_free
+from opsplan.models.core import MAX_TIME, Calendar, Resource, Window, first_free
 from opsplan.models.jobshop.scenario import Job, JobShopScenario, Mode, Operation, SetupMatrix
 from opsplan.models.schedule import Schedule
 from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, Qt, Signal
@@ -154,12 +154,17 @@ def parse_path(path: str) -> list[tuple[str, int | None]]:
     return out
 
 
-def parse_int(text: str, what: str, minimum: int | None = None) -> int:
-    """An integer typed by the planner, or :class:`EditRejected` with a clear message."""
+def parse_int(text: str, what: str, minimum: int | None = None, maximum: int = MAX_TIME) -> int:
+    """An integer typed by the planner, or :class:`EditRejected` with a clear message.
+
+    Above ``maximum`` (by default the largest time a document holds) is refused: the
+    plan could be saved, but the file would never open again."""
     try:
-        value = int(text.strip())
+        value = int(text.strip()) if len(text.strip()) <= 40 else maximum + 1
     except ValueError:
         raise EditRejected(f"{what} must be a whole number, not '{text}'") from None
+    if value > maximum:
+        raise EditRejected(f"{what} must be at most {maximum}, got {text.strip()[:20]}")
     if minimum is not None and value < minimum:
         if minimum == 0:
             raise EditRejected(f"{what} must not be negative, got {value}")

@@ -506,8 +506,11 @@ class MainWindow(QMainWindow):
                 try:
                     doc = rec.load()
                 except (OpsPlanError, OSError) as exc:
-                    self._error("Cannot restore", str(exc))
-                    recovery.discard(rec)
+                    try:  # never delete unsaved work: keep the file aside, out of the next offer
+                        kept = f"\n\nThe file is kept as {recovery.set_aside(rec)}."
+                    except OSError:
+                        kept = f"\n\nThe file stays at {rec.path}."
+                    self._error("Cannot restore", f"{exc}{kept}")
                     continue
                 plan = PlanDocument(doc, rec.original)
                 self.set_plan(plan)

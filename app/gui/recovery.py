@@ -113,6 +113,18 @@ def pending(original: str | Path | None = None) -> list[Recovery]:
     return sorted(out, key=lambda r: -r.saved_at)
 
 
+def set_aside(rec: Recovery) -> Path:
+    """Rename a recovery file that cannot be loaded so it is no longer offered, yet kept for the
+    planner (or a bug report): its unsaved work may still be read by hand. Returns the new path."""
+    kept = rec.path.with_name(rec.path.name + ".unreadable")
+    rec.path.replace(kept)
+    try:
+        RecoveryStore._meta(rec.path).unlink()
+    except FileNotFoundError:
+        pass
+    return kept
+
+
 def discard(rec: Recovery) -> None:
     for p in (rec.path, RecoveryStore._meta(rec.path)):
         try:

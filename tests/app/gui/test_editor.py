@@ -83,6 +83,12 @@ def test_bad_numbers_are_rejected_without_a_command(editor, plan, qtbot):
     assert "already used" in editor.status_text()
     assert not _set(editor, "machines", 0, "capacity", "0")
     assert not _set(editor, "windows", 0, "end", "10")  # before its start
+    # past the largest time a document holds: saved, the file would never open again
+    for table, column in (("jobs", "release"), ("jobs", "due"), ("jobs", "deadline"), ("jobs", "weight"),
+                          ("windows", "end")):
+        assert not _set(editor, table, 0, column, "9999999999"), (table, column)
+        assert "at most 2147483647" in editor.status_text()
+    assert not _set(editor, "jobs", 0, "release", "9" * 5000)
     assert plan.scenario is sc0 and plan.undo_stack.count() == 0
 
 

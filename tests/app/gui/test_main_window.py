@@ -148,6 +148,20 @@ def test_crash_recovery_file_is_offered_and_restored(qtbot, tmp_path):
     assert recovery.pending() == []
 
 
+def test_a_recovery_file_that_cannot_be_loaded_is_kept_aside_not_deleted(qtbot, tmp_path):
+    """Its unsaved work may still be read by hand: it is renamed out of the next offer, and the
+    message says where (it was deleted)."""
+    store = recovery.RecoveryStore("crashed")
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    store.path.write_text('{"format": "opsplan", "version": 1, "kind": "jobshop", "scenario": {"name": ')
+    w = MainWindow(ask=lambda what, text: "restore")
+    qtbot.addWidget(w)
+    assert not w.offer_recovery()
+    kept = store.path.with_name(store.path.name + ".unreadable")
+    assert kept.exists() and not store.path.exists() and recovery.pending() == []
+    assert str(kept) in w.statusBar().currentMessage()
+
+
 def test_autosave_follows_edits_and_save_removes_it(window, qtbot, sample_doc, tmp_path):
     from opsplan.app.gui.document import PlanDocument
 
