@@ -156,6 +156,10 @@ def compact(sc: JobShopScenario, schedule: Schedule, pinned: Iterable[str] | Non
     resolves overlaps and route inversions in the order the bars now stand.
     Pinned operations stay where they are; a bar after a pinned bar on its
     machine stays after it, and setup times to and from pinned bars are kept.
+    No bar moves later than it stands unless it must (its place is taken, or
+    its predecessors end later), so compact never delays a feasible plan.
+    Zero-length work takes no machine time: only its route, release and the
+    calendar place it.
     """
     pins = pinned_tasks(schedule) if pinned is None else frozenset(pinned)
     work = schedule.by_task()
@@ -193,10 +197,12 @@ def compact(sc: JobShopScenario, schedule: Schedule, pinned: Iterable[str] | Non
         if p is not None:
             est = max(est, placed[p].end)
         key = (a.start, a.end, t)
+        # zero-length work takes no machine time and owes or needs no setup (the checker's rule):
+        # only its route, its release and the calendar place it
         pinned_here = [q for q in pinned_on.get(res, ()) if q.end > q.start] if dur > 0 else []
         # the bars t follows on its machine: the last free one placed, and the pinned bars it stood after
         before = [q for q in pinned_here if (q.start, q.end, q.task) < key]
-        if last_on.get(res) is not None:
+        if dur > 0 and last_on.get(res) is not None:
             before.append(last_on[res])
         if before:
             prev = max(before, key=lambda x: (x.end, x.start))
@@ -214,7 +220,13 @@ def compact(sc: JobShopScenario, schedule: Schedule, pinned: Iterable[str] | Non
                 back = q.end + setup(res, q.task, t)
                 if s < back and q.start < s + dur + setup(res, t, q.task):
                     s, moved = back, True  # does not fit before q: after it
-        placed[t] = last_on[a.resource] = Assignment(t, a.resource, s, s + dur)
+        if s > a.start >= est and _free_at(a.start, dur, cal, pinned_here):
+            # never later than it stands while it still may stand there: the setup to a pinned bar
+            # is owed by whatever ends up just before it, which a bar placed earlier cannot know
+            s = a.start
+        placed[t] = Assignment(t, a.resource, s, s + dur)
+        if dur > 0:
+            last_on[a.resource] = placed[t]
         for w in waiting.pop(t, ()):
             place(w)
 
@@ -225,6 +237,13 @@ def compact(sc: JobShopScenario, schedule: Schedule, pinned: Iterable[str] | Non
         else:
             place(t)
     return rebuild(sc, schedule, placed.values())
+
+
+def _free_at(start: int, dur: int, cal, pinned: list[Assignment]) -> bool:  # noqa: ANN001
+    """``[start, start + dur)`` fits the calendar and overlaps no pinned bar."""
+    if cal is not None and cal.earliest_start(start, dur) != start:
+        return False
+    return all(q.end <= start or start + dur <= q.start for q in pinned)
 
 
 # --------------------------------------------------------------------------- analyses

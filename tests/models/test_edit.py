@@ -13,6 +13,7 @@ from opsplan.models.jobshop import edit
 from opsplan.models.jobshop.build import random_jobshop
 from opsplan.models.jobshop.kpi import makespan
 from opsplan.models.jobshop.scenario import Mode, Operation
+from opsplan.models.schedule import Assignment, Schedule
 from opsplan.solvers import Params, solve
 
 
@@ -234,3 +235,43 @@ def test_compact_keeps_a_zero_length_step_out_of_a_shut_machine():
     assert check(sc, plan) == []
     out = edit.compact(sc, plan)
     assert check(sc, out) == [] and out.by_task()["b"].start == 20  # not at 10, inside the window
+
+
+def _m1_shop(jobs, setups):
+    from opsplan.models.core import Calendar, Resource
+    from opsplan.models.jobshop.scenario import Job, JobShopScenario, Mode, Operation, SetupMatrix
+
+    js = tuple(Job(j, tuple(Operation(o, (Mode("M1", d),)) for o, d in ops)) for j, ops in jobs)
+    return JobShopScenario("t", (Resource("M1", calendar=Calendar()),), js,
+                           setups=tuple(SetupMatrix("M1", ids, m) for ids, m in setups))
+
+
+def test_compact_never_moves_a_bar_of_a_feasible_plan_later_nor_past_its_pinned_successor():
+    """J3.1 stood before its pinned successor J3.2 with J2.2 between; judged against a direct
+    J3->J3 setup it was pushed past J3.2 (a route violation on a plan that was feasible)."""
+    from opsplan.models import check
+
+    sc = _m1_shop([("J2", [("J2.1", 4), ("J2.2", 1)]), ("J3", [("J3.1", 2), ("J3.2", 4)])],
+                  [(("J2", "J3"), ((0, 0), (0, 3)))])
+    plan = edit.rebuild(sc, Schedule((), name="p"), [Assignment("J2.1", "M1", 0, 4), Assignment("J3.1", "M1", 4, 6),
+                                                Assignment("J2.2", "M1", 6, 7), Assignment("J3.2", "M1", 7, 11)])
+    assert check(sc, plan) == []
+    out = edit.compact(sc, plan, pinned=["J3.2"])
+    assert check(sc, out) == [] and out.by_task() == plan.by_task()
+
+
+def test_compact_charges_no_setup_to_or_from_zero_length_work():
+    """The checker's rule: zero-length work takes no machine time and owes no setup. Compact
+    pushed B after A plus a setup (a tight plan made later) and X past its pinned successor Y."""
+    from opsplan.models import check
+
+    sc = _m1_shop([("J1", [("A", 0), ("B", 4)])], [(("J1",), ((3,),))])
+    plan = edit.rebuild(sc, Schedule((), name="p"), [Assignment("A", "M1", 0, 0), Assignment("B", "M1", 0, 4)])
+    out = edit.compact(sc, plan)
+    assert check(sc, out) == [] and out.makespan == 4
+    sc = _m1_shop([("K", [("K1", 4)]), ("J", [("X", 0), ("Y", 0)])], [(("K", "J"), ((0, 1), (0, 0)))])
+    plan = edit.rebuild(sc, Schedule((), name="p"), [Assignment("K1", "M1", 0, 4), Assignment("X", "M1", 4, 4),
+                                                Assignment("Y", "M1", 4, 4)])
+    assert check(sc, plan) == []
+    out = edit.compact(sc, plan, pinned=["Y"])
+    assert check(sc, out) == [] and out.by_task()["Y"].start == 4
