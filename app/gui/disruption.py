@@ -214,17 +214,38 @@ def usable_pins(prep, pinned) -> tuple[tuple, list[str]]:
 
     A pin is released when its operation was interrupted by a breakdown, overlaps a
     breakdown on its machine, or starts before the operation's new earliest start
-    (a late operation). Pins of frozen operations are kept (they do not move anyway).
+    (a late operation, or one whose route predecessor is late: its earliest start is
+    carried along the route with the shortest durations). Pins of frozen operations are
+    kept (they do not move anyway).
     """
     interrupted = {a.task for a in prep.interrupted}
     downs = [d for d in prep.disruptions if isinstance(d, MachineDown)]
+    earliest = _route_earliest(prep)
     kept, released = [], []
     for a in pinned:
         bad = (a.task in interrupted
-               or a.start < prep.earliest.get(a.task, a.start)
+               or a.start < earliest.get(a.task, a.start)
                or any(a.resource == d.machine and a.start < d.end and d.at < a.end for d in downs))
         (released.append(a.task) if bad else kept.append(a))
     return tuple(kept), released
+
+
+def _route_earliest(prep) -> dict[str, int]:  # noqa: ANN001
+    """A lower bound on each operation's start in the re-plan: its own earliest start, and no
+    sooner than its route predecessor can end (a frozen one where it ends, any other at its
+    bound plus its shortest duration)."""
+    frozen = {a.task: a for a in prep.frozen}
+    out: dict[str, int] = {}
+    for job in prep.scenario.jobs:
+        ready = job.release
+        for op in job.operations:
+            if op.id in frozen:
+                out[op.id] = frozen[op.id].start
+                ready = frozen[op.id].end
+                continue
+            out[op.id] = max(ready, prep.earliest.get(op.id, 0))
+            ready = out[op.id] + op.min_duration
+    return out
 
 
 def _describe(d: Disruption) -> str:

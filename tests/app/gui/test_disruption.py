@@ -121,3 +121,22 @@ def test_solver_that_cannot_keep_pins_is_refused(plan, qtbot):
     plan.set_pinned(later, True)
     assert not dlg.run()
     assert "cannot keep the 2 pinned" in dlg.status.text() and dlg.worker is None
+
+
+def test_a_late_operation_releases_the_pin_of_its_route_successor_it_makes_impossible():
+    """A late by 3 cannot end before B's pin at 5: that pin is released and named (it was kept,
+    and the re-plan failed with 'no new plan')."""
+    from opsplan.app.gui.disruption import usable_pins
+    from opsplan.models.core import Calendar, Resource
+    from opsplan.models.jobshop.scenario import Job, JobShopScenario, Mode, Operation
+    from opsplan.models.schedule import Assignment, Schedule
+    from opsplan.solvers.reschedule import OperationLate, prepare
+
+    sc = JobShopScenario("late", (Resource("M1", calendar=Calendar()), Resource("M2", calendar=Calendar())),
+                         (Job("J1", (Operation("A", (Mode("M1", 5),)), Operation("B", (Mode("M2", 5),)))),))
+    plan = Schedule((Assignment("A", "M1", 0, 5), Assignment("B", "M2", 5, 10)), name="p")
+    pins = (plan.by_task()["B"],)
+    kept, released = usable_pins(prepare(sc, plan, [OperationLate("A", 3)]), pins)
+    assert kept == () and released == ["B"]
+    kept, released = usable_pins(prepare(sc, plan, [OperationLate("A", 0 + 1)]), (Assignment("B", "M2", 7, 12),))
+    assert released == [] and len(kept) == 1  # A ends at 6 at the earliest: a pin at 7 still holds
