@@ -806,10 +806,7 @@ def _one_op_doc(tmp_path, epoch=None, **extra) -> Path:
 
 
 def _exported(tmp_path, assignment, **extra) -> Path:
-    path = tmp_path / f"plan-{len(list(tmp_path.iterdir()))}.json"
-    path.write_text(json.dumps({"format": "opsplan-schedule", "version": 1, "kind": "jobshop", "time_unit": "min",
-                                "name": "p", "assignments": [assignment], **extra}))
-    return path
+    return _exported_many(tmp_path, [assignment], **extra)
 
 
 def test_inputs_found_by_fuzzing_give_one_clean_line_and_exit_2(capsys, tmp_path):
@@ -858,10 +855,11 @@ def test_reschedule_refuses_a_running_plan_no_plan_can_be(capsys, tmp_path, assi
         assert rc == 2 and what in err, (solver, err)
 
 
-def _exported_many(tmp_path, assignments) -> Path:
-    path = tmp_path / "plan.json"
+def _exported_many(tmp_path, assignments, **extra) -> Path:
+    """An exported schedule file of its own (one per call) holding ``assignments``."""
+    path = tmp_path / f"plan-{len(list(tmp_path.iterdir()))}.json"
     path.write_text(json.dumps({"format": "opsplan-schedule", "version": 1, "kind": "jobshop", "time_unit": "min",
-                                "name": "p", "assignments": assignments}))
+                                "name": "p", "assignments": assignments, **extra}))
     return path
 
 
