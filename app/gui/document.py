@@ -294,8 +294,10 @@ class PlanDocument(QObject):
 
     # -- files ---------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path, parent: QObject | None = None) -> PlanDocument:
-        return cls(io.load(path), path, parent)
+    def open(cls, path: str | Path, parent: QObject | None = None, *, validate: bool = True) -> PlanDocument:
+        """The document in ``path``; ``validate=False`` opens one whose scenario has problems
+        (they are listed by :meth:`issues`)."""
+        return cls(io.load(path, validate=validate), path, parent)
 
     def save(self, path: str | Path | None = None) -> Path:
         target = Path(path) if path else self._path

@@ -8,7 +8,7 @@ from pathlib import Path
 from opsplan.app.gui import recovery
 from opsplan.app.gui.adapters import ADAPTERS
 from opsplan.app.gui.document import PlanDocument
-from opsplan.models.errors import OpsPlanError
+from opsplan.models.errors import OpsPlanError, ValidationError
 from opsplan.models.io import document as io
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -308,6 +308,19 @@ class MainWindow(QMainWindow):
     def open_path(self, path: str | Path) -> bool:
         try:
             plan = PlanDocument.open(path)
+        except ValidationError as exc:
+            # work in progress saved with problems (the editor allows them while editing): open it
+            # on request, with the problems in the Issues panel, rather than lock the planner out
+            shown = "\n".join(f"- {i}" for i in exc.issues[:8]) + ("\n- ..." if len(exc.issues) > 8 else "")
+            if self._ask("open_invalid", f"{Path(path).name} has {len(exc.issues)} problem(s):\n{shown}\n\n"
+                                         "Open it anyway to fix them?") != "open":
+                self._error("Cannot open", " ".join(str(exc).split()))
+                return False
+            try:
+                plan = PlanDocument.open(path, validate=False)
+            except (OpsPlanError, OSError) as exc2:
+                self._error("Cannot open", str(exc2))
+                return False
         except (OpsPlanError, OSError) as exc:
             self._error("Cannot open", str(exc))
             return False
@@ -528,6 +541,9 @@ class MainWindow(QMainWindow):
         box = QMessageBox(self)
         box.setWindowTitle(APP_NAME)
         box.setText(text)
+        if what == "open_invalid":
+            box.setStandardButtons(QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel)
+            return "open" if box.exec() == QMessageBox.StandardButton.Open else "cancel"
         if what == "stop":
             box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
             return "stop" if box.exec() == QMessageBox.StandardButton.Yes else "cancel"

@@ -162,6 +162,27 @@ def test_a_recovery_file_that_cannot_be_loaded_is_kept_aside_not_deleted(qtbot, 
     assert str(kept) in w.statusBar().currentMessage()
 
 
+def test_a_saved_plan_with_problems_opens_on_request_with_its_issues(qtbot, sample_doc, tmp_path):
+    """The editor lets a planner save work in progress that does not validate yet (here a deadline
+    no route can meet); opening it was refused outright. Now it opens when asked, issues listed."""
+    from dataclasses import replace
+
+    sc = sample_doc.scenario
+    bad = replace(sc, jobs=(replace(sc.jobs[0], deadline=sc.jobs[0].release), *sc.jobs[1:]))
+    path = tmp_path / "wip.json"
+    io.save(io.Document(bad, sample_doc.schedules), path)
+    asked = []
+    for answer, opened in (("cancel", False), ("open", True)):
+        w = MainWindow(ask=lambda what, text, a=answer: asked.append((what, text)) or a)
+        qtbot.addWidget(w)
+        assert w.open_path(path) is opened
+        if opened:
+            assert w.plan.issues() and w.plan.path == path
+        else:
+            assert "Cannot open" in w.statusBar().currentMessage()
+    assert asked[0][0] == "open_invalid" and "deadline" in asked[0][1]
+
+
 def test_autosave_follows_edits_and_save_removes_it(window, qtbot, sample_doc, tmp_path):
     from opsplan.app.gui.document import PlanDocument
 
