@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from opsplan.models.core import Resource, TimeUnit
+from opsplan.models.core import MAX_TIME, Resource, TimeUnit
 
 KIND = "jobshop"
 
@@ -150,8 +150,10 @@ class JobShopScenario:
     def n_operations(self) -> int:
         return sum(len(j.operations) for j in self.jobs)
 
-    def horizon(self) -> int:
-        """A safe upper bound on any sensible schedule's makespan."""
+    def horizon(self, after: int = 0) -> int:
+        """A safe upper bound on any sensible schedule's makespan, with ``after`` added (room for
+        pins and earliest starts that push work later); never past :data:`MAX_TIME`, the largest
+        time a document holds, since no plan may end later."""
         # A serial schedule started after every release and every calendar window
         # is always feasible, so its length bounds any sensible plan.
         total = sum(max((m.duration for m in op.modes), default=0) for j in self.jobs for op in j.operations)
@@ -162,4 +164,4 @@ class JobShopScenario:
         for m in self.machines:
             for w in m.calendar.windows:
                 start = max(start, w.end)
-        return start + total
+        return min(MAX_TIME, start + total + after)

@@ -8,7 +8,6 @@ import time
 
 import ortools
 from opsplan.models import objective_value
-from opsplan.models.core import MAX_TIME
 from opsplan.models.errors import SolverError
 from opsplan.models.jobshop.scenario import Objective
 from opsplan.models.schedule import Assignment, Category, Schedule
@@ -175,7 +174,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     # earliest starts, pins and, under a change budget, the old plan's bars that stay may sit late:
     # a serial plan after the latest of them still fits
     late = max([0, *earliest.values(), *(a.end for a in params.pinned), *_budget_ends(budget)])
-    horizon = min(MAX_TIME, sc.horizon() + late)  # no plan may end past the largest time
+    horizon = sc.horizon(after=late)
     if hint is not None and exact and sc.objective == Objective.MAKESPAN:
         # only schedules at least as good as the hint matter: shrink every domain to it
         horizon = min(horizon, hint.makespan)

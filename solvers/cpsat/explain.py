@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from opsplan.models.core import MAX_TIME
 from opsplan.models.jobshop.scenario import JobShopScenario
 from opsplan.models.schedule import Category
 from opsplan.solvers.cpsat import new_solver
@@ -53,7 +52,7 @@ class _Model:
         kept = [a.end + max(0, int(params.options.get("change_tolerance", 0) or 0))
                 for a in (params.options.get("baseline") or ()) if params.options.get("max_changes") is not None]
         late = max([0, *earliest.values(), *(a.end for a in pins), *kept])
-        horizon = min(MAX_TIME, sc.horizon() + late)  # no plan may end past the largest time
+        horizon = sc.horizon(after=late)
         self.guarded: list[_Guarded] = []
         starts: dict[str, cp_model.IntVar] = {}
         ends: dict[str, cp_model.IntVar] = {}

@@ -33,7 +33,6 @@ import highspy
 import pyomo.core as pyo
 import pyomo.version
 from opsplan.models import check, objective_value
-from opsplan.models.core import MAX_TIME
 from opsplan.models.errors import SolverError
 from opsplan.models.jobshop.scenario import Objective
 from opsplan.models.schedule import Schedule
@@ -152,7 +151,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         return stop.is_set() or (deadline is not None and time.perf_counter() >= deadline)
 
     late = max([0, *earliest.values(), *(a.end for a in params.pinned)])
-    horizon = min(MAX_TIME, sc.horizon() + late)  # no plan may end past the largest time
+    horizon = sc.horizon(after=late)
     # setups that break the triangle inequality make the pairwise disjunctive rows a restriction:
     # then the model is only a heuristic (no proof, no bound, and no horizon cut to the start)
     restricted = bool(sc.setups) and not jsm.setups_pairwise_exact(sc)
