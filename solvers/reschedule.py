@@ -99,7 +99,8 @@ def parse_late(text: str) -> OperationLate:
 
 
 def _number(digits: str, text: str) -> int:
-    value = int(digits) if len(digits) <= 12 else MAX_TIME + 1  # past the range whatever its digits
+    # more than 10 significant digits is past the range, however many (int() refuses 4300+)
+    value = int(digits) if len(digits.lstrip("0")) <= 10 else MAX_TIME + 1
     if value > MAX_TIME:
         raise DisruptionError(f"bad disruption {text[:60]!r}: {digits[:20]}{'...' if len(digits) > 20 else ''} "
                               f"is past the largest time {MAX_TIME}")

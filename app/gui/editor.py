@@ -160,10 +160,14 @@ def parse_int(text: str, what: str, minimum: int | None = None, maximum: int = M
     Above ``maximum`` (by default the largest time a document holds) is refused: the
     plan could be saved, but the file would never open again."""
     t = text.strip()
-    try:  # a number of thousands of digits is past any maximum: not converted
-        value = int(t) if len(t) <= 40 or not t.lstrip("+-").isdigit() else (maximum + 1) * (-1 if t[0] == "-" else 1)
-    except ValueError:
-        raise EditRejected(f"{what} must be a whole number, not '{t[:40]}'") from None
+    unsigned = t.lstrip("+-")
+    if unsigned.isdigit() and len(unsigned.lstrip("0")) > 40:  # past any maximum (int() refuses 4300+ digits)
+        value = -(maximum + 1) if t.startswith("-") else maximum + 1
+    else:
+        try:
+            value = int(t)
+        except ValueError:
+            raise EditRejected(f"{what} must be a whole number, not '{t[:40]}'") from None
     if value > maximum:
         raise EditRejected(f"{what} must be at most {maximum}, got {text.strip()[:20]}")
     if minimum is not None and value < minimum:
