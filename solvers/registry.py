@@ -114,6 +114,15 @@ _BACKENDS: dict[str, Backend] = {
         "iterated local search, single-machine total weighted tardiness",
         frozenset({INBOX}),
     ),
+    "tabu": Backend(
+        "tabu",
+        "opsplan.solvers.dispatch.tabu",
+        ("jobshop",),
+        ("numba",),
+        None,
+        "tabu search, job-shop makespan (one machine per operation)",
+        frozenset({INBOX}),
+    ),
     "race": Backend(
         "race",
         "opsplan.solvers.race",

@@ -151,6 +151,43 @@ def _initial_schedule(sc, params: Params, earliest, budget, deadline=None, stop=
     return starting_schedule(sc, params, earliest, rules, budget, deadline=deadline, stop=stop)
 
 
+TABU_SHARE = 0.5  # of the time limit the tabu search may use before CP-SAT starts from its best
+# iterations without a new best that end the tabu search early: a shop CP-SAT solves at once (ft06)
+# must not wait for half the limit (at 15x15 about half a second)
+TABU_STALL = 200_000
+
+
+def _tabu_phase(sc, params: Params, hint: Schedule, source: str, value: int | None,  # noqa: ANN001
+                on_progress: ProgressCallback | None, stop: StopToken, t0: float):  # noqa: ANN202
+    """On a classic job shop (makespan), improve the starting schedule with the tabu search first.
+
+    Returns the (possibly better) hint, its source and value, and the search's figures.
+    Skipped with ``options["no_tabu"]``, where the shape does not fit, and without numba.
+    """
+    from opsplan.solvers.dispatch import tabu
+
+    share = params.options.get("tabu_share", TABU_SHARE)
+    if params.options.get("no_tabu") or not share or tabu.fits(sc, params) or not tabu.installed():
+        return hint, source, value, {}
+    deadline = None if params.time_limit is None else t0 + float(share) * float(params.time_limit)
+    on_solution = params.options.get("on_solution")
+    lower = tabu.shop_arrays(sc).lower_bound
+
+    def on_best(schedule: Schedule, makespan: int) -> None:
+        if on_solution is not None:
+            on_solution(schedule, makespan)
+        if on_progress is not None:
+            on_progress(Progress(makespan, lower, time.perf_counter() - t0, NAME))
+
+    found = tabu.search(sc, hint, deadline=deadline, seed=params.seed, should_stop=stop.is_set, on_best=on_best,
+                        stall=int(params.options.get("tabu_stall", TABU_STALL)), t0=t0)
+    stats = {"tabu_iterations": found.iterations, "tabu_makespan": found.makespan,
+             "tabu_s": round(time.perf_counter() - t0, 3), "lower_bound": lower}
+    if value is None or found.makespan < value:
+        return found.schedule, f"tabu search from {source}", found.makespan, stats
+    return hint, source, value, stats
+
+
 def _closed(solver) -> bool:  # noqa: ANN001
     """True when the solver's bound meets its objective (the objective is integral)."""
     return integral_bound(solver.best_objective_bound) >= round(solver.objective_value)
@@ -168,7 +205,17 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         (None, "", None, False) if no_hint
         else _initial_schedule(sc, params, earliest, budget, start_deadline(t0, params), stop)
     )
+    tabu_stats: dict = {}
+    if hint is not None and exact and not stop.is_set():
+        hint, hint_source, hint_value, tabu_stats = _tabu_phase(sc, params, hint, hint_source, hint_value,
+                                                                on_progress, stop, t0)
     if stop.is_set():
+        if hint is not None and exact:
+            # cancelled while starting (in the tabu search, say): the best start so far is the answer
+            return Result(Termination.CANCELLED, SolutionStatus.FEASIBLE, Schedule(hint.assignments, NAME),
+                          objective_value(sc, hint), tabu_stats.get("lower_bound"), time.perf_counter() - t0,
+                          NAME, VERSION, message=f"cancelled before CP-SAT started; the result is {hint_source}",
+                          stats={"hint": hint_source, "hint_objective": hint_value, **tabu_stats})
         return Result(Termination.CANCELLED, SolutionStatus.NONE, None, None, None,
                       time.perf_counter() - t0, NAME, VERSION, message="cancelled before the search started")
     # earliest starts, pins and, under a change budget, the old plan's bars that stay may sit late:
@@ -269,6 +316,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         "hint": hint_source,
         "hint_objective": hint_value,
         "horizon": horizon,
+        **tabu_stats,
     }
     if budget is not None:
         from opsplan.solvers.reschedule import count_changes

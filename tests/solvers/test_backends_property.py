@@ -10,8 +10,9 @@ from opsplan.solvers import Params, available, solve
 from tests.solvers.strategies import jobshops
 
 # the race is held to the same test below, with fewer examples (each starts processes);
-# ils runs on single-machine weighted tardiness only (tests/solvers/test_ils.py checks its schedules)
-GENERAL = [s for s in available("jobshop") if s not in ("cpsat-textbook", "race", "ils")]
+# ils runs on single-machine weighted tardiness only (tests/solvers/test_ils.py checks its schedules),
+# tabu on classic shops only (tests/solvers/test_tabu.py)
+GENERAL = [s for s in available("jobshop") if s not in ("cpsat-textbook", "race", "ils", "tabu")]
 
 
 @pytest.mark.parametrize("solver", GENERAL)

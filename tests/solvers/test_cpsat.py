@@ -127,9 +127,12 @@ def test_pinned_assignments_stay(shop_3x3):
 def test_warm_start_is_used(shop_3x3):
     """A feasible warm start is taken as the hint."""
     first = solve(shop_3x3, "dispatch:spt")
-    r = solve(shop_3x3, "cpsat", Params(time_limit=10, warm_start=first.schedule))
+    r = solve(shop_3x3, "cpsat", Params(time_limit=10, warm_start=first.schedule, options={"no_tabu": True}))
     assert r.stats["hint"] == "warm start"
     assert r.objective <= first.objective
+    # on a classic shop the tabu search starts from it first
+    r = solve(shop_3x3, "cpsat", Params(time_limit=10, warm_start=first.schedule))
+    assert r.stats["hint"] in ("warm start", "tabu search from warm start") and r.objective <= first.objective
 
 
 def test_progress_reports_improving_solutions():
