@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from opsplan.models import check, objective_value
 from opsplan.models.core import Calendar, Window
 from opsplan.models.errors import SolverError
-from opsplan.models.jobshop.build import from_routes, random_jobshop
 from opsplan.models.io.importers import import_file
+from opsplan.models.jobshop.build import from_routes, random_jobshop
 from opsplan.models.jobshop.scenario import Objective
 from opsplan.solvers import Params, StopToken, solve
 from opsplan.solvers.dispatch import tabu
