@@ -155,6 +155,7 @@ TABU_SHARE = 0.5  # of the time limit the tabu search may use before CP-SAT star
 # iterations without a new best that end the tabu search early: a shop CP-SAT solves at once (ft06)
 # must not wait for half the limit (at 15x15 about half a second)
 TABU_STALL = 200_000
+COMPILE_MIN_LIMIT_S = 30.0  # below this limit an uncompiled tabu kernel is skipped, not compiled
 
 
 def _tabu_phase(sc, params: Params, hint: Schedule, source: str, value: int | None,  # noqa: ANN001
@@ -169,6 +170,12 @@ def _tabu_phase(sc, params: Params, hint: Schedule, source: str, value: int | No
     share = params.options.get("tabu_share", TABU_SHARE)
     if params.options.get("no_tabu") or not share or tabu.fits(sc, params) or not tabu.installed():
         return hint, source, value, {}
+    from opsplan.solvers.dispatch import tabu_kernel
+
+    if params.time_limit is not None and params.time_limit < COMPILE_MIN_LIMIT_S and not tabu_kernel.is_compiled():
+        # its first run compiles the kernel for seconds (``make`` does it at install): not inside a short limit
+        return hint, source, value, {"tabu": "skipped: its kernel is not compiled yet "
+                                             "(python -m opsplan.solvers.dispatch.tabu_kernel compiles it)"}
     deadline = None if params.time_limit is None else t0 + float(share) * float(params.time_limit)
     on_solution = params.options.get("on_solution")
     lower = tabu.shop_arrays(sc).lower_bound

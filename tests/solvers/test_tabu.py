@@ -129,3 +129,17 @@ def test_order_of_a_schedule_with_zero_length_work_has_no_cycle():
     seq = tabu.order_of(shop, start)
     again = tabu.schedule_of(shop, seq)
     assert check(sc, again) == [] and objective_value(sc, again) <= objective_value(sc, start)
+
+
+def test_cpsat_skips_an_uncompiled_kernel_under_a_short_limit(monkeypatch):
+    """Compiling the kernel takes seconds: under a short limit cpsat goes without the tabu search
+    rather than spend its time compiling (``make`` compiles it at install)."""
+    from opsplan.solvers.dispatch import tabu_kernel
+
+    tabu_kernel.warm()
+    assert tabu_kernel.is_compiled()
+    monkeypatch.setattr(tabu_kernel, "is_compiled", lambda: False)
+    sc = random_jobshop(6, 4, seed=1)
+    r = solve(sc, "cpsat", Params(time_limit=2, threads=1))
+    assert r.stats["tabu"].startswith("skipped") and "tabu_iterations" not in r.stats
+    assert check(sc, r.schedule) == []
