@@ -22,7 +22,10 @@ Undoing a swap is tabu for a random number of iterations. After ``stall`` iterat
 without a new best, the search goes back to the best order and makes a few random
 swaps on its critical path.
 
-The random numbers come from numba's own generator, seeded by :func:`seed`.
+The random numbers come from numba's own generator, seeded by :func:`seed`. The compiled
+functions release the GIL (``nogil``): a solve in a worker thread leaves the GUI responsive.
+The longest-path updates are written out in place rather than through a small helper: a
+call per arc halved the iterations per second (measured on ft10 and swv11).
 """
 
 from __future__ import annotations
@@ -40,12 +43,12 @@ IT, BEST, CUR, LAST_IMPROVED, TABU_PTR, RESTARTS, CYCLES = range(7)
 STATE_SIZE = 7
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def seed(s):
     np.random.seed(s)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def link(mstart, seq, pos, mp, ms):
     """Set ``pos``, ``mp`` and ``ms`` from ``seq``."""
     for k in range(mstart.shape[0] - 1):
@@ -58,7 +61,7 @@ def link(mstart, seq, pos, mp, ms):
             ms[o] = seq[i + 1] if i + 1 < b else -1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def evaluate(p, rel, jp, js, mp, ms, r, q, order, indeg):
     """Heads, tails and the makespan; -1 when the machine orders make a cycle."""
     n = p.shape[0]
@@ -117,7 +120,7 @@ def evaluate(p, rel, jp, js, mp, ms, r, q, order, indeg):
     return cmax
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def swap(u, v, seq, pos, mp, ms):
     """Swap ``u`` and its machine successor ``v``."""
     i = pos[u]
@@ -138,7 +141,7 @@ def swap(u, v, seq, pos, mp, ms):
         mp[b] = u
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def critical_pairs(p, rel, r, q, jp, mp, cmax, path, via_machine, bs, bt, mu, mv, n5):
     """The swaps on one critical path: N5's (``n5``) or every adjacent pair on a machine (N1).
 
@@ -217,9 +220,9 @@ def critical_pairs(p, rel, r, q, jp, mp, cmax, path, via_machine, bs, bt, mu, mv
     return n_moves
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def estimate(u, v, p, rel, jp, js, mp, ms, r, q):
-    """The longest path through ``u`` and ``v`` once they are swapped (``u`` now before ``v``)."""
+    """The longest path through ``u`` and ``v`` once they are swapped (``v`` now before ``u``)."""
     a = mp[u]
     b = ms[v]
     rv = rel[v]
@@ -251,7 +254,7 @@ def estimate(u, v, p, rel, jp, js, mp, ms, r, q):
     return e1 if e1 > e2 else e2
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _is_tabu(x, y, it, tu, tv, texp):
     for k in range(tu.shape[0]):
         if texp[k] > it and tu[k] == x and tv[k] == y:
@@ -259,7 +262,7 @@ def _is_tabu(x, y, it, tu, tv, texp):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def run(p, rel, jp, js, mstart, seq, pos, mp, ms, best_seq, state, tu, tv, texp,
         iterations, stall, tenure_lo, tenure_hi, kick, lower_bound):
     """``iterations`` more steps of the tabu search from the state left by the last call.
