@@ -22,7 +22,7 @@ from opsplan.solvers.result import (
     Termination,
     integral_bound,
 )
-from opsplan.solvers.starting import earliest_starts, start_deadline, starting_schedule
+from opsplan.solvers.starting import MAKESPAN_HINT_RULES, earliest_starts, start_deadline, starting_schedule
 from ortools.sat.python import cp_model
 
 NAME = "cpsat"
@@ -129,9 +129,6 @@ def _budget(params: Params) -> tuple[tuple[Assignment, ...], int, int] | None:
     return work, k, tol
 
 
-MAKESPAN_HINT_RULES = ("fifo", "spt", "lpt", "mwkr", "mor", "edd", "atc", "cr")
-
-
 def _budget_ends(budget) -> list[int]:  # noqa: ANN001
     """Where the old plan's bars may end when they keep their place (start + tolerance)."""
     if budget is None:
@@ -178,7 +175,8 @@ def _tabu_phase(sc, params: Params, hint: Schedule, source: str, value: int | No
                                              "(python -m opsplan.solvers.dispatch.tabu_kernel compiles it)"}
     deadline = None if params.time_limit is None else t0 + float(share) * float(params.time_limit)
     on_solution = params.options.get("on_solution")
-    lower = tabu.shop_arrays(sc).lower_bound
+    shop = tabu.shop_arrays(sc)
+    lower = shop.lower_bound
 
     def on_best(schedule: Schedule, makespan: int) -> None:
         if on_solution is not None:
@@ -187,7 +185,7 @@ def _tabu_phase(sc, params: Params, hint: Schedule, source: str, value: int | No
             on_progress(Progress(makespan, lower, time.perf_counter() - t0, NAME))
 
     found = tabu.search(sc, hint, deadline=deadline, seed=params.seed, should_stop=stop.is_set, on_best=on_best,
-                        stall=int(params.options.get("tabu_stall", TABU_STALL)), t0=t0)
+                        stall=int(params.options.get("tabu_stall", TABU_STALL)), t0=t0, shop=shop)
     stats = {"tabu_iterations": found.iterations, "tabu_makespan": found.makespan,
              "tabu_s": round(time.perf_counter() - t0, 3), "lower_bound": lower}
     if value is None or found.makespan < value:

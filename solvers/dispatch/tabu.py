@@ -191,13 +191,15 @@ def search(sc, start: Schedule, *, deadline: float | None, seed: int = 0,  # noq
            should_stop: Callable[[], bool] | None = None,
            on_best: Callable[[Schedule, int], None] | None = None,
            inbox: Callable[[], Schedule | None] | None = None,
-           stall: int = DEFAULT_STALL, t0: float | None = None) -> Found:
+           stall: int = DEFAULT_STALL, t0: float | None = None, shop: Shop | None = None) -> Found:
     """Improve ``start`` (a schedule that passes the checker) until ``deadline`` (``perf_counter``
-    time), ``should_stop()``, the lower bound, or ``stall`` iterations without a new best."""
+    time), ``should_stop()``, the lower bound, or ``stall`` iterations without a new best.
+
+    ``shop``: the scenario's arrays when the caller has built them already."""
     from opsplan.solvers.dispatch import tabu_kernel as kern
 
     t0 = time.perf_counter() if t0 is None else t0
-    shop = shop_arrays(sc)
+    shop = shop_arrays(sc) if shop is None else shop
     seq = order_of(shop, start)
     if seq is None:
         raise SolverError("the starting schedule lacks operations of the scenario")
@@ -272,15 +274,16 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         raise SolverError(f"solver 'tabu' cannot run on '{sc.name}': {why}")
     if stop.is_set():
         return Result(Termination.CANCELLED, SolutionStatus.NONE, None, None, None, 0.0, NAME, VERSION)
-    from opsplan.solvers.starting import start_deadline, starting_schedule
+    from opsplan.solvers.starting import MAKESPAN_HINT_RULES, start_deadline, starting_schedule
 
-    rules = ("fifo", "spt", "lpt", "mwkr", "mor", "edd", "atc", "cr")
-    start, source, _, _ = starting_schedule(sc, params, {}, rules, deadline=start_deadline(t0, params), stop=stop)
+    start, source, _, _ = starting_schedule(sc, params, {}, MAKESPAN_HINT_RULES,
+                                            deadline=start_deadline(t0, params), stop=stop)
     if start is None:
         raise SolverError(f"no starting schedule for '{sc.name}'")
     deadline = None if params.time_limit is None else t0 + float(params.time_limit)
     on_solution = params.options.get("on_solution")
-    lower = shop_arrays(sc).lower_bound
+    shop = shop_arrays(sc)
+    lower = shop.lower_bound
 
     def on_best(schedule: Schedule, value: int) -> None:
         if on_solution is not None:
@@ -291,7 +294,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     on_best(start, max((a.end for a in start.work()), default=0))
     found = search(sc, start, deadline=deadline, seed=params.seed, should_stop=stop.is_set, on_best=on_best,
                    inbox=params.options.get("inbox"), stall=int(params.options.get("tabu_stall", DEFAULT_STALL)),
-                   t0=t0)
+                   t0=t0, shop=shop)
     runtime = time.perf_counter() - t0
     stats = {"start": source, "iterations": found.iterations, "restarts": found.restarts,
              "found_at_s": round(found.found_at_s, 3), "adopted": found.adopted, "stopped": found.stopped,
