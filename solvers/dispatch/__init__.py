@@ -129,11 +129,21 @@ def dispatch(
     ------
     DispatchError
         When the pins cannot be honoured (a route predecessor cannot end before
-        its pinned successor starts, or a pin names an unknown operation/machine).
+        its pinned successor starts, a pin names an unknown operation/machine, or
+        the rule's choices leave two pinned bars without room for their setup).
     """
     spec = get_rule(rule)
     sim = JobShopSim(scenario, pinned, scheme or spec.scheme, earliest)
-    return _rollout(sim, spec, np.random.default_rng(seed), options or {}, f"{NAME}:{rule}")
+    schedule = _rollout(sim, spec, np.random.default_rng(seed), options or {}, f"{NAME}:{rule}")
+    if pinned and scenario.has_setups:
+        # the greedy pass places work around pins but may leave two pinned bars adjacent with a
+        # setup between them that does not fit (the base plan had other work between them)
+        from opsplan.models import check
+
+        broken = check(scenario, schedule)
+        if broken:
+            raise DispatchError(f"rule '{rule}' cannot keep the pins: {broken[0]}")
+    return schedule
 
 
 def best_rule(

@@ -79,3 +79,25 @@ def test_any_pin_subset_is_kept_or_refused(sc: JobShopScenario, data: st.DataObj
             continue  # a greedy pass may fail to reach an arbitrary pin set; it must say so
         assert check_jobshop(sc, schedule) == [], (rule, [str(v) for v in check_jobshop(sc, schedule)])
         assert set(pins) <= set(schedule.assignments)
+
+
+def test_pins_left_without_room_for_their_setup_are_refused():
+    """Found by the property test above: the base plan had J1.0 between two pins on M2; SPT sends
+    J1.0 to its other machine, leaving the pins adjacent with a setup of 2 in a gap of 1. The rule
+    says it cannot keep the pins instead of returning a plan that fails the checker."""
+    import pytest
+    from opsplan.models.core import Resource
+    from opsplan.models.jobshop.scenario import Job, Mode, Operation
+    from opsplan.models.schedule import Assignment
+
+    def op(i, *modes):  # noqa: ANN001, ANN202
+        return Operation(i, tuple(Mode(r, d) for r, d in modes))
+
+    sc = JobShopScenario("prop", (Resource("M0"), Resource("M1"), Resource("M2")), (
+        Job("J1", (op("J1.0", ("M2", 1), ("M1", 0)), op("J1.1", ("M0", 0))), release=1),
+        Job("J2", (op("J2.0", ("M2", 1)), op("J2.1", ("M0", 0)))),
+        Job("J3", (op("J3.0", ("M0", 0)), op("J3.1", ("M2", 1)), op("J3.2", ("M0", 0)))),
+    ), Objective.MAKESPAN, (SetupMatrix("M2", ("J1", "J2", "J3"), ((0, 0, 0), (0, 0, 2), (0, 0, 0))),))
+    pins = (Assignment("J2.0", "M2", 0, 1), Assignment("J3.1", "M2", 2, 3))
+    with pytest.raises(DispatchError, match="cannot keep the pins"):
+        dispatch(sc, "spt", pinned=pins)

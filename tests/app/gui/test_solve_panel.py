@@ -117,7 +117,9 @@ def test_cancel_returns_fast_and_the_gui_stays_responsive(qtbot):
         qtbot.waitUntil(lambda: not panel.is_running(), timeout=2000)
         took = time.perf_counter() - t0
         assert took < 2.0
-        assert len(ticks) > n  # the loop kept ticking while waiting for the solve to stop
+        # the loop kept ticking while waiting for the solve to stop (when the wait outlasted a tick:
+        # cancelled in the tabu search, cpsat stops within one 50 ms chunk)
+        assert len(ticks) > n or took < 0.06
         assert len(finished) == 1 and finished[0].termination == Termination.CANCELLED
         assert panel.solve_button.isEnabled() and not panel.cancel_button.isEnabled()
         assert "cancel" in panel.status_text()
