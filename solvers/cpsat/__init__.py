@@ -174,16 +174,9 @@ def _tabu_phase(sc, params: Params, hint: Schedule, source: str, value: int | No
         return hint, source, value, {"tabu": "skipped: its kernel is not compiled yet "
                                              "(python -m opsplan.solvers.dispatch.tabu_kernel compiles it)"}
     deadline = None if params.time_limit is None else t0 + float(share) * float(params.time_limit)
-    on_solution = params.options.get("on_solution")
     shop = tabu.shop_arrays(sc)
     lower = shop.lower_bound
-
-    def on_best(schedule: Schedule, makespan: int) -> None:
-        if on_solution is not None:
-            on_solution(schedule, makespan)
-        if on_progress is not None:
-            on_progress(Progress(makespan, lower, time.perf_counter() - t0, NAME))
-
+    on_best = tabu.reporter(params.options.get("on_solution"), on_progress, lower, t0, NAME)
     found = tabu.search(sc, hint, deadline=deadline, seed=params.seed, should_stop=stop.is_set, on_best=on_best,
                         stall=int(params.options.get("tabu_stall", TABU_STALL)), t0=t0, shop=shop)
     stats = {"tabu_iterations": found.iterations, "tabu_makespan": found.makespan,

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from opsplan.models import check
+from opsplan.models import check, objective_value
 from opsplan.models.errors import SolverError
 from opsplan.models.jobshop.scenario import Objective
 from opsplan.models.schedule import Assignment, Schedule
@@ -174,6 +174,20 @@ def schedule_of(shop: Shop, seq: np.ndarray, solver: str = NAME) -> Schedule:
                                      int(r[o] + shop.p[o])) for o in range(n)), solver)
 
 
+def reporter(on_solution: Callable[[Schedule, int], None] | None, on_progress: ProgressCallback | None,
+             lower: int, t0: float, solver: str) -> Callable[[Schedule, int], None]:
+    """The ``on_best`` for :func:`search` that passes each new best on to a race (``on_solution``)
+    and to the progress callback (with ``lower`` as the bound)."""
+
+    def on_best(schedule: Schedule, value: int) -> None:
+        if on_solution is not None:
+            on_solution(schedule, value)
+        if on_progress is not None:
+            on_progress(Progress(value, lower, time.perf_counter() - t0, solver))
+
+    return on_best
+
+
 @dataclass
 class Found:
     """What :func:`search` ends with."""
@@ -242,7 +256,7 @@ def search(sc, start: Schedule, *, deadline: float | None, seed: int = 0,  # noq
             shared = inbox()
             other = order_of(shop, shared) if shared is not None else None
             if other is not None:
-                value = int(max(a.end for a in shared.work())) if shared.work() else 0
+                value = objective_value(sc, shared)
                 if value < best and not check(sc, shared):
                     seq[:] = other
                     best_seq[:] = other
@@ -281,15 +295,9 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     if start is None:
         raise SolverError(f"no starting schedule for '{sc.name}'")
     deadline = None if params.time_limit is None else t0 + float(params.time_limit)
-    on_solution = params.options.get("on_solution")
     shop = shop_arrays(sc)
     lower = shop.lower_bound
-
-    def on_best(schedule: Schedule, value: int) -> None:
-        if on_solution is not None:
-            on_solution(schedule, value)
-        if on_progress is not None:
-            on_progress(Progress(value, lower, time.perf_counter() - t0, NAME))
+    on_best = reporter(params.options.get("on_solution"), on_progress, lower, t0, NAME)
 
     on_best(start, max((a.end for a in start.work()), default=0))
     found = search(sc, start, deadline=deadline, seed=params.seed, should_stop=stop.is_set, on_best=on_best,

@@ -142,7 +142,7 @@ def swap(u, v, seq, pos, mp, ms):
 
 
 @njit(cache=True, nogil=True)
-def critical_pairs(p, rel, r, q, jp, mp, cmax, path, via_machine, bs, bt, mu, mv, n5):
+def critical_pairs(p, r, q, jp, mp, cmax, path, via_machine, bs, bt, mu, mv, n5):
     """The swaps on one critical path: N5's (``n5``) or every adjacent pair on a machine (N1).
 
     Writes them to ``mu`` / ``mv`` (``mu[k]`` before ``mv[k]`` on their machine) and
@@ -299,7 +299,7 @@ def run(p, rel, jp, js, mstart, seq, pos, mp, ms, best_seq, state, tu, tv, texp,
             for k in range(texp.shape[0]):
                 texp[k] = 0
             for _ in range(kick):
-                m = critical_pairs(p, rel, r, q, jp, mp, cmax, path, via, bs, bt, mu, mv, False)
+                m = critical_pairs(p, r, q, jp, mp, cmax, path, via, bs, bt, mu, mv, False)
                 if m == 0:
                     break
                 k = np.random.randint(m)
@@ -321,7 +321,7 @@ def run(p, rel, jp, js, mstart, seq, pos, mp, ms, best_seq, state, tu, tv, texp,
                 for i in range(seq.shape[0]):
                     best_seq[i] = seq[i]
             continue
-        m = critical_pairs(p, rel, r, q, jp, mp, cmax, path, via, bs, bt, mu, mv, True)
+        m = critical_pairs(p, r, q, jp, mp, cmax, path, via, bs, bt, mu, mv, True)
         chosen = -1
         chosen_est = 0
         ties = 0
