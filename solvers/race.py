@@ -11,7 +11,8 @@ How it runs
    member is the *lead* and gets every thread at normal priority, the others
    one thread each at the lowest CPU priority, so on a small machine the race
    never starves the lead and the others use what is left; ``"even"`` splits
-   the threads evenly at equal priority.
+   the threads evenly at equal priority. Each member gets a seed of its own
+   (the lead keeps the caller's: ``seed + k`` for the k-th member).
 3. **Sharing.** Every improving solution goes to the parent, which forwards it
    to the other members: a backend with an inbox (``mip``: HiGHS takes it as a
    user solution mid-search) gets it at once; a backend without one (``cpsat``)
@@ -118,6 +119,12 @@ def _thread_shares(names: list[str], threads: int, how: str) -> dict[str, tuple[
     # a quick member (a rule or a learned policy) keeps normal priority: it ends within seconds, and
     # under the lead's threads a niced one might not even start before the race is over
     return {n: ((total, 0) if k == 0 else (1, 0 if _quick(n) else 19)) for k, n in enumerate(names)}
+
+
+def _member_params(params: Params, names: list[str], shares: dict[str, tuple[int, int]]) -> dict[str, Params]:
+    """Each member's parameters: its thread share, and a seed of its own (the lead keeps the
+    caller's), so two randomised searches from the same start never walk the same path."""
+    return {n: replace(params, threads=shares[n][0], seed=params.seed + k) for k, n in enumerate(names)}
 
 
 def _quick(name: str) -> bool:
@@ -322,12 +329,10 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     procs: dict[str, Any] = {}
     child_params = replace(params, options={k: v for k, v in params.options.items()
                                             if k not in ("on_solution", "inbox", "solvers")})
-    for k, n in enumerate(names):
-        threads, nice = shares[n]
-        # every member its own seed: two copies of one randomised search must not walk the same path
-        member_params = replace(child_params, threads=threads, seed=child_params.seed + k)
+    member_params = _member_params(child_params, names, shares)
+    for n in names:
         p = ctx.Process(target=_member_main, name=f"race-{n}",
-                        args=(n, sc, member_params, nice, deadline, t0,
+                        args=(n, sc, member_params[n], shares[n][1], deadline, t0,
                               out_q, inboxes[n]), daemon=True)
         p.start()
         procs[n] = p

@@ -202,9 +202,12 @@ class SolvePanel(QWidget):
         self.gap.setSpecialValueText("prove optimal")
         self.gap.setToolTip("Stop once the relative gap between objective and bound is at most this")
 
-        self.race_members = QLineEdit("cpsat,mip")
+        self.race_members = QLineEdit()
+        self.race_members.setPlaceholderText("the scenario's default")
         self.race_members.setToolTip("Solvers the race runs in parallel processes, comma-separated; "
-                                     "they share improving solutions and the first proof stops all")
+                                     "they share improving solutions and the first proof stops all. "
+                                     "Empty: the default for the scenario (cpsat,tabu on a classic job "
+                                     "shop, ils,cpsat,mip on a weighted-tardiness line, else cpsat,mip)")
         form = QFormLayout()
         solver_row = QHBoxLayout()
         solver_row.addWidget(self.solver_combo, 1)

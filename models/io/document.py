@@ -463,11 +463,19 @@ def loads(text: str | bytes, source: str = "<string>", *, validate: bool = True)
 
 
 # --------------------------------------------------------------------------- files
+MAX_INPUT_BYTES = 1 << 30  # 1 GiB: far above any real scenario; an endless stream (/dev/zero) stops here
+
+
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
-    """A file's bytes; every OS error becomes a FileFormatError naming the file."""
+    """A file's bytes; every OS error becomes a FileFormatError naming the file, and so does a
+    file (or a device, or a pipe) larger than :data:`MAX_INPUT_BYTES`."""
     p = Path(path)
     try:
-        return p.read_bytes()
+        with p.open("rb") as fh:
+            data = fh.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:
+            raise FileFormatError(str(p), None, f"larger than {MAX_INPUT_BYTES // (1 << 20)} MiB: not a scenario file")
+        return data
     except FileNotFoundError:
         raise FileFormatError(str(p), None, "file not found") from None
     except IsADirectoryError:

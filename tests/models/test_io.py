@@ -175,6 +175,22 @@ def test_missing_file_and_folder(tmp_path):
         load(tmp_path)
 
 
+def test_an_endless_or_huge_input_is_refused_not_read_forever(tmp_path, monkeypatch):
+    """`opsplan solve /dev/zero` used to read until memory ran out."""
+    monkeypatch.setattr(docmod, "MAX_INPUT_BYTES", 1000)
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * 1001)
+    with pytest.raises(FileFormatError, match="larger than"):
+        load(big)
+    big.write_bytes(b"{}" + b" " * 998)  # exactly at the limit: read, then judged on its content
+    with pytest.raises(FileFormatError) as info:
+        load(big)
+    assert "larger than" not in str(info.value)
+    if os.path.exists("/dev/zero"):
+        with pytest.raises(FileFormatError, match="larger than"):
+            import_file("/dev/zero")
+
+
 def test_document_edits_make_new_documents(rich_doc):
     changed = rich_doc.with_schedule(Schedule((), "second"))
     assert len(changed.schedules) == 2 and changed.schedule("second") == Schedule((), "second")

@@ -29,7 +29,8 @@ def hard_shop(bench_dir):
 
 def test_race_proves_a_small_shop_and_says_who_and_when(tiny_jobshop):
     seen = []
-    r = solve(tiny_jobshop, "race", Params(time_limit=30, threads=2), on_progress=seen.append)
+    r = solve(tiny_jobshop, "race", Params(time_limit=30, threads=2, options={"solvers": "cpsat,mip"}),
+              on_progress=seen.append)
     assert r.status == "optimal" and r.objective == 11 and r.bound == 11
     assert check(tiny_jobshop, r.schedule) == [] and objective_value(tiny_jobshop, r.schedule) == 11
     st = r.stats
@@ -51,7 +52,32 @@ def test_time_limit_is_one_wall_clock_for_all(hard_shop):
     assert r.termination == Termination.TIME_LIMIT and r.status == "feasible"
     assert check(sc, r.schedule) == []
     assert r.bound is not None and r.bound <= r.objective
-    assert set(r.stats["per_member"]) == {"cpsat", "mip"}
+    assert set(r.stats["per_member"]) == {"cpsat", "tabu"}  # a classic shop: cpsat and a second tabu walk
+    assert r.stats["per_member"]["tabu"]["objective"] is not None
+
+
+def test_default_members_by_shape(tiny_jobshop, hard_shop):
+    """A classic makespan shop gets cpsat and a tabu walk; as soon as the tabu search cannot
+    handle the scenario (a due-date objective, a flexible operation, setups...), cpsat and mip."""
+    from dataclasses import replace
+
+    from opsplan.models.jobshop.scenario import Objective
+
+    assert race_mod.default_members(hard_shop, Params()) == ["cpsat", "tabu"]
+    tardy = replace(tiny_jobshop, objective=Objective.TOTAL_WEIGHTED_TARDINESS)
+    assert race_mod.default_members(tardy, Params()) == ["cpsat", "mip"]
+    pin = Assignment(hard_shop.jobs[0].operations[0].id, hard_shop.jobs[0].operations[0].modes[0].resource, 0,
+                     hard_shop.jobs[0].operations[0].modes[0].duration, Category.WORK)
+    assert race_mod.default_members(hard_shop, Params(pinned=(pin,))) == ["cpsat", "mip"]
+
+
+def test_every_member_gets_its_own_seed_and_thread_share():
+    """The lead's tabu phase and the tabu member start from the same schedule: with one seed they
+    would walk the same path."""
+    shares = race_mod._thread_shares(["cpsat", "tabu", "mip"], 2, "lead")
+    got = race_mod._member_params(Params(seed=7, threads=2), ["cpsat", "tabu", "mip"], shares)
+    assert [got[n].seed for n in ("cpsat", "tabu", "mip")] == [7, 8, 9]
+    assert [got[n].threads for n in ("cpsat", "tabu", "mip")] == [2, 1, 1]
 
 
 def test_cancel_stops_every_member(hard_shop):
