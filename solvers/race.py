@@ -15,9 +15,10 @@ How it runs
    (the lead keeps the caller's: ``seed + k`` for the k-th member).
 3. **Sharing.** Every improving solution goes to the parent, which forwards it
    to the other members: a backend with an inbox (``mip``: HiGHS takes it as a
-   user solution mid-search) gets it at once; a backend without one (``cpsat``)
-   is restarted on it, warm-started, when it is better than its own best and
-   enough time is left.
+   user solution mid-search; ``tabu`` and ``ils`` jump to it) gets it at once;
+   ``cpsat`` takes it into its tabu phase while that runs, and after that is
+   restarted on it, warm-started, when it is better than its own best and
+   enough time is left (so is any other backend without an inbox).
 4. **Stop.** A member's proof (optimal or infeasible) stops all; so does a
    bound from one member that meets another's solution. The result says which
    member found the best solution and when (``stats["winner"]``,
@@ -56,6 +57,7 @@ VERSION = "1"
 DEFAULT_MEMBERS = {"jobshop": ("cpsat", "mip")}
 RESTART_MIN_LEFT_S = 3.0  # restart a member on a better shared solution only with this much time left
 MAX_RESTARTS = 4
+INBOX_ACTIVE_S = 0.5  # a member that read its inbox this recently is not restarted on a shared solution
 _GRACE_S = 3.0  # after the limit or a stop: wait this long for members to report, then end them
 _REPORTED_JOIN_S = 0.05  # a member that has reported gets this long to exit before it is ended
 
@@ -188,8 +190,13 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
                 if incoming[0] is None or obj < incoming[0][0]:
                     incoming[0] = (obj, sched)
 
+    inbox_read = [-math.inf]  # when the backend last read its inbox (monotonic time)
+
     def inbox() -> Schedule | None:
-        """For backends with an inbox: the best shared solution better than our own, once."""
+        """The best shared solution better than our own, once. Backends with an inbox read it all
+        along; cpsat reads it during its tabu phase, and is restarted on shared solutions only
+        once it has stopped reading (a restart would throw the walk's state away)."""
+        inbox_read[0] = time.monotonic()
         with lock:
             got, incoming[0] = incoming[0], None
             if got is None or (own[0] is not None and got[0] >= own[0]):
@@ -204,6 +211,8 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
                 got = incoming[0]
                 better = got is not None and (own[0] is None or got[0] < own[0])
             left = math.inf if deadline is None else deadline - time.monotonic()
+            if time.monotonic() - inbox_read[0] < INBOX_ACTIVE_S:
+                continue  # the backend takes shared solutions itself just now
             if better and left > RESTART_MIN_LEFT_S and restarts[0] < MAX_RESTARTS and not restart.is_set():
                 restart.set()
                 run_stop[0].set()
@@ -226,8 +235,7 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
     options.pop("solvers", None)
     options["on_solution"] = on_solution
     options["explain"] = False  # the parent explains once
-    if has_inbox:
-        options["inbox"] = inbox
+    options["inbox"] = inbox  # read by backends with an inbox, and by cpsat while its tabu search runs
     warm = params.warm_start
     best_bound: float | None = None
     proven = False

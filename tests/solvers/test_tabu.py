@@ -120,6 +120,28 @@ def test_cpsat_starts_from_the_tabu_search_on_classic_shops():
     assert "tabu_iterations" not in flexible.stats
 
 
+def test_cpsat_in_the_race_keeps_its_walk_and_starts_from_the_better_shared_schedule():
+    """The race's inbox reaches cpsat's tabu phase: the walk keeps its own path (a shared schedule is
+    read, not jumped to), and CP-SAT starts from the shared one when it beats the walk's best."""
+    sc = random_jobshop(15, 8, seed=4)
+    good = solve(sc, "tabu", Params(time_limit=2))
+    sent, reads = [], []
+
+    def inbox():
+        reads.append(1)
+        if not sent:
+            sent.append(1)
+            return good.schedule
+        return None
+
+    # a walk that stops at its first iteration without a new best cannot reach the 2 s walk
+    r = solve(sc, "cpsat", Params(time_limit=3, threads=2, options={"inbox": inbox, "tabu_stall": 1}))
+    assert reads and r.stats["hint"] == "a schedule shared in the race"
+    assert r.stats["tabu_makespan"] > good.objective  # the walk itself did not jump to it
+    assert r.stats["hint_objective"] == good.objective and r.objective <= good.objective
+    assert check(sc, r.schedule) == []
+
+
 def test_order_of_a_schedule_with_zero_length_work_has_no_cycle():
     """Machine orders read from a schedule by start, end and route position never form a cycle,
     even when zero-length operations share a start with their route neighbours."""
