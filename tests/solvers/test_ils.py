@@ -71,6 +71,7 @@ def test_race_leads_with_ils_on_a_single_machine():
 
     sc = potts_van_wassenhove(30, 0.6, 0.4, seed=1, weighted=True)
     assert default_members(sc, Params()) == ["ils", "cpsat", "mip"]
-    assert default_members(random_jobshop(3, 3), Params()) == ["cpsat", "mip"]
+    assert default_members(random_jobshop(3, 3), Params()) == ["cpsat", "tabu"]  # classic shop
+    assert default_members(random_jobshop(3, 3, flexible=2), Params()) == ["cpsat", "mip"]
     r = solve(sc, "race", Params(time_limit=6, threads=2))
     assert check(sc, r.schedule) == [] and r.stats["members"] == ["ils", "cpsat", "mip"]
