@@ -183,13 +183,13 @@ def _tabu_phase(sc, params: Params, hint: Schedule, source: str, value: int | No
     race_inbox = params.options.get("inbox")
     held: list[Schedule] = []
 
-    def hold() -> None:
+    def hold() -> None:  # read, keep for later, give the walk nothing to jump to
         got = race_inbox()
         if got is not None:
             held.append(got)
 
     found = tabu.search(sc, hint, deadline=deadline, seed=params.seed, should_stop=stop.is_set, on_best=on_best,
-                        inbox=(lambda: hold()) if race_inbox is not None else None,
+                        inbox=hold if race_inbox is not None else None,
                         stall=int(params.options.get("tabu_stall", TABU_STALL)), t0=t0, shop=shop)
     stats = {"tabu_iterations": found.iterations, "tabu_makespan": found.makespan,
              "tabu_s": round(time.perf_counter() - t0, 3), "lower_bound": lower}
