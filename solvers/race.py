@@ -18,7 +18,10 @@ How it runs
    user solution mid-search; ``tabu`` and ``ils`` jump to it) gets it at once;
    ``cpsat`` takes it into its tabu phase while that runs, and after that is
    restarted on it, warm-started, when it is better than its own best and
-   enough time is left (so is any other backend without an inbox).
+   enough time is left (so is any other backend without an inbox). ``cpsat`` is
+   never restarted before its tabu phase is over (it says so through
+   ``options["inbox_closed"]``): restarted while starting, it would begin its walk
+   from the other walk's schedule, and both walks would search the same place.
 4. **Stop.** A member's proof (optimal or infeasible) stops all; so does a
    bound from one member that meets another's solution. The result says which
    member found the best solution and when (``stats["winner"]``,
@@ -58,6 +61,9 @@ DEFAULT_MEMBERS = {"jobshop": ("cpsat", "mip")}
 RESTART_MIN_LEFT_S = 3.0  # restart a member on a better shared solution only with this much time left
 MAX_RESTARTS = 4
 INBOX_ACTIVE_S = 0.5  # a member that read its inbox this recently is not restarted on a shared solution
+# members that read the inbox while they start (cpsat's tabu phase) and call options["inbox_closed"] when
+# they stop reading it: they are not restarted before that
+READS_INBOX_FIRST = ("cpsat",)
 _GRACE_S = 3.0  # after the limit or a stop: wait this long for members to report, then end them
 _REPORTED_JOIN_S = 0.05  # a member that has reported gets this long to exit before it is ended
 
@@ -159,6 +165,8 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
     incoming: list[tuple[float, Schedule] | None] = [None]  # best shared solution not yet used
     restart = threading.Event()
     run_stop: list[StopToken] = [StopToken()]
+    reads_first = backend.name in READS_INBOX_FIRST
+    closed = threading.Event()  # for such a member: this run has stopped reading its inbox
 
     def elapsed() -> float:
         return time.monotonic() - t0
@@ -211,8 +219,8 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
                 got = incoming[0]
                 better = got is not None and (own[0] is None or got[0] < own[0])
             left = math.inf if deadline is None else deadline - time.monotonic()
-            if time.monotonic() - inbox_read[0] < INBOX_ACTIVE_S:
-                continue  # the backend takes shared solutions itself just now
+            if time.monotonic() - inbox_read[0] < INBOX_ACTIVE_S or (reads_first and not closed.is_set()):
+                continue  # the backend takes shared solutions itself just now, or will once it has started
             if better and left > RESTART_MIN_LEFT_S and restarts[0] < MAX_RESTARTS and not restart.is_set():
                 restart.set()
                 run_stop[0].set()
@@ -236,6 +244,7 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
     options["on_solution"] = on_solution
     options["explain"] = False  # the parent explains once
     options["inbox"] = inbox  # read by backends with an inbox, and by cpsat while its tabu search runs
+    options["inbox_closed"] = closed.set  # cpsat: its tabu phase is over (or skipped)
     warm = params.warm_start
     best_bound: float | None = None
     proven = False
@@ -259,6 +268,7 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
             with lock:
                 got, incoming[0] = incoming[0], None
             restart.clear()
+            closed.clear()  # the new run reads its inbox again while it starts
             restarts[0] += 1
             run_stop[0] = StopToken()
             if stop.is_set():

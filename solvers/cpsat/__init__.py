@@ -224,6 +224,9 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     if hint is not None and exact and not stop.is_set():
         hint, hint_source, hint_value, tabu_stats = _tabu_phase(sc, params, hint, hint_source, hint_value,
                                                                 on_progress, stop, t0)
+    inbox_closed = params.options.get("inbox_closed")
+    if inbox_closed is not None:
+        inbox_closed()  # the race: from here on a better shared schedule is a reason to restart
     if stop.is_set():
         if hint is not None and exact:
             # cancelled while starting (in the tabu search, say): the best start so far is the answer
