@@ -140,6 +140,16 @@ def _quick(name: str) -> bool:
 
 
 # -- the member process -------------------------------------------------------------
+def _restart_due(better: bool, left_s: float, restarts: int, read_ago_s: float, starting: bool) -> bool:
+    """Whether a member without an inbox is restarted on a shared solution: it must be ``better``
+    than the member's own, with enough time left and restarts to spare, and the member must not be
+    taking shared solutions itself (it read its inbox ``read_ago_s`` ago, or it is ``starting``: cpsat
+    before its tabu phase is over)."""
+    if starting or read_ago_s < INBOX_ACTIVE_S:
+        return False
+    return better and left_s > RESTART_MIN_LEFT_S and restarts < MAX_RESTARTS
+
+
 def _member_main(name: str, sc, params: Params, nice: int, deadline: float | None, t0: float,  # noqa: ANN001
                  out_q, inbox_q) -> None:  # noqa: ANN001 - multiprocessing queues
     """Run one member; report progress, solutions and the final result on ``out_q``."""
@@ -219,9 +229,8 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
                 got = incoming[0]
                 better = got is not None and (own[0] is None or got[0] < own[0])
             left = math.inf if deadline is None else deadline - time.monotonic()
-            if time.monotonic() - inbox_read[0] < INBOX_ACTIVE_S or (reads_first and not closed.is_set()):
-                continue  # the backend takes shared solutions itself just now, or will once it has started
-            if better and left > RESTART_MIN_LEFT_S and restarts[0] < MAX_RESTARTS and not restart.is_set():
+            if not restart.is_set() and _restart_due(better, left, restarts[0], time.monotonic() - inbox_read[0],
+                                                     reads_first and not closed.is_set()):
                 restart.set()
                 run_stop[0].set()
 

@@ -118,26 +118,68 @@ def test_infeasible_race_is_explained():
     assert {c.path for c in r.conflicts} == {"jobs[0].deadline", "jobs[1].deadline"}
 
 
-def test_a_member_without_inbox_restarts_on_a_better_shared_solution(hard_shop):
-    """cpsat, started without a hint, gets a far better schedule in its inbox: it restarts from it."""
-    sc = hard_shop
-    good = solve(sc, "cpsat", Params(time_limit=4, threads=2))
+def _run_cpsat_member(sc, params, shared, limit_s=6.0):  # noqa: ANN001, ANN202
+    """Run cpsat as a race member (in a thread) for ``limit_s`` with ``shared`` (a Result) waiting in
+    its inbox; return the messages it sent the race."""
     out_q, inbox = queue.Queue(), queue.Queue()
-    params = Params(time_limit=None, threads=1, options={"no_hint": True})
     t0 = time.monotonic()
-    inbox.put(("solution", good.objective, good.schedule))
+    inbox.put(("solution", shared.objective, shared.schedule))
     worker = threading.Thread(target=race_mod._member_main,
-                              args=("cpsat", sc, params, 0, t0 + 6.0, t0, out_q, inbox))
+                              args=("cpsat", sc, params, 0, t0 + limit_s, t0, out_q, inbox))
     worker.start()
     worker.join(30)
     msgs = []
     while not out_q.empty():
         msgs.append(out_q.get())
+    return msgs
+
+
+def test_a_member_without_inbox_restarts_on_a_better_shared_solution(hard_shop):
+    """cpsat, started without a hint, gets a far better schedule in its inbox: it restarts from it."""
+    sc = hard_shop
+    good = solve(sc, "cpsat", Params(time_limit=4, threads=2))
+    msgs = _run_cpsat_member(sc, Params(time_limit=None, threads=1, options={"no_hint": True}), good)
     kinds = [m[0] for m in msgs]
     assert "restart" in kinds, kinds
     assert [m for m in msgs if m[0] == "restart"][0][2] == good.objective  # restarted from the shared one
     done = [m for m in msgs if m[0] == "done"][0][2]
     assert done["restarts"] >= 1 and done["objective"] is not None
+
+
+def test_restart_rules():
+    """A member without an inbox is restarted on a better shared solution only with time and restarts
+    left, and never while it takes shared solutions itself or is still starting."""
+    due = race_mod._restart_due
+    assert due(True, 30.0, 0, 10.0, False)
+    assert not due(False, 30.0, 0, 10.0, False)  # not better than its own
+    assert not due(True, race_mod.RESTART_MIN_LEFT_S - 0.1, 0, 10.0, False)
+    assert not due(True, 30.0, race_mod.MAX_RESTARTS, 10.0, False)
+    assert not due(True, 30.0, 0, race_mod.INBOX_ACTIVE_S / 2, False)  # it reads its inbox just now
+    assert not due(True, 30.0, 0, 10.0, True)  # cpsat before its tabu phase is over
+
+
+def test_cpsat_is_not_restarted_before_its_tabu_phase(hard_shop, monkeypatch):
+    """A better schedule waits in cpsat's inbox while cpsat is still starting (a slow start, as in a
+    freshly spawned process): cpsat is not restarted on it; its tabu phase reads it and CP-SAT starts
+    from it. Restarted while starting, its walk would begin from the other walk's schedule."""
+    from opsplan.solvers import cpsat
+    from opsplan.solvers.dispatch import tabu_kernel
+
+    tabu_kernel.warm()  # under a short limit cpsat skips an uncompiled kernel
+    sc = hard_shop
+    good = solve(sc, "cpsat", Params(time_limit=4, threads=2))
+    slow_start = cpsat._initial_schedule
+
+    def initial(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        time.sleep(1.0)  # several of the restart watcher's polls
+        return slow_start(*args, **kwargs)
+
+    monkeypatch.setattr(cpsat, "_initial_schedule", initial)
+    msgs = _run_cpsat_member(sc, Params(time_limit=None, threads=1, options={"tabu_stall": 1}), good)
+    done = [m for m in msgs if m[0] == "done"][0][2]
+    assert "restart" not in [m[0] for m in msgs] and done["restarts"] == 0
+    assert done["stats"]["hint"] == "a schedule shared in the race"
+    assert done["objective"] <= good.objective
 
 
 def test_cli_race(tmp_path, capsys, bench_dir):

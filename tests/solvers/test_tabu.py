@@ -143,6 +143,25 @@ def test_cpsat_in_the_race_keeps_its_walk_and_starts_from_the_better_shared_sche
     assert check(sc, r.schedule) == []
 
 
+def test_cpsat_tells_the_race_when_its_tabu_phase_is_over():
+    """cpsat calls ``options["inbox_closed"]`` once, after its last read of the race's inbox: from
+    then on the race may restart it on a better shared schedule."""
+    from opsplan.solvers.dispatch import tabu_kernel
+
+    tabu_kernel.warm()  # under a short limit cpsat skips an uncompiled kernel
+    sc = random_jobshop(10, 5, seed=2)
+    events: list[str] = []
+
+    def inbox():
+        events.append("read")
+
+    r = solve(sc, "cpsat", Params(time_limit=3, threads=2, options={
+        "inbox": inbox, "inbox_closed": lambda: events.append("closed"), "tabu_stall": 20_000}))
+    assert r.schedule is not None and check(sc, r.schedule) == []
+    assert events.count("closed") == 1 and "read" in events
+    assert events.index("closed") > max(i for i, e in enumerate(events) if e == "read")
+
+
 def test_order_of_a_schedule_with_zero_length_work_has_no_cycle():
     """Machine orders read from a schedule by start, end and route position never form a cycle,
     even when zero-length operations share a start with their route neighbours."""
