@@ -18,10 +18,11 @@ How it runs
    user solution mid-search; ``tabu`` and ``ils`` jump to it) gets it at once;
    ``cpsat`` takes it into its tabu phase while that runs, and after that is
    restarted on it, warm-started, when it is better than its own best and
-   enough time is left (so is any other backend without an inbox). ``cpsat`` is
-   never restarted before its tabu phase is over (it says so through
-   ``options["inbox_closed"]``): restarted while starting, it would begin its walk
-   from the other walk's schedule, and both walks would search the same place.
+   enough time is left (so is any other backend without an inbox). A backend
+   that reads its inbox only while it starts (capability ``inbox_while_starting``:
+   cpsat's tabu phase) is never restarted before it says it has stopped reading
+   (``options["inbox_closed"]``): restarted while starting, cpsat would begin its
+   walk from the other walk's schedule, and both walks would search the same place.
 4. **Stop.** A member's proof (optimal or infeasible) stops all; so does a
    bound from one member that meets another's solution. The result says which
    member found the best solution and when (``stats["winner"]``,
@@ -43,7 +44,7 @@ from typing import Any
 from opsplan.models import objective_value
 from opsplan.models.errors import SolverError
 from opsplan.models.schedule import Schedule
-from opsplan.solvers.registry import EARLIEST, INBOX, PINS, is_installed, split_name
+from opsplan.solvers.registry import EARLIEST, INBOX, INBOX_WHILE_STARTING, PINS, is_installed, split_name
 from opsplan.solvers.result import (
     Params,
     Progress,
@@ -61,9 +62,6 @@ DEFAULT_MEMBERS = {"jobshop": ("cpsat", "mip")}
 RESTART_MIN_LEFT_S = 3.0  # restart a member on a better shared solution only with this much time left
 MAX_RESTARTS = 4
 INBOX_ACTIVE_S = 0.5  # a member that read its inbox this recently is not restarted on a shared solution
-# members that read the inbox while they start (cpsat's tabu phase) and call options["inbox_closed"] when
-# they stop reading it: they are not restarted before that
-READS_INBOX_FIRST = ("cpsat",)
 _GRACE_S = 3.0  # after the limit or a stop: wait this long for members to report, then end them
 _REPORTED_JOIN_S = 0.05  # a member that has reported gets this long to exit before it is ended
 
@@ -175,7 +173,7 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
     incoming: list[tuple[float, Schedule] | None] = [None]  # best shared solution not yet used
     restart = threading.Event()
     run_stop: list[StopToken] = [StopToken()]
-    reads_first = backend.name in READS_INBOX_FIRST
+    reads_first = INBOX_WHILE_STARTING in backend.capabilities
     closed = threading.Event()  # for such a member: this run has stopped reading its inbox
 
     def elapsed() -> float:
