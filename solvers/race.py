@@ -6,7 +6,11 @@ How it runs
    computed once here; it is the first incumbent and the warm start (hint, MIP
    start) of every exact member.
 2. **Members** (``Params.options["solvers"]``, default :func:`default_members`)
-   each run in their own process (``spawn``: safe beside Qt and solver threads).
+   each run in their own process, forked by a ``forkserver`` (``spawn`` where there is none):
+   a helper process started once per application that has imported the solvers and loaded
+   the compiled kernels (:mod:`opsplan.solvers.race_server`), so a member starts in
+   milliseconds rather than the second and a half a fresh process takes; it is safe beside
+   Qt and solver threads, since the server itself is a fresh single-threaded process.
    Thread shares: by default (``options["race_threads"] = "lead"``) the first
    member is the *lead* and gets every thread at normal priority, the others
    one thread each at the lowest CPU priority, so on a small machine the race
@@ -149,9 +153,16 @@ def _restart_due(better: bool, left_s: float, restarts: int, read_ago_s: float, 
 
 
 def _member_main(name: str, sc, params: Params, nice: int, deadline: float | None, t0: float,  # noqa: ANN001
-                 out_q, inbox_q) -> None:  # noqa: ANN001 - multiprocessing queues
-    """Run one member; report progress, solutions and the final result on ``out_q``."""
+                 out_q, inbox_q, alive) -> None:  # noqa: ANN001 - multiprocessing queues and connection
+    """Run one member; report progress, solutions and the final result on ``out_q``.
+
+    ``alive`` is the read end of a pipe whose only writer is the race's parent and which it never
+    writes: it reads as ended once the parent is gone, however it died.
+    """
     import signal
+    import sys
+
+    preloaded = "opsplan.solvers.race_server" in sys.modules  # forked by the fork server, ready
 
     if threading.current_thread() is threading.main_thread():
         # Ctrl+C reaches the whole process group: the parent turns it into a stop for every member
@@ -179,18 +190,17 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
     def elapsed() -> float:
         return time.monotonic() - t0
 
-    parent = os.getppid()
-
     def listen() -> None:
         """The only reader of this member's inbox: shared solutions and the stop message.
 
-        A member whose parent died (its process id changes) stops too: no orphan runs on.
+        A member whose parent died stops too: no orphan runs on. (Not by its parent process id:
+        a member's parent is the fork server, which lives on while any member holds its pipe.)
         """
         while not done.is_set():
             try:
                 msg = inbox_q.get(timeout=0.1)
             except queue.Empty:
-                if os.getppid() != parent:
+                if _ended(alive):
                     stop.set()
                     run_stop[0].set()
                     return
@@ -297,13 +307,58 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
         "proven": proven,
         "runtime_s": round(elapsed(), 3),
         "restarts": restarts[0],
+        "preloaded": preloaded,
         "message": final.message,
         "version": final.solver_version,
         "stats": {k: v for k, v in final.stats.items() if isinstance(v, int | float | str | bool | type(None))},
     }, elapsed()))
 
 
+def _ended(alive) -> bool:  # noqa: ANN001 - a multiprocessing connection
+    """Whether the parent's end of ``alive`` is closed (the parent never writes to it)."""
+    try:
+        return alive.poll()
+    except (EOFError, OSError):
+        return True
+
+
 # -- the parent -------------------------------------------------------------------
+def _context(names: list[str]):  # noqa: ANN202 - a multiprocessing context
+    """The members' process context: the fork server where the platform has one, else spawn.
+
+    The server's preload list is fixed when it starts (the first race of the application): the
+    members' entry point and kernels (:mod:`opsplan.solvers.race_server`) and that race's member
+    backends. A later race with other members imports what the server lacks in the member.
+    """
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    modules = ["opsplan.solvers.race_server", *(split_name(n)[0].module for n in names)]
+    ctx.set_forkserver_preload(list(dict.fromkeys(modules)))
+    return ctx
+
+
+class _Server:
+    """Gets the members' process context ready in the background (starting the fork server takes
+    about as long as a fresh process), so the race can compute its seed meanwhile."""
+
+    def __init__(self, names: list[str]) -> None:
+        self._ctx = _context(names)
+        self._thread: threading.Thread | None = None
+        if self._ctx.get_start_method() == "forkserver":
+            from multiprocessing import forkserver
+
+            # a failure here is not lost: starting a member tries again and raises it
+            self._thread = threading.Thread(target=forkserver.ensure_running, daemon=True,
+                                            name="race-forkserver")
+            self._thread.start()
+
+    def join(self):  # noqa: ANN201 - a multiprocessing context
+        if self._thread is not None:
+            self._thread.join()
+        return self._ctx
+
+
 def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopToken, variant=None) -> Result:  # noqa: ANN001
     t0 = time.monotonic()
     names = members(sc, params)
@@ -338,6 +393,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
             return True
         return False
 
+    server = _Server(names)  # starts the fork server (first race only) while the seed is computed
     # the race's own clock is monotonic; the start's deadline is on perf_counter, from now
     seed, source = feasible_start(sc, params, deadline=start_deadline(time.perf_counter(), params), stop=stop)
     if seed is not None:
@@ -347,10 +403,11 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         params = replace(params, warm_start=seed)
 
     shares = _thread_shares(names, params.threads, str(params.options.get("race_threads", "lead")))
-    ctx = mp.get_context("spawn")
+    ctx = server.join()
     out_q = ctx.Queue()
     stop_all = threading.Event()  # not a multiprocessing.Event: a member ending inside its wait would hold its lock
     inboxes = {n: ctx.Queue() for n in names}
+    alive_r, alive_w = ctx.Pipe(duplex=False)  # the members' sign of this process's life: kept open
     procs: dict[str, Any] = {}
     child_params = replace(params, options={k: v for k, v in params.options.items()
                                             if k not in ("on_solution", "inbox", "solvers")})
@@ -358,7 +415,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     for n in names:
         p = ctx.Process(target=_member_main, name=f"race-{n}",
                         args=(n, sc, member_params[n], shares[n][1], deadline, t0,
-                              out_q, inboxes[n]), daemon=True)
+                              out_q, inboxes[n], alive_r), daemon=True)
         p.start()
         procs[n] = p
 
@@ -431,6 +488,8 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     for q in (out_q, *inboxes.values()):
         q.cancel_join_thread()
         q.close()
+    alive_r.close()
+    alive_w.close()
     for n, p in procs.items():
         if n not in finals and n not in errors and n not in ended:
             errors[n] = (f"process ended without a result (exit code {p.exitcode})" if p.exitcode
