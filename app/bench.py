@@ -120,6 +120,25 @@ def _write_report(path: str, report: dict[str, Any]) -> None:
     atomic_write_text(path, json.dumps(report, indent=1))
 
 
+def _keep_unfinished(args: argparse.Namespace) -> None:
+    """Refuse to start over an unfinished report: ``--output F``, where F holds a run that stopped
+    half way, would throw its rows away unless this run resumes it (``--resume F``). A finished
+    report, or a file that is not a report, is overwritten as before."""
+    out = getattr(args, "output", None)
+    if not out or not Path(out).is_file():
+        return
+    resume = getattr(args, "resume", None)
+    if resume and Path(resume).resolve() == Path(out).resolve():
+        return
+    try:
+        old = json.loads(Path(out).read_text())
+    except (OSError, UnicodeDecodeError, ValueError):
+        return
+    if isinstance(old, dict) and old.get("complete") is False and old.get("rows"):
+        raise OpsPlanError(f"{out} holds an unfinished report ({len(old['rows'])} rows): continue it with "
+                           f"--resume {out}, or write --output elsewhere (or delete it first)")
+
+
 def _emit_json(args: argparse.Namespace, report: dict[str, Any]) -> bool:
     """Write ``report`` to ``--output`` when given; print it and return True with ``--json``."""
     if args.output:
@@ -219,6 +238,7 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
         }
 
     if args.output:  # an --output that cannot be written fails now, not after the first (perhaps long) solve
+        _keep_unfinished(args)
         _write_report(args.output, report(complete=False))
     # a learned policy runs every instance through one inference session, in large batches (with
     # --equal-time the first one runs instance by instance, so that each instance has its own time)
@@ -521,6 +541,7 @@ def run_pv_bench(args: argparse.Namespace) -> int:
         return row
 
     if args.output:  # an --output that cannot be written fails now, not after the first solve
+        _keep_unfinished(args)
         _write_report(args.output, make_report(complete=False))
     # as in the other sets: Ctrl+C or SIGTERM stops the solve under way, --output keeps every finished row
     stop = StopToken()

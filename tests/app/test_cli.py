@@ -613,6 +613,26 @@ def test_bench_pv_with_failed_solves_exits_1_with_the_reason_and_resume_runs_the
     assert rc == 0 and "error" not in {r["exact_status"] for r in rep["rows"]} and len(rep["rows"]) == 25
 
 
+def test_bench_never_starts_over_an_unfinished_report(capsys, tmp_path, bench_dir):
+    """--output onto a report that stopped half way is refused unless it is resumed; a finished
+    report is simply overwritten by a new run."""
+    small_jobshop_bench(tmp_path, bench_dir, ("ft06", "la01"))
+    out = tmp_path / "r.json"
+    args = ["bench", "jobshop", "--dir", str(tmp_path), "--time-limit", "5", "--solver", "dispatch:spt",
+            "--output", str(out)]
+    assert main(args) == 0 and main(args) == 0  # finished: run again over it
+    done = json.loads(out.read_text())
+    unfinished = json.dumps({**done, "complete": False, "rows": done["rows"][:1]})
+    out.write_text(unfinished)
+    capsys.readouterr()
+    rc, _, err = run(capsys, *args)
+    assert rc == 2 and "unfinished report (1 rows)" in err and f"--resume {out}" in err
+    assert out.read_text() == unfinished
+    rc, printed, _ = run(capsys, *args, "--resume", str(out), "--json")
+    rep = json.loads(printed)
+    assert rc == 0 and rep["complete"] and [bool(r.get("resumed")) for r in rep["rows"]] == [True, False]
+
+
 def test_bench_resume_into_itself_never_drops_rows(capsys, tmp_path, bench_dir):
     small_jobshop_bench(tmp_path, bench_dir, ("ft06", "la01"))
     out = tmp_path / "r.json"
