@@ -120,23 +120,21 @@ def _write_report(path: str, report: dict[str, Any]) -> None:
     atomic_write_text(path, json.dumps(report, indent=1))
 
 
-def _keep_unfinished(args: argparse.Namespace) -> None:
-    """Refuse to start over an unfinished report: ``--output F``, where F holds a run that stopped
-    half way, would throw its rows away unless this run resumes it (``--resume F``). A finished
-    report, or a file that is not a report, is overwritten as before."""
-    out = getattr(args, "output", None)
-    if not out or not Path(out).is_file():
-        return
-    resume = getattr(args, "resume", None)
-    if resume and Path(resume).resolve() == Path(out).resolve():
-        return
-    try:
-        old = json.loads(Path(out).read_text())
-    except (OSError, UnicodeDecodeError, ValueError):
-        return
-    if isinstance(old, dict) and old.get("complete") is False and old.get("rows"):
-        raise OpsPlanError(f"{out} holds an unfinished report ({len(old['rows'])} rows): continue it with "
-                           f"--resume {out}, or write --output elsewhere (or delete it first)")
+def _start_report(args: argparse.Namespace, report: dict[str, Any]) -> None:
+    """The first write of ``--output``, before any solve: a path that cannot be written fails now,
+    not after the first (perhaps long) solve. It refuses to start over an unfinished report: where
+    the file holds a run that stopped half way, this run must resume it (``--resume`` the same
+    file) or its rows would be lost. A finished report, or a file that is no report, is overwritten."""
+    out, resume = args.output, getattr(args, "resume", None)
+    if Path(out).is_file() and not (resume and Path(resume).resolve() == Path(out).resolve()):
+        try:
+            old = _read_report(out, "check", need=())
+        except OpsPlanError:
+            old = None
+        if old is not None and old.get("complete") is False and old["rows"]:
+            raise OpsPlanError(f"{out} holds an unfinished report ({len(old['rows'])} rows): continue it with "
+                               f"--resume {out}, or write --output elsewhere (or delete it first)")
+    _write_report(out, report)
 
 
 def _emit_json(args: argparse.Namespace, report: dict[str, Any]) -> bool:
@@ -237,9 +235,8 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
             "wall_s": round(earlier_s + time.perf_counter() - t0, 1),  # a resumed run adds to the earlier wall time
         }
 
-    if args.output:  # an --output that cannot be written fails now, not after the first (perhaps long) solve
-        _keep_unfinished(args)
-        _write_report(args.output, report(complete=False))
+    if args.output:
+        _start_report(args, report(complete=False))
     # a learned policy runs every instance through one inference session, in large batches (with
     # --equal-time the first one runs instance by instance, so that each instance has its own time)
     batched = {s: _policy_rows(s, names, index, folder, bset, params, line, per_instance=equal and k == 0)
@@ -540,9 +537,8 @@ def run_pv_bench(args: argparse.Namespace) -> int:
         row["best"] = min(v for v in [r.objective, *(row[x] for x in PV_RULES)] if v is not None)
         return row
 
-    if args.output:  # an --output that cannot be written fails now, not after the first solve
-        _keep_unfinished(args)
-        _write_report(args.output, make_report(complete=False))
+    if args.output:
+        _start_report(args, make_report(complete=False))
     # as in the other sets: Ctrl+C or SIGTERM stops the solve under way, --output keeps every finished row
     stop = StopToken()
     try:
