@@ -20,13 +20,14 @@ How it runs
 3. **Sharing.** Every improving solution goes to the parent, which forwards it
    to the other members: a backend with an inbox (``mip``: HiGHS takes it as a
    user solution mid-search; ``tabu`` and ``ils`` jump to it) gets it at once;
-   ``cpsat`` takes it into its tabu phase while that runs, and after that is
-   restarted on it, warm-started, when it is better than its own best and
-   enough time is left (so is any other backend without an inbox). A backend
-   that reads its inbox only while it starts (capability ``inbox_while_starting``:
-   cpsat's tabu phase) is never restarted before it says it has stopped reading
-   (``options["inbox_closed"]``): restarted while starting, cpsat would begin its
-   walk from the other walk's schedule, and both walks would search the same place.
+   ``cpsat`` (like any backend without an inbox) is restarted on it, warm-started,
+   when it is better than its own best, enough time is left, and the member's own
+   best has not improved for ``RESTART_STILL_S``: a member that is still improving
+   keeps its path (measured on la27: CP-SAT started from a better shared schedule
+   did worse than from its own). A backend that builds its own start (capability
+   ``own_start``: cpsat's tabu phase) is never restarted before it says it is done
+   (``options["started"]``): restarted while starting, cpsat would begin its walk
+   from the other walk's schedule, and both walks would search the same place.
 4. **Stop.** A member's proof (optimal or infeasible) stops all; so does a
    bound from one member that meets another's solution. The result says which
    member found the best solution and when (``stats["winner"]``,
@@ -48,7 +49,7 @@ from typing import Any
 from opsplan.models import objective_value
 from opsplan.models.errors import SolverError
 from opsplan.models.schedule import Schedule
-from opsplan.solvers.registry import EARLIEST, INBOX, INBOX_WHILE_STARTING, PINS, is_installed, split_name
+from opsplan.solvers.registry import EARLIEST, INBOX, OWN_START, PINS, is_installed, split_name
 from opsplan.solvers.result import (
     Params,
     Progress,
@@ -66,6 +67,7 @@ DEFAULT_MEMBERS = {"jobshop": ("cpsat", "mip")}
 RESTART_MIN_LEFT_S = 3.0  # restart a member on a better shared solution only with this much time left
 MAX_RESTARTS = 4
 INBOX_ACTIVE_S = 0.5  # a member that read its inbox this recently is not restarted on a shared solution
+RESTART_STILL_S = 5.0  # ... nor one whose own best improved this recently (it keeps its path)
 _GRACE_S = 3.0  # after the limit or a stop: wait this long for members to report, then end them
 _REPORTED_JOIN_S = 0.05  # a member that has reported gets this long to exit before it is ended
 
@@ -142,12 +144,13 @@ def _quick(name: str) -> bool:
 
 
 # -- the member process -------------------------------------------------------------
-def _restart_due(better: bool, left_s: float, restarts: int, read_ago_s: float, starting: bool) -> bool:
+def _restart_due(better: bool, left_s: float, restarts: int, read_ago_s: float, starting: bool,
+                 still_s: float) -> bool:
     """Whether a member without an inbox is restarted on a shared solution: it must be ``better``
-    than the member's own, with enough time left and restarts to spare, and the member must not be
-    taking shared solutions itself (it read its inbox ``read_ago_s`` ago, or it is ``starting``: cpsat
-    before its tabu phase is over)."""
-    if starting or read_ago_s < INBOX_ACTIVE_S:
+    than the member's own, with enough time left and restarts to spare; the member must not be
+    taking shared solutions itself (it read its inbox ``read_ago_s`` ago), nor be ``starting`` (cpsat
+    before its tabu phase is over), nor be improving on its own (its best is ``still_s`` old)."""
+    if starting or read_ago_s < INBOX_ACTIVE_S or still_s < RESTART_STILL_S:
         return False
     return better and left_s > RESTART_MIN_LEFT_S and restarts < MAX_RESTARTS
 
@@ -184,8 +187,8 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
     incoming: list[tuple[float, Schedule] | None] = [None]  # best shared solution not yet used
     restart = threading.Event()
     run_stop: list[StopToken] = [StopToken()]
-    reads_first = INBOX_WHILE_STARTING in backend.capabilities
-    closed = threading.Event()  # for such a member: this run has stopped reading its inbox
+    own_start = OWN_START in backend.capabilities
+    started = threading.Event()  # for such a member: this run has built its start
 
     def elapsed() -> float:
         return time.monotonic() - t0
@@ -217,11 +220,10 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
                     incoming[0] = (obj, sched)
 
     inbox_read = [-math.inf]  # when the backend last read its inbox (monotonic time)
+    own_at = [time.monotonic()]  # when this member's own best last improved (or it started)
 
     def inbox() -> Schedule | None:
-        """The best shared solution better than our own, once. Backends with an inbox read it all
-        along; cpsat reads it during its tabu phase, and is restarted on shared solutions only
-        once it has stopped reading (a restart would throw the walk's state away)."""
+        """The best shared solution better than our own, once (read by backends with an inbox)."""
         inbox_read[0] = time.monotonic()
         with lock:
             got, incoming[0] = incoming[0], None
@@ -237,8 +239,9 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
                 got = incoming[0]
                 better = got is not None and (own[0] is None or got[0] < own[0])
             left = math.inf if deadline is None else deadline - time.monotonic()
-            if not restart.is_set() and _restart_due(better, left, restarts[0], time.monotonic() - inbox_read[0],
-                                                     reads_first and not closed.is_set()):
+            now = time.monotonic()
+            if not restart.is_set() and _restart_due(better, left, restarts[0], now - inbox_read[0],
+                                                     own_start and not started.is_set(), now - own_at[0]):
                 restart.set()
                 run_stop[0].set()
 
@@ -250,6 +253,7 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
             if own[0] is not None and objective >= own[0]:
                 return
             own[0] = objective
+            own_at[0] = time.monotonic()
         out_q.put(("solution", name, objective, elapsed(), schedule))
 
     threading.Thread(target=listen, daemon=True).start()
@@ -260,8 +264,8 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
     options.pop("solvers", None)
     options["on_solution"] = on_solution
     options["explain"] = False  # the parent explains once
-    options["inbox"] = inbox  # read by backends with an inbox, and by cpsat while its tabu search runs
-    options["inbox_closed"] = closed.set  # cpsat: its tabu phase is over (or skipped)
+    options["inbox"] = inbox  # read by backends with an inbox
+    options["started"] = started.set  # cpsat: its tabu phase is over (or skipped)
     warm = params.warm_start
     best_bound: float | None = None
     proven = False
@@ -285,7 +289,7 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
             with lock:
                 got, incoming[0] = incoming[0], None
             restart.clear()
-            closed.clear()  # the new run reads its inbox again while it starts
+            started.clear()  # the new run builds its start again
             restarts[0] += 1
             run_stop[0] = StopToken()
             if stop.is_set():

@@ -16,10 +16,10 @@ EARLIEST = "earliest"  # ``Params.options["earliest"]``: task -> earliest start
 CHANGE_BUDGET = "change_budget"  # ``options["baseline"]`` + ``["max_changes"]`` (+ ``["change_tolerance"]``)
 # ``options["inbox"]``: a callable polled during the search for a better schedule found elsewhere (the race)
 INBOX = "inbox"
-# ``options["inbox"]`` read only while the backend starts (cpsat's tabu phase); it calls
-# ``options["inbox_closed"]()`` when it stops reading, and the race does not restart it before that
-INBOX_WHILE_STARTING = "inbox_while_starting"
-CAPABILITIES = (PINS, EARLIEST, CHANGE_BUDGET, INBOX, INBOX_WHILE_STARTING)
+# the backend builds its own start first (cpsat's tabu phase) and calls ``options["started"]()`` when
+# that is done: the race does not restart it on a shared schedule before that
+OWN_START = "own_start"
+CAPABILITIES = (PINS, EARLIEST, CHANGE_BUDGET, INBOX, OWN_START)
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ _BACKENDS: dict[str, Backend] = {
         ("ortools",),
         None,
         "OR-Tools CP-SAT",
-        frozenset({PINS, EARLIEST, CHANGE_BUDGET, INBOX_WHILE_STARTING}),
+        frozenset({PINS, EARLIEST, CHANGE_BUDGET, OWN_START}),
     ),
     "cpsat-textbook": Backend(
         "cpsat-textbook",

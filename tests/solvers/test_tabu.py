@@ -121,45 +121,35 @@ def test_cpsat_starts_from_the_tabu_search_on_classic_shops():
     assert "tabu_iterations" not in flexible.stats
 
 
-def test_cpsat_in_the_race_keeps_its_walk_and_starts_from_the_better_shared_schedule():
-    """The race's inbox reaches cpsat's tabu phase: the walk keeps its own path (a shared schedule is
-    read, not jumped to), and CP-SAT starts from the shared one when it beats the walk's best."""
-    sc = random_jobshop(15, 8, seed=4)
-    good = solve(sc, "tabu", Params(time_limit=2))
-    sent, reads = [], []
-
-    def inbox():
-        reads.append(1)
-        if not sent:
-            sent.append(1)
-            return good.schedule
-        return None
-
-    # a walk that stops at its first iteration without a new best cannot reach the 2 s walk
-    r = solve(sc, "cpsat", Params(time_limit=3, threads=2, options={"inbox": inbox, "tabu_stall": 1}))
-    assert reads and r.stats["hint"] == "a schedule shared in the race"
-    assert r.stats["tabu_makespan"] > good.objective  # the walk itself did not jump to it
-    assert r.stats["hint_objective"] == good.objective and r.objective <= good.objective
-    assert check(sc, r.schedule) == []
-
-
-def test_cpsat_tells_the_race_when_its_tabu_phase_is_over():
-    """cpsat calls ``options["inbox_closed"]`` once, after its last read of the race's inbox: from
-    then on the race may restart it on a better shared schedule."""
+def test_cpsat_starts_from_its_own_walk_not_from_the_race():
+    """cpsat's tabu phase does not read the race's inbox: the walk keeps its own path and CP-SAT
+    starts from the walk's best, even where a shared schedule is better (that one waits for the
+    race to restart the member); it tells the race once its start is built (``options["started"]``)."""
     from opsplan.solvers.dispatch import tabu_kernel
 
     tabu_kernel.warm()  # under a short limit cpsat skips an uncompiled kernel
-    sc = random_jobshop(10, 5, seed=2)
-    events: list[str] = []
+    sc = random_jobshop(15, 8, seed=4)
+    good = solve(sc, "tabu", Params(time_limit=2))
+    reads, events = [], []
 
     def inbox():
-        events.append("read")
+        reads.append(1)
+        return good.schedule
 
+    def on_solution(schedule, objective):  # noqa: ANN001, ANN202
+        events.append(("solution", objective))
+
+    # a walk that stops at its first iteration without a new best cannot reach the 2 s walk
     r = solve(sc, "cpsat", Params(time_limit=3, threads=2, options={
-        "inbox": inbox, "inbox_closed": lambda: events.append("closed"), "tabu_stall": 20_000}))
-    assert r.schedule is not None and check(sc, r.schedule) == []
-    assert events.count("closed") == 1 and "read" in events
-    assert events.index("closed") > max(i for i, e in enumerate(events) if e == "read")
+        "inbox": inbox, "started": lambda: events.append(("started", None)), "tabu_stall": 1,
+        "on_solution": on_solution}))
+    assert reads == []
+    assert r.stats["hint"].startswith("tabu search from") and r.stats["hint_objective"] > good.objective
+    assert check(sc, r.schedule) == []
+    assert [e for e in events if e[0] == "started"] == [("started", None)]
+    # the walk's improvements come before it, none of CP-SAT's can
+    walk = [obj for kind, obj in events[:events.index(("started", None))] if kind == "solution"]
+    assert walk and min(walk) == r.stats["tabu_makespan"]
 
 
 def test_order_of_a_schedule_with_zero_length_work_has_no_cycle():
