@@ -696,3 +696,94 @@ def run_policy_speed(args: argparse.Namespace) -> int:
         print(f"{r['batch']:>6d} {r['mode']:>8s} {r['decisions']:>10d} {r['wall_s']:>7.2f}s "
               f"{r['decisions_per_s']:>12.0f} {r['inference_decisions_per_s'] or 0:>12.0f} {r['best']:>8}")
     return 0
+
+
+# -- pooling reports of several runs ------------------------------------------------------------
+def _pool_spec(spec: str) -> tuple[str, set[str] | None]:
+    """``REPORT`` (every solver's rows) or ``REPORT:solver,solver`` (only those solvers' rows)."""
+    path, sep, names = spec.rpartition(":")
+    if sep and path and names and not any(c in names for c in "/\\") and not Path(spec).is_file():
+        return path, {n.strip() for n in names.split(",") if n.strip()}
+    return spec, None
+
+
+def pool_reports(specs: list[str]) -> dict[str, Any]:
+    """Average several runs: per instance and solver the mean gap (and objective, time) over the
+    reports that hold it, then the per-family means of those, over the instances every solver has.
+
+    Solvers are noisy between runs (CP-SAT with two workers moves by a unit or two on open
+    instances), so a per-family verdict from one run can flip on the next; this pools them.
+    Paired differences of the first solver against each other: per family the mean of
+    (first - other) over instances, its standard error, and on how many instances the first is
+    better and worse.
+    """
+    if not specs:
+        raise OpsPlanError("bench pool needs reports: opsplan bench pool A.json B.json:cpsat ...")
+    runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    order: list[str] = []
+    for spec in specs:
+        path, only = _pool_spec(spec)
+        report = _read_report(path, "pool", need=("instance", "solver", "family", "gap_pct", "objective"))
+        rows = [r for r in report["rows"] if only is None or r["solver"] in only]
+        if only is not None and not rows:
+            raise OpsPlanError(f"{path}: no rows of {', '.join(sorted(only))} in this report")
+        for r in rows:
+            runs.setdefault((r["instance"], r["solver"]), []).append(r)
+            if r["solver"] not in order:
+                order.append(r["solver"])
+    instances = list(dict.fromkeys(i for i, _ in runs))
+    common = [i for i in instances if all((i, s) in runs for s in order)]
+    if not common:
+        raise OpsPlanError("bench pool: no instance is held by every solver in these reports")
+
+    def avg(rs: list[dict[str, Any]], key: str) -> float | None:
+        vals = [r[key] for r in rs if r.get(key) is not None]
+        return mean(vals) if vals else None
+
+    pooled = []
+    for i in common:
+        for s in order:
+            rs = runs[(i, s)]
+            pooled.append({"instance": i, "family": rs[0]["family"], "solver": s, "ub": rs[0].get("ub"),
+                           "runs": len(rs), "objectives": [r["objective"] for r in rs],
+                           "objective": avg(rs, "objective"), "gap_pct": avg(rs, "gap_pct"),
+                           "runtime_s": avg(rs, "runtime_s"),
+                           "status": "optimal" if all(r["status"] == "optimal" for r in rs) else "pooled"})
+    summary = summarise(pooled, order)
+    by = {(r["instance"], r["solver"]): r for r in pooled}
+    paired: dict[str, dict[str, Any]] = {}
+    for s in order[1:]:
+        per = {}
+        for fam in summary["families"] + ["all"]:
+            d = [by[(i, order[0])]["gap_pct"] - by[(i, s)]["gap_pct"] for i in common
+                 if (fam == "all" or by[(i, s)]["family"] == fam)
+                 and by[(i, s)]["gap_pct"] is not None and by[(i, order[0])]["gap_pct"] is not None]
+            m = mean(d) if d else None
+            se = (sum((x - m) ** 2 for x in d) / (len(d) - 1)) ** 0.5 / len(d) ** 0.5 if len(d) > 1 else None
+            per[fam] = {"mean_diff_pts": m, "se": se, "better": sum(x < 0 for x in d), "worse": sum(x > 0 for x in d)}
+        paired[s] = per
+    return {"set": "pool", "reports": specs, "solvers": order, "instances": len(common),
+            "runs": {s: sorted({len(runs[(i, s)]) for i in common}) for s in order},
+            "rows": pooled, "summary": summary, "paired": paired}
+
+
+def run_pool(args: argparse.Namespace) -> int:
+    """``opsplan bench pool REPORT[:solvers] ...``: the per-family table over several runs."""
+    report = pool_reports(list(args.reports))
+    if args.output:
+        _write_report(args.output, report)
+    if args.json:
+        print(json.dumps(report, indent=1))
+        return 0
+    print(markdown_table(report))
+    first = report["solvers"][0]
+    print("\nruns per instance: " + ", ".join(
+        f"{s} {'-'.join(str(k) for k in sorted({min(n), max(n)}))}" for s, n in report["runs"].items()))
+    for s, per in report["paired"].items():
+        parts = []
+        for fam, v in per.items():
+            if v["mean_diff_pts"] is not None:
+                se = "-" if v["se"] is None else f"{v['se']:.3f}"
+                parts.append(f"{fam} {v['mean_diff_pts']:+.3f} (se {se}; {v['better']} better, {v['worse']} worse)")
+        print(f"{first} - {s}, per instance, points of gap: " + "; ".join(parts))
+    return 0

@@ -343,9 +343,10 @@ BENCH_ONLY: dict[str, tuple[str, ...]] = {
     "reuse_proven": SOLVED_SETS,
     "resume": (*SOLVED_SETS, "pv"),
     "equal_time": SOLVED_SETS,
-    "markdown": SOLVED_SETS,
+    "markdown": (*SOLVED_SETS, "pool"),
+    "reports": ("pool",),
 }
-BENCH_SETS = (*SOLVED_SETS, "pv", "policy-speed", "gui")
+BENCH_SETS = (*SOLVED_SETS, "pv", "policy-speed", "gui", "pool")
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -353,6 +354,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         run_fjsp_bench,
         run_jobshop_bench,
         run_policy_speed,
+        run_pool,
         run_pv_bench,
         run_tardiness_bench,
     )
@@ -364,6 +366,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         if dest in defaults and getattr(args, dest) != defaults[dest] and args.set not in sets:
             return _fail(f"--{dest.replace('_', '-')} does not apply to bench {args.set} "
                          f"(only to: {', '.join(sets)})")
+    if args.set == "pool":
+        return run_pool(args)
     if args.set == "tardiness":
         return run_tardiness_bench(args)
     if args.set == "pv":
@@ -543,7 +547,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="benchmark a solver on a public set (gap to best known bounds)")
     p.add_argument("set", help="benchmark set: jobshop, fjsp (Brandimarte), tardiness (wt40/wt50/wt100), pv "
                                "(generated unweighted tardiness, Potts-Van Wassenhove scheme), policy-speed "
-                               "(decisions per second of a policy) or gui (opsplan bench gui --bars 20000)")
+                               "(decisions per second of a policy), gui (opsplan bench gui --bars 20000) or pool "
+                               "(several runs' reports averaged: opsplan bench pool A.json B.json:cpsat)")
+    p.add_argument("reports", nargs="*", default=[], metavar="REPORT[:SOLVERS]",
+                   help="pool: bench reports (--output) to average; REPORT:a,b takes only solvers a and b")
     p.add_argument("--sizes", default="20,100,200,500", help="pv: instance sizes n, comma-separated")
     p.add_argument("--policy", default=None, help="policy-speed: a policy name or .onnx path (default: an untrained "
                                                   "network; speed does not depend on the weights)")

@@ -905,3 +905,55 @@ def test_an_internal_error_is_one_line_whatever_its_text(capsys, monkeypatch):
     monkeypatch.delenv("OPSPLAN_DEBUG", raising=False)
     rc, _, err = run(capsys, "solvers")
     assert rc == 3 and len(err.strip().splitlines()) == 1 and "first line second line" in err and len(err) < 500
+
+
+def _report(path, rows):  # noqa: ANN001, ANN202
+    keys = ("instance", "family", "solver", "objective", "gap_pct", "status", "runtime_s", "violations", "ub")
+    path.write_text(json.dumps({"complete": True, "rows": [dict(zip(keys, r, strict=True)) for r in rows]}))
+    return str(path)
+
+
+def test_bench_pool_averages_runs_per_instance_then_family(tmp_path, capsys):
+    """``bench pool`` averages each instance's gap over the runs that hold it (REPORT:solver takes only
+    that solver's rows), then per family over the instances every solver has; paired differences
+    are the first solver's against the other's."""
+    from opsplan.app.cli import main
+
+    a = _report(tmp_path / "a.json", [
+        ("la1", "la", "race", 102, 2.0, "feasible", 60, 0, 100),
+        ("la1", "la", "cpsat", 101, 1.0, "feasible", 60, 0, 100),
+        ("yn1", "yn", "race", 100, 0.0, "optimal", 5, 0, 100),
+        ("yn1", "yn", "cpsat", 100, 0.0, "optimal", 4, 0, 100),
+        ("ft1", "ft", "race", 100, 0.0, "optimal", 1, 0, 100)])  # no cpsat row: left out
+    b = _report(tmp_path / "b.json", [
+        ("la1", "la", "race", 99, -1.0, "feasible", 60, 0, 100),  # an old version's race: not taken
+        ("la1", "la", "cpsat", 104, 4.0, "feasible", 60, 0, 100),
+        ("yn1", "yn", "cpsat", 102, 2.0, "feasible", 60, 0, 100)])
+    assert main(["bench", "pool", a, f"{b}:cpsat", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["solvers"] == ["race", "cpsat"] and rep["instances"] == 2
+    by = {(r["instance"], r["solver"]): r for r in rep["rows"]}
+    assert by[("la1", "race")]["gap_pct"] == 2.0 and by[("la1", "race")]["runs"] == 1  # b's race row not taken
+    assert by[("la1", "cpsat")]["gap_pct"] == 2.5 and by[("la1", "cpsat")]["objectives"] == [101, 104]
+    assert by[("yn1", "cpsat")]["status"] == "pooled"  # proved in one run only
+    fam = rep["summary"]["by_solver"]
+    assert fam["race"]["la"]["mean_gap_pct"] == 2.0 and fam["cpsat"]["yn"]["mean_gap_pct"] == 1.0
+    assert fam["cpsat"]["all"]["mean_gap_pct"] == 1.75 and fam["race"]["all"]["mean_gap_pct"] == 1.0
+    diff = rep["paired"]["cpsat"]
+    assert diff["la"]["mean_diff_pts"] == -0.5 and diff["all"]["mean_diff_pts"] == -0.75
+    assert diff["all"]["better"] == 2 and diff["all"]["worse"] == 0
+    assert main(["bench", "pool", a, f"{b}:cpsat", "--markdown"]) == 0
+    out = capsys.readouterr().out
+    assert "| race | 2.00% | 0.00% | 1.00% |" in out and "race - cpsat" in out
+
+
+def test_bench_pool_says_what_it_cannot_use(tmp_path, capsys):
+    from opsplan.app.cli import main
+
+    a = _report(tmp_path / "a.json", [("la1", "la", "race", 102, 2.0, "feasible", 60, 0, 100)])
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    assert main(["bench", "pool"]) != 0 and "needs reports" in capsys.readouterr().err
+    assert main(["bench", "pool", str(broken)]) != 0 and "cannot pool" in capsys.readouterr().err
+    assert main(["bench", "pool", f"{a}:cpsat"]) != 0 and "no rows of cpsat" in capsys.readouterr().err
+    assert main(["bench", "jobshop", a]) != 0 and "only to: pool" in capsys.readouterr().err
