@@ -238,8 +238,8 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
             with lock:
                 got = incoming[0]
                 better = got is not None and (own[0] is None or got[0] < own[0])
-            left = math.inf if deadline is None else deadline - time.monotonic()
             now = time.monotonic()
+            left = math.inf if deadline is None else deadline - now
             if not restart.is_set() and _restart_due(better, left, restarts[0], now - inbox_read[0],
                                                      own_start and not started.is_set(), now - own_at[0]):
                 restart.set()
