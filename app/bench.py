@@ -12,7 +12,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from statistics import mean
+from statistics import mean, stdev
 from typing import Any
 
 from opsplan.models.errors import OpsPlanError
@@ -759,7 +759,7 @@ def pool_reports(specs: list[str]) -> dict[str, Any]:
                  if (fam == "all" or by[(i, s)]["family"] == fam)
                  and by[(i, s)]["gap_pct"] is not None and by[(i, order[0])]["gap_pct"] is not None]
             m = mean(d) if d else None
-            se = (sum((x - m) ** 2 for x in d) / (len(d) - 1)) ** 0.5 / len(d) ** 0.5 if len(d) > 1 else None
+            se = stdev(d) / len(d) ** 0.5 if len(d) > 1 else None
             per[fam] = {"mean_diff_pts": m, "se": se, "better": sum(x < 0 for x in d), "worse": sum(x > 0 for x in d)}
         paired[s] = per
     return {"set": "pool", "reports": specs, "solvers": order, "instances": len(common),
@@ -770,15 +770,12 @@ def pool_reports(specs: list[str]) -> dict[str, Any]:
 def run_pool(args: argparse.Namespace) -> int:
     """``opsplan bench pool REPORT[:solvers] ...``: the per-family table over several runs."""
     report = pool_reports(list(args.reports))
-    if args.output:
-        _write_report(args.output, report)
-    if args.json:
-        print(json.dumps(report, indent=1))
+    if _emit_json(args, report):
         return 0
     print(markdown_table(report))
     first = report["solvers"][0]
     print("\nruns per instance: " + ", ".join(
-        f"{s} {'-'.join(str(k) for k in sorted({min(n), max(n)}))}" for s, n in report["runs"].items()))
+        f"{s} {n[0]}" + (f"-{n[-1]}" if len(n) > 1 else "") for s, n in report["runs"].items()))
     for s, per in report["paired"].items():
         parts = []
         for fam, v in per.items():
