@@ -221,6 +221,7 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
 
     inbox_read = [-math.inf]  # when the backend last read its inbox (monotonic time)
     own_at = [time.monotonic()]  # when this member's own best last improved (or it started)
+    decided_at = [0.0]  # when the restart watcher last decided to restart (seconds since t0)
 
     def inbox() -> Schedule | None:
         """The best shared solution better than our own, once (read by backends with an inbox)."""
@@ -242,6 +243,7 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
             left = math.inf if deadline is None else deadline - now
             if not restart.is_set() and _restart_due(better, left, restarts[0], now - inbox_read[0],
                                                      own_start and not started.is_set(), now - own_at[0]):
+                decided_at[0] = now - t0
                 restart.set()
                 run_stop[0].set()
 
@@ -254,7 +256,8 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
                 return
             own[0] = objective
             own_at[0] = time.monotonic()
-        out_q.put(("solution", name, objective, elapsed(), schedule))
+            at = own_at[0] - t0
+        out_q.put(("solution", name, objective, at, schedule))
 
     threading.Thread(target=listen, daemon=True).start()
     restarts = [0]
@@ -296,7 +299,7 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
                 break
             if got is not None:
                 warm = got[1]
-                out_q.put(("restart", name, got[0], elapsed()))
+                out_q.put(("restart", name, got[0], elapsed(), decided_at[0]))
     except Exception as exc:  # report, never hang the parent
         out_q.put(("error", name, f"{type(exc).__name__}: {exc}", elapsed()))
         done.set()
