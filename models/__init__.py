@@ -7,44 +7,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsplan.models.core import Calendar, Issue, Resource, TimeUnit, Violation, Window
+from opsplan.models.core import Calendar, Issue, Resource, TimeUnit, Vector, Violation, Window
 from opsplan.models.errors import FileFormatError, OpsPlanError, SolverError, ValidationError
 from opsplan.models.schedule import Assignment, Category, Schedule
 
-Scenario = Any  # one of the per-kind scenario documents (only job shop so far)
-
-KINDS = ("jobshop", "fleet", "migration", "cluster")
+Scenario = Any  # one of the per-kind scenario documents (see opsplan.models.kinds)
 
 
 def validate(scenario: Scenario) -> list[Issue]:
     """Every problem of ``scenario``, each with a path; empty when it is usable."""
-    if scenario.kind == "jobshop":
-        from opsplan.models.jobshop.validate import validate_jobshop
+    from opsplan.models.kinds import descriptor
 
-        return validate_jobshop(scenario)
-    raise OpsPlanError(f"scenario kind '{scenario.kind}' is not supported yet")
+    return descriptor(scenario).validate(scenario)
 
 
 def check(scenario: Scenario, schedule: Schedule) -> list[Violation]:
     """Independent feasibility check: one :class:`Violation` per broken constraint."""
-    if scenario.kind == "jobshop":
-        from opsplan.models.jobshop.checker import check_jobshop
+    from opsplan.models.kinds import descriptor
 
-        return check_jobshop(scenario, schedule)
-    raise OpsPlanError(f"scenario kind '{scenario.kind}' is not supported yet")
+    return descriptor(scenario).check(scenario, schedule)
 
 
 def objective_value(scenario: Scenario, schedule: Schedule) -> int:
-    """The value of the scenario's objective for ``schedule``."""
-    if scenario.kind == "jobshop":
-        from opsplan.models.jobshop.kpi import objective_value as ov
+    """The value of the scenario's objective for ``schedule`` (lower is better)."""
+    from opsplan.models.kinds import descriptor
 
-        return ov(scenario, schedule)
-    raise OpsPlanError(f"scenario kind '{scenario.kind}' is not supported yet")
+    return descriptor(scenario).objective_value(scenario, schedule)
+
+
+def kpis(scenario: Scenario, schedule: Schedule) -> dict[str, Any]:
+    """Every KPI of ``schedule`` as plain data (the kind's :attr:`KindDescriptor.kpi_list` among them)."""
+    from opsplan.models.kinds import descriptor
+
+    return descriptor(scenario).kpis(scenario, schedule)
 
 
 __all__ = [
-    "KINDS",
     "Assignment",
     "Calendar",
     "Category",
@@ -57,9 +55,11 @@ __all__ = [
     "SolverError",
     "TimeUnit",
     "ValidationError",
+    "Vector",
     "Violation",
     "Window",
     "check",
+    "kpis",
     "objective_value",
     "validate",
 ]

@@ -6,6 +6,13 @@ import enum
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
+from opsplan.models.core import Capacity
+
+# the extras every kind may use, read and written through Schedule's typed helpers
+PINNED = "pinned"
+ROUTES = "routes"
+PLACEMENT = "placement"
+
 
 class Category(enum.StrEnum):
     """What a timed assignment represents."""
@@ -19,13 +26,19 @@ class Category(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
-    """A task on a resource over ``[start, end)``."""
+    """A task on a resource over ``[start, end)``.
+
+    ``amount`` is how much of the resource's capacity the task holds meanwhile: 1 on a
+    unary resource, a count on a cumulative one (bandwidth, a crew of 3), a
+    :class:`~opsplan.models.core.Vector` on a multi-dimensional one (cpu, memory).
+    """
 
     task: str
     resource: str
     start: int
     end: int
     category: Category = Category.WORK
+    amount: Capacity = 1
 
     @property
     def duration(self) -> int:
@@ -85,6 +98,44 @@ class Schedule:
                 return v
         return default
 
+    def with_extra(self, key: str, value: object) -> Schedule:
+        """A copy whose extra ``key`` is ``value`` (removed when ``value`` is None or empty)."""
+        extras = tuple((k, v) for k, v in self.extras if k != key)
+        if value is not None and value != () and value != {}:
+            extras = extras + ((key, value),)
+        return replace(self, extras=extras)
+
+    # -- typed views of the extras every kind may use -----------------------------------
+    @property
+    def pinned(self) -> frozenset[str]:
+        """Task ids pinned in this schedule (kept by solvers, shown with a pin)."""
+        return frozenset(self.extra(PINNED, ()) or ())
+
+    def with_pins(self, tasks: Iterable[str]) -> Schedule:
+        """A copy whose pinned set is exactly ``tasks`` (sorted, for stable files)."""
+        return self.with_extra(PINNED, tuple(sorted(set(tasks))))
+
+    def pinned_assignments(self) -> tuple[Assignment, ...]:
+        """The work assignments of the pinned tasks (what a solver must keep)."""
+        pins = self.pinned
+        return tuple(a for a in self.work() if a.task in pins)
+
+    @property
+    def routes(self) -> dict[str, tuple[str, ...]]:
+        """Resource id -> the tasks it serves in order (a vehicle's route), when the kind keeps one."""
+        return {str(k): tuple(v) for k, v in dict(self.extra(ROUTES, {}) or {}).items()}
+
+    def with_routes(self, routes: dict[str, Iterable[str]]) -> Schedule:
+        return self.with_extra(ROUTES, {k: tuple(v) for k, v in routes.items()})
+
+    @property
+    def placement(self) -> dict[str, str]:
+        """Task id -> resource id for kinds that place rather than time (a pod's node)."""
+        return {str(k): str(v) for k, v in dict(self.extra(PLACEMENT, {}) or {}).items()}
+
+    def with_placement(self, placement: dict[str, str]) -> Schedule:
+        return self.with_extra(PLACEMENT, dict(placement))
+
 
 def schedule_diff(old: Schedule, new: Schedule, tolerance: int = 0) -> dict[str, str]:
     """Tasks whose work differs from ``old`` to ``new``, for any scenario kind.
@@ -106,3 +157,9 @@ def schedule_diff(old: Schedule, new: Schedule, tolerance: int = 0) -> dict[str,
         out[t] = "removed"
     return out
 
+
+
+def count_changes(old: Schedule, new: Schedule, tolerance: int = 0) -> int:
+    """How many tasks changed from ``old`` to ``new`` (moved, reassigned, added or removed);
+    the quantity a change budget bounds."""
+    return len(schedule_diff(old, new, tolerance))

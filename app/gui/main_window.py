@@ -337,14 +337,14 @@ class MainWindow(QMainWindow):
             self.open_path(path)
 
     def import_dialog(self) -> None:
-        from opsplan.models.io.importers import IMPORTERS
+        from opsplan.models.io.importers import importers
 
         if not self.maybe_save():
             return
         path, _ = QFileDialog.getOpenFileName(self, "Import", "", "All files (*)")
         if not path:
             return
-        fmts = ["auto", *IMPORTERS]
+        fmts = ["auto", *importers()]
         fmt, ok = QInputDialog.getItem(self, "Import", "Format:", fmts, 0, False)
         if not ok:
             return

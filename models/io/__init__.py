@@ -5,16 +5,16 @@ Nothing here evaluates or unpickles file content; every write is atomic.
 
 from opsplan.models.io.document import Document, dumps, from_json_dict, load, loads, save, to_json_dict
 from opsplan.models.io.exporters import export_schedule, schedule_from_json
-from opsplan.models.io.importers import IMPORTERS, detect_format, import_file
+from opsplan.models.io.importers import detect_format, import_file, importers
 
 __all__ = [
-    "IMPORTERS",
     "Document",
     "detect_format",
     "dumps",
     "export_schedule",
     "from_json_dict",
     "import_file",
+    "importers",
     "load",
     "loads",
     "save",

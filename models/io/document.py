@@ -2,21 +2,27 @@
 
 On disk::
 
-    {"format": "opsplan", "version": 1, "kind": "jobshop",
+    {"format": "opsplan", "version": 2, "kind": "jobshop",
      "scenario": {...},
-     "schedules": [{"name": ..., "assignments": [{"task", "resource", "start", "end", "category"}],
-                    "extras": {...}}]}
+     "schedules": [{"name": ..., "assignments": [{"task", "resource", "start", "end", "category", "amount"}],
+                    "extras": {"pinned": [...], ...}}]}
 
 Loading is three gates, each with a precise message:
 
-1. the envelope (``format``, ``version``, ``kind``) -> :class:`FileFormatError`;
-2. the published JSON Schema -> :class:`FileFormatError` naming the JSON path
-   (``$.scenario.jobs[2].operations[0].modes[0].duration``) and the file;
+1. the envelope (``format``, ``version``, ``kind``) -> :class:`FileFormatError`; an older
+   version is migrated to the current one first (:data:`MIGRATIONS`);
+2. the JSON Schema (built from the kind registry, :mod:`opsplan.models.io.schema`) ->
+   :class:`FileFormatError` naming the JSON path (``$.scenario.jobs[2].operations[0].modes[0].duration``) and the file;
 3. the kind's own validation (:func:`opsplan.models.validate`) ->
    :class:`ValidationError` carrying every issue.
 
 Only ``json`` is used to read files; nothing is evaluated or unpickled.
-Kinds plug in through :data:`CODECS` (see :class:`KindCodec`); only ``jobshop`` exists so far.
+Kinds plug in through the kind registry (:mod:`opsplan.models.kinds`): its descriptor's
+``to_json``/``from_json`` is the codec of the ``"scenario"`` object. Nothing here names a kind.
+
+Versions: 1 (the first); 2 adds an assignment's ``amount``, capacities as named vectors and
+the typed extras (``pinned``, ``routes``, ``placement``). Every version-1 document is a valid
+version-2 document once its version says so; files are always written in the newest version.
 """
 
 from __future__ import annotations
@@ -29,17 +35,28 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from opsplan.models.core import Calendar, Resource, TimeUnit, Window, first_free
+from opsplan.models.core import capacity_from_json, capacity_to_json, first_free
 from opsplan.models.errors import FileFormatError, OpsPlanError, ValidationError
 from opsplan.models.io.atomic import atomic_write_text
-from opsplan.models.io.schema import describe, schema_errors
+from opsplan.models.io.schema import SCHEMA_VERSION, describe, schema_errors
+from opsplan.models.kinds import descriptor, is_kind, kinds
 from opsplan.models.schedule import Assignment, Category, Schedule
-
-FORMAT = "opsplan"
-VERSION = 1
 
 Scenario = Any  # one of the per-kind scenario documents
 JsonDict = dict[str, Any]
+
+FORMAT = "opsplan"
+VERSION = SCHEMA_VERSION
+
+
+def _v1_to_v2(data: JsonDict) -> JsonDict:
+    # version 2 only adds optional fields: a version-1 document is one once it says so
+    return {**data, "version": 2}
+
+
+# version n -> version n + 1, applied in turn until the document is current
+MIGRATIONS: dict[int, Callable[[JsonDict], JsonDict]] = {1: _v1_to_v2}
+
 
 
 # --------------------------------------------------------------------------- document
@@ -86,140 +103,6 @@ class Document:
         return replace(self, schedules=tuple(s for s in self.schedules if s.name != name))
 
 
-# --------------------------------------------------------------------------- per-kind codecs
-@dataclass(frozen=True)
-class KindCodec:
-    """How one scenario kind turns into JSON data and back.
-
-    ``from_json`` receives data that already passed the JSON Schema, so it only has
-    to build objects and fill defaults. A new kind registers a codec here and adds
-    its scenario definition (and its name in ``kind``'s enum) to the schema file.
-    """
-
-    kind: str
-    to_json: Callable[[Scenario], JsonDict]
-    from_json: Callable[[JsonDict], Scenario]
-
-
-def _jobshop_to_json(sc: Any) -> JsonDict:
-    return {
-        "name": sc.name,
-        "description": sc.description,
-        "time_unit": TimeUnit(sc.time_unit).value,
-        "epoch": sc.epoch,
-        "objective": _enum_value(sc.objective),
-        "machines": [
-            {
-                "id": m.id,
-                "name": m.name,
-                "capacity": m.capacity,
-                "calendar": [{"start": w.start, "end": w.end, "reason": w.reason} for w in m.calendar.windows],
-            }
-            for m in sc.machines
-        ],
-        "jobs": [
-            {
-                "id": j.id,
-                "name": j.name,
-                "release": j.release,
-                "due": j.due,
-                # written only when set, so documents without deadlines keep their old form
-                **({} if j.deadline is None else {"deadline": j.deadline}),
-                "weight": j.weight,
-                "operations": [
-                    {
-                        "id": op.id,
-                        "name": op.name,
-                        "modes": [{"resource": m.resource, "duration": m.duration} for m in op.modes],
-                    }
-                    for op in j.operations
-                ],
-            }
-            for j in sc.jobs
-        ],
-        "setups": [
-            {"machine": s.machine, "jobs": list(s.jobs), "matrix": [list(row) for row in s.matrix]} for s in sc.setups
-        ],
-    }
-
-
-def _jobshop_from_json(d: JsonDict) -> Any:
-    from opsplan.models.jobshop.scenario import (
-        Job,
-        JobShopScenario,
-        Mode,
-        Objective,
-        Operation,
-        SetupMatrix,
-    )
-
-    machines = tuple(
-        Resource(
-            id=m["id"],
-            name=m.get("name", ""),
-            capacity=int(m.get("capacity", 1)),
-            calendar=Calendar(
-                tuple(Window(int(w["start"]), int(w["end"]), w.get("reason", "")) for w in m.get("calendar", ()))
-            ),
-        )
-        for m in d["machines"]
-    )
-    jobs = tuple(
-        Job(
-            id=j["id"],
-            name=j.get("name", ""),
-            release=int(j.get("release", 0)),
-            due=None if j.get("due") is None else int(j["due"]),
-            weight=int(j.get("weight", 1)),
-            deadline=None if j.get("deadline") is None else int(j["deadline"]),
-            operations=tuple(
-                Operation(
-                    id=op["id"],
-                    name=op.get("name", ""),
-                    modes=tuple(Mode(m["resource"], int(m["duration"])) for m in op["modes"]),
-                )
-                for op in j["operations"]
-            ),
-        )
-        for j in d["jobs"]
-    )
-    setups = tuple(
-        SetupMatrix(
-            machine=s["machine"],
-            jobs=tuple(s["jobs"]),
-            matrix=tuple(tuple(int(v) for v in row) for row in s["matrix"]),
-        )
-        for s in d.get("setups", ())
-    )
-    return JobShopScenario(
-        name=d["name"],
-        machines=machines,
-        jobs=jobs,
-        objective=Objective(d.get("objective", Objective.MAKESPAN.value)),
-        setups=setups,
-        time_unit=TimeUnit(d.get("time_unit", TimeUnit.MINUTE.value)),
-        epoch=d.get("epoch"),
-        description=d.get("description", ""),
-    )
-
-
-CODECS: dict[str, KindCodec] = {
-    "jobshop": KindCodec("jobshop", _jobshop_to_json, _jobshop_from_json),
-}
-
-
-def register_codec(codec: KindCodec) -> None:
-    """Add (or replace) the codec of one scenario kind."""
-    CODECS[codec.kind] = codec
-
-
-def _codec(kind: str) -> KindCodec:
-    try:
-        return CODECS[kind]
-    except KeyError:
-        raise ValueError(f"no file codec for scenario kind '{kind}' (known: {', '.join(CODECS)})") from None
-
-
 # --------------------------------------------------------------------------- schedules
 def _enum_value(x: Any) -> Any:
     return getattr(x, "value", x)
@@ -258,6 +141,8 @@ def schedule_to_json(schedule: Schedule) -> JsonDict:
                 "start": a.start,
                 "end": a.end,
                 "category": Category(a.category).value,
+                # written only when not 1, so unary plans keep their compact form
+                **({} if a.amount == 1 else {"amount": capacity_to_json(a.amount)}),
             }
             for a in schedule.assignments
         ],
@@ -275,6 +160,7 @@ def schedule_from_json_data(d: JsonDict) -> Schedule:
                 int(a["start"]),
                 int(a["end"]),
                 Category(a.get("category", Category.WORK.value)),
+                capacity_from_json(a.get("amount", 1)),
             )
             for a in d["assignments"]
         ),
@@ -291,7 +177,7 @@ def to_json_dict(doc: Document) -> JsonDict:
         "format": FORMAT,
         "version": VERSION,
         "kind": kind,
-        "scenario": _codec(kind).to_json(doc.scenario),
+        "scenario": descriptor(kind).to_json(doc.scenario),
         "schedules": [schedule_to_json(s) for s in doc.schedules],
     }
 
@@ -314,15 +200,22 @@ def check_envelope(data: Any, source: str) -> str:
         raise FileFormatError(
             source,
             "$.version",
-            f"file version {version} was written by a newer OpsPlan; this one reads version {VERSION}",
+            f"file version {version} was written by a newer OpsPlan; this one reads versions 1 to {VERSION}",
         )
-    if version != VERSION:
-        raise FileFormatError(source, "$.version", f"unsupported file version {version} (expected {VERSION})")
+    if version < 1:
+        raise FileFormatError(source, "$.version", f"unsupported file version {version} (expected 1 to {VERSION})")
     kind = data.get("kind")
-    if not isinstance(kind, str) or kind not in CODECS:
+    if not is_kind(kind):
         got = "missing 'kind'" if "kind" not in data else f"unknown scenario kind {json.dumps(kind)}"
-        raise FileFormatError(source, "$.kind", f"{got} (this build reads: {', '.join(CODECS)})")
+        raise FileFormatError(source, "$.kind", f"{got} (this build reads: {', '.join(kinds())})")
     return kind
+
+
+def migrate(data: JsonDict) -> JsonDict:
+    """Envelope-checked document data brought to the current :data:`VERSION` (a new dict)."""
+    while data["version"] < VERSION:
+        data = MIGRATIONS[data["version"]](data)
+    return data
 
 
 def check_schema(data: Any, source: str) -> None:
@@ -359,8 +252,9 @@ def from_json_dict(data: Any, source: str = "<data>", *, validate: bool = True) 
         The scenario is well-formed but not usable; carries every issue.
     """
     kind = check_envelope(data, source)
+    data = migrate(data)
     check_schema(data, source)
-    scenario = CODECS[kind].from_json(data["scenario"])
+    scenario = descriptor(kind).from_json(data["scenario"])
     schedules = tuple(schedule_from_json_data(s) for s in data.get("schedules", ()))
     if validate:
         from opsplan.models import validate as validate_scenario

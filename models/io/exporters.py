@@ -7,12 +7,13 @@ Exported schedule JSON::
     {"format": "opsplan-schedule", "version": 1, "kind": "jobshop",
      "scenario": "<scenario name>", "name": "<schedule name>",
      "time_unit": "min", "epoch": "2026-12-01T06:00:00" | null,
-     "assignments": [{"task", "resource", "start", "end", "category"}, ...],
+     "assignments": [{"task", "resource", "start", "end", "category", "amount"?}, ...],
      "extras": {...},
-     "kpis": {...}}            # when the kind has a KPI module
+     "kpis": {...}}            # the kind's KPIs (when they can be computed)
 
-CSV / Excel rows: ``task, job, resource, start, end, duration, category`` and, when
-the scenario has an epoch, ``start_time, end_time`` as ISO 8601 date-times.
+CSV / Excel rows: ``task``, the kind's own columns (job shop: ``job``), ``resource, start,
+end, duration, category``, ``amount`` when some assignment holds more than 1, and, when the
+scenario has an epoch, ``start_time, end_time`` as ISO 8601 date-times.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import enum
-import importlib
 import io
 import json
 import os
@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from opsplan.models.core import MAX_TIME, TimeUnit
+from opsplan.models.core import MAX_TIME, TimeUnit, capacity_to_json
 from opsplan.models.errors import FileFormatError, OpsPlanError
 from opsplan.models.io.atomic import atomic_path, atomic_write_text
 from opsplan.models.io.document import (
@@ -37,17 +37,19 @@ from opsplan.models.io.document import (
     check_schema,
     decode_text,
     dump_json_text,
+    migrate,
     parse_json,
     read_bytes,
     schedule_from_json_data,
     schedule_to_json,
 )
+from opsplan.models.kinds import descriptor
 from opsplan.models.schedule import Category, Schedule
 
 SCHEDULE_FORMAT = "opsplan-schedule"
 SCHEDULE_VERSION = 1
 EXPORT_FORMATS = ("json", "csv", "xlsx")
-COLUMNS = ("task", "job", "resource", "start", "end", "duration", "category")
+COLUMNS = ("task", "resource", "start", "end", "duration", "category")  # the kind's own columns follow "task"
 TIME_COLUMNS = ("start_time", "end_time")
 
 
@@ -72,34 +74,14 @@ def _plain(x: Any) -> Any:
 
 
 def schedule_kpis(scenario: Any, schedule: Schedule) -> dict[str, Any] | None:
-    """``opsplan.models.<kind>.kpi.kpis(scenario, schedule)`` as plain data, or None when the kind has none.
-
-    Imported lazily: the KPI module is optional for an exporter, and an incomplete
-    schedule whose KPIs cannot be computed (an OpsPlanError) is still exported.
-    """
-    modname = f"opsplan.models.{scenario.kind}.kpi"
+    """The kind's KPIs of ``schedule`` as plain data, or None when they cannot be computed
+    (an incomplete schedule is still exported)."""
     try:
-        mod = importlib.import_module(modname)
-    except ModuleNotFoundError as e:
-        if e.name == modname:
-            return None
-        raise
-    fn = getattr(mod, "kpis", None)
-    if fn is None:
-        return None
-    try:
-        value = fn(scenario, schedule)
+        value = descriptor(scenario).kpis(scenario, schedule)
     except OpsPlanError:
         return None
     plain = _plain(value)
     return plain if isinstance(plain, dict) else {"value": plain}
-
-
-def _job_of(scenario: Any, task: str) -> str:
-    index = getattr(scenario, "operation_index", None)
-    if index is not None and task in index:
-        return index[task][0].id
-    return ""
 
 
 def _epoch(scenario: Any) -> datetime | None:
@@ -120,17 +102,23 @@ def schedule_rows(scenario: Any, schedule: Schedule) -> list[dict[str, Any]]:
     """One dict per assignment with the CSV/Excel columns (time columns only with an epoch)."""
     epoch = _epoch(scenario)
     unit = _unit_seconds(scenario)
+    extra = descriptor(scenario).extra_columns
+    amounts = any(a.amount != 1 for a in schedule.assignments)
     rows = []
     for a in schedule.assignments:
-        row: dict[str, Any] = {
-            "task": a.task,
-            "job": _job_of(scenario, a.task),
+        row: dict[str, Any] = {"task": a.task}
+        for name, fn in extra:
+            row[name] = fn(scenario, a.task)
+        row.update({
             "resource": a.resource,
             "start": a.start,
             "end": a.end,
             "duration": a.end - a.start,
             "category": Category(a.category).value,
-        }
+        })
+        if amounts:
+            amount = capacity_to_json(a.amount)
+            row["amount"] = amount if isinstance(amount, int) else json.dumps(amount)
         if epoch is not None:
             try:
                 row["start_time"] = epoch + timedelta(seconds=a.start * unit)
@@ -143,8 +131,10 @@ def schedule_rows(scenario: Any, schedule: Schedule) -> list[dict[str, Any]]:
     return rows
 
 
-def _columns(scenario: Any) -> tuple[str, ...]:
-    return COLUMNS + (TIME_COLUMNS if _epoch(scenario) is not None else ())
+def _columns(scenario: Any, schedule: Schedule) -> tuple[str, ...]:
+    own = tuple(name for name, _ in descriptor(scenario).extra_columns)
+    amounts = ("amount",) if any(a.amount != 1 for a in schedule.assignments) else ()
+    return COLUMNS[:1] + own + COLUMNS[1:] + amounts + (TIME_COLUMNS if _epoch(scenario) is not None else ())
 
 
 # --------------------------------------------------------------------------- writers
@@ -170,7 +160,7 @@ def schedule_json_dict(scenario: Any, schedule: Schedule) -> dict[str, Any]:
 
 def _csv_text(scenario: Any, schedule: Schedule) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(_columns(scenario)), lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=list(_columns(scenario, schedule)), lineterminator="\n")
     writer.writeheader()
     for row in schedule_rows(scenario, schedule):
         for key in TIME_COLUMNS:
@@ -200,7 +190,7 @@ def _write_xlsx(scenario: Any, schedule: Schedule, path: Path) -> None:
         for key, v in row.items():
             if isinstance(v, str):
                 row[key] = ILLEGAL_CHARACTERS_RE.sub("\ufffd", v)
-    frame = pd.DataFrame(rows, columns=list(_columns(scenario)))
+    frame = pd.DataFrame(rows, columns=list(_columns(scenario, schedule)))
     kpis = schedule_kpis(scenario, schedule)
     with atomic_path(path) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
@@ -272,6 +262,14 @@ def _fail(source: str, where: str, what: str) -> FileFormatError:
     return FileFormatError(source, where, what)
 
 
+def _count(x: Any) -> bool:
+    return not isinstance(x, bool) and isinstance(x, int) and 0 <= x <= MAX_TIME
+
+
+def _is_amount(x: Any) -> bool:
+    return _count(x) or (isinstance(x, dict) and all(isinstance(k, str) and _count(v) for k, v in x.items()))
+
+
 def _check_assignments(data: dict[str, Any], source: str) -> None:
     assignments = data.get("assignments")
     if not isinstance(assignments, list):
@@ -281,7 +279,7 @@ def _check_assignments(data: dict[str, Any], source: str) -> None:
         p = f"$.assignments[{i}]"
         if not isinstance(a, dict):
             raise _fail(source, p, "expected an object")
-        unknown = set(a) - {"task", "resource", "start", "end", "category"}
+        unknown = set(a) - {"task", "resource", "start", "end", "category", "amount"}
         if unknown:
             raise _fail(source, p, f"unknown key(s): {', '.join(sorted(unknown))}")
         for key in ("task", "resource"):
@@ -293,6 +291,8 @@ def _check_assignments(data: dict[str, Any], source: str) -> None:
                 raise _fail(source, f"{p}.{key}", "expected an integer" if key in a else f"'{key}' is missing")
             if not -MAX_TIME <= v <= MAX_TIME:
                 raise _fail(source, f"{p}.{key}", f"{v} is outside the time range -{MAX_TIME}..{MAX_TIME}")
+        if "amount" in a and not _is_amount(a["amount"]):
+            raise _fail(source, f"{p}.amount", f"expected a count or an object of counts, got {a['amount']!r}"[:200])
         if "category" in a and (not isinstance(a["category"], str) or a["category"] not in categories):
             raise _fail(source, f"{p}.category", f"{a['category']!r} is not one of {', '.join(sorted(categories))}")
     extras = data.get("extras", {})
@@ -317,6 +317,7 @@ def schedule_from_json_dict(data: Any, source: str = "<data>", name: str | None 
     """
     if isinstance(data, dict) and data.get("format") == FORMAT:
         check_envelope(data, source)
+        data = migrate(data)
         check_schema(data, source)
         theirs = data.get("scenario") if isinstance(data.get("scenario"), dict) else {}
         # a document's scenario without a time unit counts in minutes (as the loader reads it)

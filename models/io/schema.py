@@ -1,46 +1,163 @@
-"""The published JSON Schema of OpsPlan documents and a cached validator for it.
+"""The JSON Schema of OpsPlan documents, built from the kind registry, and a validator for it.
 
-The schema lives in ``resources/schema/opsplan-v1.schema.json`` (package
-``opsplan.resources``). It is read through :mod:`importlib.resources` so it works
-from a wheel, an editable install or a frozen desktop bundle; a path relative to
-this package is the fallback.
+The document schema is the envelope, the shared definitions below (schedule, assignment,
+window, capacity...) and each registered kind's own definitions
+(:attr:`KindDescriptor.schema_defs`). The built-in kinds' schema is also published as
+``resources/schema/opsplan-v2.schema.json`` (``python -m opsplan.models.io.schema --write``
+regenerates it; a test keeps it equal to :func:`build_schema`). Version 1's file stays there
+for reference: version-1 documents are migrated on load (see :mod:`opsplan.models.io.document`).
 """
 
 from __future__ import annotations
 
 import json
-from functools import lru_cache
-from importlib import resources
+import sys
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+from opsplan.models.kinds import descriptors
 
-SCHEMA_FILE = "schema/opsplan-v1.schema.json"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+SCHEMA_FILE = f"schema/opsplan-v{SCHEMA_VERSION}.schema.json"
+
+_INT32 = 2147483647
+COMMON_DEFS: dict[str, Any] = {
+    "id": {"type": "string", "minLength": 1, "maxLength": 200},
+    "time": {"type": "integer", "minimum": 0, "maximum": _INT32},
+    "text": {"type": "string"},
+    "count": {"type": "integer", "minimum": 0, "maximum": _INT32},
+    "vector": {
+        "type": "object",
+        "description": "Named integer dimensions, e.g. {\"cpu\": 8, \"memory\": 32}.",
+        "additionalProperties": {"type": "integer", "minimum": 0, "maximum": _INT32},
+    },
+    "capacity": {
+        "description": "1 = unary, n > 1 cumulative, or named dimensions for packing.",
+        "oneOf": [{"type": "integer", "minimum": 1, "maximum": _INT32}, {"$ref": "#/$defs/vector"}],
+    },
+    "amount": {
+        "description": "How much of its resource's capacity an assignment holds (default 1).",
+        "oneOf": [{"$ref": "#/$defs/count"}, {"$ref": "#/$defs/vector"}],
+    },
+    "window": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["start", "end"],
+        "properties": {"start": {"$ref": "#/$defs/time"}, "end": {"$ref": "#/$defs/time"},
+                       "reason": {"$ref": "#/$defs/text"}},
+    },
+    "resource": {
+        "type": "object",
+        "description": "A machine, vehicle, node, crew or link with its unavailability windows.",
+        "additionalProperties": False,
+        "required": ["id"],
+        "properties": {
+            "id": {"$ref": "#/$defs/id"},
+            "name": {"$ref": "#/$defs/text"},
+            "capacity": {"$ref": "#/$defs/capacity"},
+            "calendar": {"type": "array", "items": {"$ref": "#/$defs/window"}},
+        },
+    },
+    "schedule": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["assignments"],
+        "properties": {
+            "name": {"type": "string"},
+            "assignments": {"type": "array", "items": {"$ref": "#/$defs/assignment"}},
+            "extras": {
+                "type": "object",
+                "description": "What a kind needs on top; plain JSON data.",
+                "properties": {
+                    "pinned": {"type": "array", "items": {"type": "string"},
+                               "description": "Tasks kept as they are when the plan is re-optimized."},
+                    "routes": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                               "description": "Resource id -> the tasks it serves, in order."},
+                    "placement": {"type": "object", "additionalProperties": {"type": "string"},
+                                  "description": "Task id -> the resource it is placed on."},
+                },
+            },
+        },
+    },
+    "assignment": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["task", "resource", "start", "end"],
+        "properties": {
+            "task": {"type": "string"},
+            "resource": {"type": "string"},
+            "start": {"type": "integer", "minimum": -_INT32, "maximum": _INT32},
+            "end": {"type": "integer", "minimum": -_INT32, "maximum": _INT32},
+            "category": {"enum": ["work", "setup", "travel", "migration", "downtime"]},
+            "amount": {"$ref": "#/$defs/amount"},
+        },
+    },
+}
 
 
-def _read_schema_text() -> str:
-    try:
-        return resources.files("opsplan.resources").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):
-        # e.g. a bundle that ships the folders but not the resources package metadata
-        fallback = Path(__file__).resolve().parents[2] / "resources" / SCHEMA_FILE
-        return fallback.read_text(encoding="utf-8")
+def build_schema() -> dict[str, Any]:
+    """The document schema for every registered kind (envelope, shared and per-kind definitions)."""
+    kinds = descriptors()
+    defs: dict[str, Any] = dict(COMMON_DEFS)
+    for d in kinds:
+        for name, definition in d.schema_defs.items():
+            if name in defs and defs[name] != definition:
+                raise ValueError(f"kind {d.kind!r} redefines the schema definition {name!r}")
+            defs[name] = definition
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://opsplan.example/schema/opsplan-v{SCHEMA_VERSION}.schema.json",
+        "title": f"OpsPlan document, version {SCHEMA_VERSION}",
+        "description": "A versioned OpsPlan file: one scenario of one kind and zero or more named schedules. "
+                       "Times are integers in the scenario's time_unit, counted from its epoch.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["format", "version", "kind", "scenario"],
+        "properties": {
+            "format": {"const": "opsplan", "description": "Marks the file as an OpsPlan document."},
+            "version": {"const": SCHEMA_VERSION, "description": "Version of this file format."},
+            "kind": {"enum": [d.kind for d in kinds], "description": "Scenario kind; selects the scenario schema."},
+            "scenario": {"type": "object"},
+            "schedules": {"type": "array", "items": {"$ref": "#/$defs/schedule"}},
+        },
+        "allOf": [
+            {
+                "if": {"properties": {"kind": {"const": d.kind}}, "required": ["kind"]},
+                "then": {"properties": {"scenario": {"$ref": f"#/$defs/{d.schema_root}"}}},
+            }
+            for d in kinds
+        ],
+        "$defs": defs,
+    }
 
 
-@lru_cache(maxsize=1)
+def schema_text(schema: dict[str, Any] | None = None) -> str:
+    """The published text of the schema (stable formatting, so the file diffs well)."""
+    return json.dumps(build_schema() if schema is None else schema, indent=2, ensure_ascii=False) + "\n"
+
+
+_CACHE: dict[tuple[int, ...], jsonschema.Draft202012Validator] = {}
+
+
 def load_schema() -> dict[str, Any]:
-    """The OpsPlan v1 document schema as a dict (parsed once, then cached; do not mutate it)."""
-    return json.loads(_read_schema_text())
+    """The document schema for the kinds registered now (do not mutate it)."""
+    return validator().schema
 
 
-@lru_cache(maxsize=1)
 def validator() -> jsonschema.Draft202012Validator:
-    """A draft 2020-12 validator for :func:`load_schema` (built once)."""
-    schema = load_schema()
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+    """A draft 2020-12 validator for :func:`build_schema`, rebuilt only when the registered kinds change."""
+    key = tuple(id(d) for d in descriptors())
+    v = _CACHE.get(key)
+    if v is None:
+        schema = build_schema()
+        jsonschema.Draft202012Validator.check_schema(schema)
+        v = _CACHE[key] = jsonschema.Draft202012Validator(schema)
+    return v
+
+
+def published_path() -> Path:
+    return Path(__file__).resolve().parents[2] / "resources" / SCHEMA_FILE
 
 
 def _order(error: jsonschema.ValidationError) -> tuple[int, tuple[str, ...]]:
@@ -109,3 +226,11 @@ def _json_type(x: Any) -> str:
 def _short(x: Any, limit: int = 40) -> str:
     text = json.dumps(x, ensure_ascii=False) if not isinstance(x, (dict, list)) else _json_type(x)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+if __name__ == "__main__":  # python -m opsplan.models.io.schema [--write]
+    if "--write" in sys.argv[1:]:
+        published_path().write_text(schema_text(), encoding="utf-8")
+        print(f"wrote {published_path()}")
+    else:
+        sys.stdout.write(schema_text())

@@ -11,8 +11,8 @@ the CLI and the solvers use the same functions.
   machine sequence, setups and calendars allow, keeping all sequences; it also
   repairs overlaps left by a drag.
 * :func:`critical_path`, :func:`slack` and :func:`diff` are read-only.
-* Pins are kept in the schedule's extras under ``"pinned"`` so they travel
-  with the schedule in the file.
+* Pins are kept in the schedule's extras under ``"pinned"`` (:attr:`Schedule.pinned`) so they
+  travel with the schedule in the file.
 """
 
 from __future__ import annotations
@@ -25,32 +25,26 @@ from opsplan.models.errors import OpsPlanError
 from opsplan.models.jobshop.scenario import JobShopScenario
 from opsplan.models.schedule import Assignment, Category, Schedule, schedule_diff
 
-PINNED = "pinned"
-
 
 class EditError(OpsPlanError):
     """An edit that cannot be made (unknown operation, machine not allowed, cyclic sequences)."""
 
 
 # --------------------------------------------------------------------------- pins
+# Pins are kind-neutral (models/schedule.py); these names stay for the job-shop callers.
 def pinned_tasks(schedule: Schedule) -> frozenset[str]:
     """Task ids pinned in ``schedule``."""
-    return frozenset(schedule.extra(PINNED, ()) or ())
+    return schedule.pinned
 
 
 def with_pins(schedule: Schedule, tasks: Iterable[str]) -> Schedule:
-    """A copy of ``schedule`` whose pinned set is exactly ``tasks`` (sorted for stable files)."""
-    extras = tuple((k, v) for k, v in schedule.extras if k != PINNED)
-    pins = tuple(sorted(set(tasks)))
-    if pins:
-        extras = extras + ((PINNED, pins),)
-    return replace(schedule, extras=extras)
+    """A copy of ``schedule`` whose pinned set is exactly ``tasks``."""
+    return schedule.with_pins(tasks)
 
 
 def pinned_assignments(schedule: Schedule) -> tuple[Assignment, ...]:
     """The work assignments of the pinned tasks (what a solver must keep)."""
-    pins = pinned_tasks(schedule)
-    return tuple(a for a in schedule.work() if a.task in pins)
+    return schedule.pinned_assignments()
 
 
 # --------------------------------------------------------------------------- setups

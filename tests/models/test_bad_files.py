@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from opsplan.models.errors import FileFormatError, ValidationError
-from opsplan.models.io.importers import IMPORTERS, import_file
+from opsplan.models.io.importers import import_file, importers
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 
@@ -25,7 +25,7 @@ EXPECTED: dict[str, tuple[type[Exception], str, str]] = {
     "machine-zero.fjs": (FileFormatError, "line 3", "machine 0 out of range 1..3"),
     "wt40-short.orlib-wt.txt": (FileFormatError, "line 5", "not a multiple of 120"),
     "syntax-error.opsplan.json": (FileFormatError, "line 48 column 15", "not valid JSON"),
-    "wrong-version.opsplan.json": (FileFormatError, "$.version", "file version 2"),
+    "wrong-version.opsplan.json": (FileFormatError, "$.version", "file version 99"),
     "not-opsplan.opsplan.json": (FileFormatError, "$.format", "not an OpsPlan document"),
     "negative-duration.opsplan.json": (
         FileFormatError,
@@ -66,7 +66,7 @@ EXPECTED: dict[str, tuple[type[Exception], str, str]] = {
 def _format_of(path: Path) -> str:
     """The intended import format, read from the file name."""
     fmt = path.name.split(".")[1]
-    assert fmt in IMPORTERS, f"{path.name}: name does not say a known format"
+    assert fmt in importers(), f"{path.name}: name does not say a known format"
     return fmt
 
 
@@ -99,7 +99,7 @@ def test_bad_file_gives_one_precise_error(name):
 
 def test_missing_file_is_a_file_format_error(tmp_path):
     missing = tmp_path / "nowhere.txt"
-    for fmt in IMPORTERS:
+    for fmt in importers():
         with pytest.raises(FileFormatError, match="file not found") as info:
             import_file(missing, fmt)
         assert str(missing) in str(info.value)

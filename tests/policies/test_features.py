@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from opsplan.models.errors import OpsPlanError
-from opsplan.models.io.importers import import_fjs
+from opsplan.models.jobshop.importers import import_fjs
 from opsplan.models.jobshop.build import random_jobshop
 from opsplan.policies.features import (
     JOBSHOP_CANDIDATE,

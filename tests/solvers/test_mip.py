@@ -234,7 +234,7 @@ def test_a_run_deaf_to_the_stop_is_left_to_end_in_the_background(monkeypatch):
 def test_cancel_in_the_sub_mip_phase_returns_within_a_second(bench_dir):
     """abz7 (20x15): past its first seconds HiGHS spends seconds in sub-MIPs that do not look at
     the interrupt; a cancel there still returns within a second, with a checked schedule."""
-    from opsplan.models.io.importers import import_orlib_jobshop
+    from opsplan.models.jobshop.importers import import_orlib_jobshop
     from opsplan.solvers.mip import highs_run
 
     sc = import_orlib_jobshop(bench_dir / "jobshop" / "abz7.txt").scenario
@@ -365,7 +365,7 @@ def test_single_machine_formulations_agree(objective, releases):
 
 def test_single_machine_auto_choice_and_fallback(bench_dir):
     """The shape picks the formulation; any side constraint that does not fit falls back to disjunctive."""
-    from opsplan.models.io.importers import import_orlib_wt
+    from opsplan.models.jobshop.importers import import_orlib_wt
 
     small = _single_machine(6, seed=1)
     assert solve(small, "mip", P).stats["formulation"] == "positional"

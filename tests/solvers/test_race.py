@@ -23,7 +23,7 @@ pytest.importorskip("highspy")
 @pytest.fixture
 def hard_shop(bench_dir):
     """abz7 (20x15): no backend proves it in seconds."""
-    from opsplan.models.io.importers import import_orlib_jobshop
+    from opsplan.models.jobshop.importers import import_orlib_jobshop
 
     return import_orlib_jobshop(bench_dir / "jobshop" / "abz7.txt").scenario
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from opsplan.models.core import Calendar, Window
 from opsplan.models.errors import SolverError
-from opsplan.models.io.importers import import_orlib_wt
+from opsplan.models.jobshop.importers import import_orlib_wt
 from opsplan.models.jobshop.build import classic, from_routes
 from opsplan.models.jobshop.checker import check_jobshop
 from opsplan.models.jobshop.kpi import objective_value, total_weighted_tardiness

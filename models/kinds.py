@@ -1,0 +1,249 @@
+"""The kind registry: what generic code may ask of a scenario kind.
+
+Each kind (``models/<kind>/``) describes itself once in a :class:`KindDescriptor` and
+registers it with :func:`register_kind`. Generic modules — document I/O, export, the
+CLI, the plan board's KPI panel and New menu, solve, race, reschedule — read the
+descriptor and never import a kind's package. The built-in kinds are registered by
+:mod:`opsplan.models.registrations`, imported on the first look-up; a test or a plug-in
+registers more with :func:`register_kind`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from opsplan.models.core import Issue, Violation
+from opsplan.models.errors import OpsPlanError
+from opsplan.models.schedule import Category, Schedule
+
+Scenario = Any  # the frozen scenario document of some kind
+JsonDict = dict[str, Any]
+
+LOWER = "lower"  # a smaller value is better
+HIGHER = "higher"
+NEUTRAL = ""  # neither (a count to read, not to optimise)
+
+
+@dataclass(frozen=True)
+class KPI:
+    """One key performance indicator a kind reports.
+
+    ``unit`` is ``"time"`` (in the scenario's time unit, shown as a duration), ``"%"``
+    (a fraction in [0, 1] shown as a percentage), ``"count"`` or any other plain word.
+    ``better`` says which direction is an improvement (:data:`LOWER`, :data:`HIGHER`, or
+    :data:`NEUTRAL`); the KPI panel colours deltas by it.
+    """
+
+    key: str
+    label: str
+    unit: str = ""
+    better: str = LOWER
+
+
+@dataclass(frozen=True)
+class Disruption:
+    """A disruption type a kind supports in ``reschedule`` (a machine down, a node lost...).
+
+    ``target`` names what it hits (``"resource"``, ``"task"``); ``fields`` are the
+    parameters it takes besides the target, each ``(name, label, unit)`` with unit
+    ``"time"`` for an instant or a duration on the scenario's axis.
+    """
+
+    name: str
+    label: str
+    target: str = "resource"
+    fields: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ImporterSpec:
+    """A file format that reads into a document of this kind.
+
+    ``read(path, index=None, n=None) -> Document``; ``suffixes`` are the file name
+    endings that select it when no format is named; ``sniff(path) -> bool`` decides
+    between formats that share a suffix (``.txt``).
+    """
+
+    name: str
+    read: Callable[..., Any]
+    description: str = ""
+    suffixes: tuple[str, ...] = ()
+    sniff: Callable[[Path], bool] | None = None
+    takes_index: bool = False
+
+
+@dataclass(frozen=True)
+class KindDescriptor:
+    """Everything generic code needs to know about one scenario kind.
+
+    Parameters
+    ----------
+    kind, label
+        The file's ``kind`` value and its name for people ("Job shop").
+    scenario_type
+        The frozen scenario class.
+    to_json, from_json
+        The codec between the scenario and the ``"scenario"`` object of a document;
+        ``from_json`` receives data that already passed the JSON Schema.
+    schema_defs, schema_root
+        The kind's JSON Schema definitions (merged into the document schema's ``$defs``)
+        and the name of the one that describes the scenario object.
+    validate, check, objective_value, kpis
+        ``validate(sc) -> [Issue]``, ``check(sc, schedule) -> [Violation]``,
+        ``objective_value(sc, schedule) -> int`` (lower is better) and
+        ``kpis(sc, schedule) -> dict`` (plain data, keys of :attr:`kpi_list` among them).
+    kpi_list
+        The KPIs, in the order they are shown.
+    objectives, with_objective
+        The objective names the kind knows, and ``with_objective(sc, name) -> sc``.
+    task_word, group_word, resource_word
+        Words for a task, its group (the colour key) and a resource, singular.
+    task_ids, group_of, horizon
+        ``task_ids(sc)`` every task a complete schedule holds, ``group_of(sc, task)``
+        the group (job, vehicle, wave) a task belongs to, ``horizon(sc)`` an upper bound
+        on any sensible end time.
+    summary
+        ``summary(sc) -> str``, one line for the CLI ("10 jobs x 5 machines, ...").
+    resources
+        ``resources(sc) -> tuple[Resource, ...]``: the lanes of the plan board.
+    importers
+        Formats that read into this kind.
+    disruptions
+        The disruption types ``reschedule`` offers for this kind.
+    pinnable
+        Categories of assignments a planner may pin (work only for job shop).
+    sample, new_scenario
+        A bundled sample file name in ``resources/samples`` and a factory for the
+        small template File → New starts from.
+    extra_columns
+        Export columns beyond the generic ones: ``(name, fn(sc, assignment) -> str)``.
+    """
+
+    kind: str
+    label: str
+    scenario_type: type
+    to_json: Callable[[Scenario], JsonDict]
+    from_json: Callable[[JsonDict], Scenario]
+    schema_defs: Mapping[str, Any]
+    schema_root: str
+    validate: Callable[[Scenario], list[Issue]]
+    check: Callable[[Scenario, Schedule], list[Violation]]
+    objective_value: Callable[[Scenario, Schedule], int]
+    kpis: Callable[[Scenario, Schedule], dict[str, Any]]
+    kpi_list: tuple[KPI, ...]
+    objectives: tuple[str, ...]
+    with_objective: Callable[[Scenario, str], Scenario]
+    task_ids: Callable[[Scenario], list[str]]
+    group_of: Callable[[Scenario, str], str]
+    horizon: Callable[[Scenario], int]
+    summary: Callable[[Scenario], str]
+    resources: Callable[[Scenario], tuple[Any, ...]]
+    new_scenario: Callable[[], Scenario]
+    task_word: str = "task"
+    group_word: str = "group"
+    resource_word: str = "resource"
+    importers: tuple[ImporterSpec, ...] = ()
+    disruptions: tuple[Disruption, ...] = ()
+    pinnable: frozenset[Category] = frozenset({Category.WORK})
+    sample: str | None = None
+    extra_columns: tuple[tuple[str, Callable[[Scenario, Any], str]], ...] = ()
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    def kpi(self, key: str) -> KPI | None:
+        """The descriptor of KPI ``key``, or None."""
+        for k in self.kpi_list:
+            if k.key == key:
+                return k
+        return None
+
+    def disruption(self, name: str) -> Disruption:
+        """The disruption type ``name``; an error listing the kind's types otherwise."""
+        for d in self.disruptions:
+            if d.name == name:
+                return d
+        known = ", ".join(d.name for d in self.disruptions) or "none"
+        raise OpsPlanError(f"{self.label} scenarios have no disruption '{name}' (known: {known})")
+
+
+_KINDS: dict[str, KindDescriptor] = {}
+_LOADED = False
+# the module that registers the kinds shipped with OpsPlan (a registration, not generic code)
+BUILTIN_REGISTRATIONS = "opsplan.models.registrations"
+
+
+def _ensure_builtin() -> None:
+    global _LOADED
+    if not _LOADED:
+        _LOADED = True
+        importlib.import_module(BUILTIN_REGISTRATIONS)
+
+
+def register_kind(descriptor: KindDescriptor) -> KindDescriptor:
+    """Add (or replace) a kind; returns the descriptor so a module can keep it."""
+    _KINDS[descriptor.kind] = descriptor
+    return descriptor
+
+
+def unregister_kind(kind: str) -> None:
+    """Remove a kind (tests that register a toy kind clean up with this)."""
+    _KINDS.pop(kind, None)
+
+
+def kinds() -> list[str]:
+    """The registered kind names, built-in first."""
+    _ensure_builtin()
+    return list(_KINDS)
+
+
+def descriptors() -> list[KindDescriptor]:
+    _ensure_builtin()
+    return list(_KINDS.values())
+
+
+def is_kind(kind: object) -> bool:
+    _ensure_builtin()
+    return isinstance(kind, str) and kind in _KINDS
+
+
+def descriptor(kind_or_scenario: str | Scenario) -> KindDescriptor:
+    """The descriptor of a kind name or of a scenario's kind; a clear error when unknown."""
+    _ensure_builtin()
+    kind = kind_or_scenario if isinstance(kind_or_scenario, str) else getattr(kind_or_scenario, "kind", None)
+    try:
+        return _KINDS[kind]  # type: ignore[index]
+    except KeyError:
+        raise OpsPlanError(
+            f"scenario kind {kind!r} is not supported (known: {', '.join(_KINDS) or 'none'})"
+        ) from None
+
+
+def with_objective(scenario: Scenario, name: str) -> Scenario:
+    """``scenario`` judged by objective ``name`` instead; an error naming the kind's objectives."""
+    d = descriptor(scenario)
+    if name not in d.objectives:
+        raise OpsPlanError(
+            f"{d.label} scenarios have no objective '{name}' (known: {', '.join(d.objectives)})"
+        )
+    return d.with_objective(scenario, name)
+
+
+__all__ = [
+    "HIGHER",
+    "KPI",
+    "LOWER",
+    "NEUTRAL",
+    "Disruption",
+    "ImporterSpec",
+    "KindDescriptor",
+    "descriptor",
+    "descriptors",
+    "is_kind",
+    "kinds",
+    "register_kind",
+    "unregister_kind",
+    "with_objective",
+]
