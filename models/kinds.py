@@ -120,7 +120,9 @@ class KindDescriptor:
         A bundled sample file name in ``resources/samples`` and a factory for the
         small template File → New starts from.
     extra_columns
-        Export columns beyond the generic ones: ``(name, fn(sc, assignment) -> str)``.
+        Export columns beyond the generic ones: ``(name, fn(sc, task) -> str)``.
+    export_sheets
+        Adds the scenario's sheets to an Excel export (round trip with the kind's tabular import).
     """
 
     kind: str
@@ -151,6 +153,9 @@ class KindDescriptor:
     pinnable: frozenset[Category] = frozenset({Category.WORK})
     sample: str | None = None
     extra_columns: tuple[tuple[str, Callable[[Scenario, Any], str]], ...] = ()
+    # ``export_sheets(writer, scenario)``: adds the scenario's own sheets to an Excel export (a pandas
+    # ExcelWriter), so that the exported workbook imports back through the kind's tabular importer
+    export_sheets: Callable[[Any, Scenario], None] | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)
 
     def kpi(self, key: str) -> KPI | None:

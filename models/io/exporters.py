@@ -199,6 +199,9 @@ def _write_xlsx(scenario: Any, schedule: Schedule, path: Path) -> None:
                 flat = [{"kpi": k, "value": v if not isinstance(v, (dict, list)) else json.dumps(v)}
                         for k, v in kpis.items()]
                 pd.DataFrame(flat, columns=["kpi", "value"]).to_excel(writer, sheet_name="KPIs", index=False)
+            hook = descriptor(scenario).export_sheets
+            if hook is not None:  # the scenario's own sheets: the workbook imports back as the scenario
+                hook(writer, scenario)
             for sheet in writer.sheets.values():  # an id such as "=1+2" is text, never a live formula
                 for cells in sheet.iter_rows():
                     for cell in cells:

@@ -55,8 +55,11 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     for spec in specs.values():
         if suffix and suffix in spec.suffixes:
             return spec.name
-    if p.is_dir():
-        raise FileFormatError(str(p), None, "is a folder: name a format that reads folders (--format)")
+    if p.is_dir():  # only a format that reads folders (tables as CSV files) can claim one
+        for spec in specs.values():
+            if spec.sniff is not None and spec.sniff(p):
+                return spec.name
+        raise FileFormatError(str(p), None, "is a folder of no known layout: name a format that reads folders")
     lines = Lines(p)  # also turns an unreadable file into a FileFormatError naming it
     if lines.items and lines.items[0][1].startswith("{"):
         return OPSPLAN

@@ -42,6 +42,7 @@ from opsplan.models.io.textfile import (
     time_value,
     trailing,
 )
+from opsplan.models.jobshop import tabular
 from opsplan.models.jobshop.build import from_routes
 from opsplan.models.jobshop.scenario import Objective
 from opsplan.models.kinds import ImporterSpec
@@ -201,7 +202,9 @@ def import_orlib_wt(path: Path, *, index: int | None = None, n: int | None = Non
 
 # --------------------------------------------------------------------------- detection
 def _first_numeric_width(path: Path) -> int | None:
-    """How many numbers the first numeric line of a text file holds (None: no such line)."""
+    """How many numbers the first numeric line of a text file holds (None: no such line, or no file)."""
+    if not path.is_file():
+        return None
     lines = Lines(path)
     if lines.items and lines.items[0][1].startswith("{"):
         return None  # a JSON document
@@ -213,7 +216,7 @@ def _first_numeric_width(path: Path) -> int | None:
 
 
 def _is_orlib_wt(path: Path) -> bool:
-    return wt_size_from_name(path) is not None
+    return path.is_file() and wt_size_from_name(path) is not None
 
 
 # detection tries these in order: orlib-wt by its name first (wt40.txt: its first line holds many numbers)
@@ -229,5 +232,15 @@ IMPORTERS = (
     ImporterSpec(
         "fjs", import_fjs, "Brandimarte / FJSPLIB flexible job shop", (".fjs",),
         lambda p: _first_numeric_width(p) == 3,
+    ),
+    ImporterSpec(
+        "jobshop-xlsx", tabular.import_jobshop_tables,
+        "Job-shop tables: an Excel workbook (machines, calendars, orders, routings, setups, scenario sheets)",
+        (".xlsx", ".xlsm"),
+    ),
+    ImporterSpec(
+        "jobshop-csv", tabular.import_jobshop_tables,
+        "Job-shop tables: a folder of CSV files (machines.csv, orders.csv, routings.csv, ...)",
+        (".csv",), tabular.looks_like_tables,
     ),
 )

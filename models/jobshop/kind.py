@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from opsplan.models.core import Calendar, Resource
-from opsplan.models.jobshop import codec, importers, kpi, schema
+from opsplan.models.jobshop import codec, importers, kpi, schema, tabular
 from opsplan.models.jobshop.checker import check_jobshop
 from opsplan.models.jobshop.scenario import KIND, Job, JobShopScenario, Mode, Objective, Operation
 from opsplan.models.jobshop.validate import validate_jobshop
@@ -78,6 +78,7 @@ DESCRIPTOR = KindDescriptor(
     pinnable=frozenset({Category.WORK}),
     sample="bakery-jobshop.json",
     extra_columns=(("job", _group_of),),
+    export_sheets=tabular.write_scenario_sheets,
 )
 
 __all__ = ["DESCRIPTOR", "MACHINE_DOWN", "new_scenario"]

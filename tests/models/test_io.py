@@ -306,7 +306,7 @@ def test_ft06_sample_matches_the_orlib_file(bench_dir):
 
 # --------------------------------------------------------------------------- importers
 def test_registry_names():
-    assert set(importers()) == {"orlib-jobshop", "fjs", "orlib-wt", "opsplan"}
+    assert set(importers()) == {"orlib-jobshop", "fjs", "orlib-wt", "jobshop-xlsx", "jobshop-csv", "opsplan"}
 
 
 def test_ft06(bench_dir):

@@ -39,7 +39,7 @@ def test_jobshop_is_registered_with_its_descriptor(tiny_jobshop):
     assert d.group_of(tiny_jobshop, tiny_jobshop.jobs[1].operations[0].id) == tiny_jobshop.jobs[1].id
     assert d.horizon(tiny_jobshop) >= sum(op.min_duration for j in tiny_jobshop.jobs for op in j.operations)
     assert "machine_down" in [x.name for x in d.disruptions]
-    assert {s.name for s in d.importers} == {"orlib-jobshop", "fjs", "orlib-wt"}
+    assert {s.name for s in d.importers} == {"orlib-jobshop", "fjs", "orlib-wt", "jobshop-xlsx", "jobshop-csv"}
 
 
 def test_unknown_kind_is_a_clear_error():
