@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e ".[test]"
-	$(PY) -m opsplan.solvers.dispatch.tabu_kernel
+	$(PY) -m opsplan.solvers.local.tabu_kernel
 	touch $@
 
 venv: $(VENV)/.installed

@@ -44,6 +44,41 @@ class KPI:
     better: str = LOWER
 
 
+@dataclass(frozen=True, eq=False)
+class DisruptionEvent:
+    """One disruption of a running plan, of a type (:class:`Disruption`) its scenario's kind declares.
+
+    ``type`` is the type's name (``"machine_down"``), ``target`` the id of what it hits (a
+    resource or a task, as the type's ``target`` says). A resource event happens at ``at`` and
+    takes the resource away for ``duration``; a task event happens when the task was planned to
+    start (``at`` is None) and delays it by ``duration``. Written as text it is
+    ``TARGET@AT+DURATION`` or ``TARGET@+DURATION``. Two events are equal when their type,
+    target and numbers are (whatever subclass a kind gives them for its own words).
+    """
+
+    type: str
+    target: str
+    at: int | None = None
+    duration: int = 0
+
+    def _key(self) -> tuple[str, str, int | None, int]:
+        return (self.type, self.target, self.at, self.duration)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DisruptionEvent) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    @property
+    def end(self) -> int | None:
+        """When a resource event is over (None for a task event)."""
+        return None if self.at is None else self.at + self.duration
+
+    def __str__(self) -> str:
+        return f"{self.target}@+{self.duration}" if self.at is None else f"{self.target}@{self.at}+{self.duration}"
+
+
 @dataclass(frozen=True)
 class Disruption:
     """A disruption type a kind supports in ``reschedule`` (a machine down, a node lost...).
@@ -51,12 +86,30 @@ class Disruption:
     ``target`` names what it hits (``"resource"``, ``"task"``); ``fields`` are the
     parameters it takes besides the target, each ``(name, label, unit)`` with unit
     ``"time"`` for an instant or a duration on the scenario's axis.
+
+    What it does to a plan (read by the generic ``reschedule``, see :class:`DisruptionEvent`):
+    a ``"resource"`` disruption happens at its event's ``at``; ``apply(sc, event) -> sc`` is the
+    scenario after it (a breakdown window in the machine's calendar), ``interrupts(event,
+    assignment)`` says whether work that started before the re-plan is cut by it (and so
+    re-planned rather than kept), and ``added_path(sc, event)`` is the path, in the scenario
+    after ``apply``, of the constraint it added (so an explanation can name the disruption
+    instead). A ``"task"`` disruption delays its task: the task starts no sooner than its planned
+    start plus the event's ``duration``.
+
+    ``flag`` is the command line's option for it (``"down"``: ``--down``), ``syntax`` and
+    ``example`` its text form for messages (``MACHINE@AT+DURATION``, ``M3@120+60``).
     """
 
     name: str
     label: str
     target: str = "resource"
     fields: tuple[tuple[str, str, str], ...] = ()
+    flag: str = ""
+    syntax: str = ""
+    example: str = ""
+    apply: Callable[[Scenario, DisruptionEvent], Scenario] | None = None
+    interrupts: Callable[[DisruptionEvent, Any], bool] | None = None
+    added_path: Callable[[Scenario, DisruptionEvent], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +167,9 @@ class KindDescriptor:
         Formats that read into this kind.
     disruptions
         The disruption types ``reschedule`` offers for this kind.
+    task_resources
+        ``task_resources(sc, task) -> tuple[str, ...]``: the resources ``task`` may run on
+        (None: any); ``reschedule`` refuses a running plan that places a task elsewhere.
     pinnable
         Categories of assignments a planner may pin (work only for job shop).
     sample, new_scenario
@@ -150,6 +206,7 @@ class KindDescriptor:
     resource_word: str = "resource"
     importers: tuple[ImporterSpec, ...] = ()
     disruptions: tuple[Disruption, ...] = ()
+    task_resources: Callable[[Scenario, str], tuple[str, ...]] | None = None
     pinnable: frozenset[Category] = frozenset({Category.WORK})
     sample: str | None = None
     extra_columns: tuple[tuple[str, Callable[[Scenario, Any], str]], ...] = ()
@@ -242,6 +299,7 @@ __all__ = [
     "LOWER",
     "NEUTRAL",
     "Disruption",
+    "DisruptionEvent",
     "ImporterSpec",
     "KindDescriptor",
     "descriptor",

@@ -1,6 +1,15 @@
 """Learned dispatch: versioned feature specifications (:mod:`.features`), vectorized
 dispatch environments on the rules' simulator (:mod:`.env`), the ONNX runtime of
-policies (:mod:`.runtime`) and the ``policy`` solver backend (:mod:`.backend`).
+policies (:mod:`.runtime`) and the ``policy`` solver backend (:mod:`.backend`). A kind's
+environment and feature specifications (the job shop's: :mod:`.jobshop_env`,
+:mod:`.jobshop_features`) are registered by :mod:`.registrations` (:mod:`.registry`); the
+``policy`` solver family is registered with the solvers' registry by
+:mod:`.solver_registrations`, which the solvers find through the ``opsplan.solvers`` entry
+point (pyproject.toml) and which importing this package loads too.
 
 No torch or onnxruntime is imported here; training and the ONNX runtime load them lazily.
 """
+
+from opsplan.solvers.registry import add_registrations
+
+add_registrations("opsplan.policies.solver_registrations")

@@ -13,11 +13,14 @@ from opsplan.solvers.registry import (
     EARLIEST,
     PINS,
     available,
+    capabilities,
     known,
     load,
     refusal,
     split_name,
     supports,
+    variants,
+    why_not,
 )
 from opsplan.solvers.result import (
     Conflict,
@@ -57,33 +60,38 @@ def solve(
     -------
     Result
         Never raises for infeasibility; raises :class:`SolverError` for an
-        unknown or uninstalled solver, an unsupported scenario kind, or options
-        the backend cannot honour (pinned assignments, ``earliest``, a change budget
+        unknown or uninstalled solver, a solver without an entry for the scenario's
+        kind, a shape the backend cannot run (its ``why_not``), or options the
+        backend cannot honour (pinned assignments, ``earliest``, a change budget
         ``max_changes``; see :data:`CAPABILITIES` and :func:`supports`).
     """
     from opsplan.models import validate
+    from opsplan.models.kinds import descriptor
 
-    backend, variant = split_name(solver)
-    if scenario.kind not in backend.kinds:
-        raise SolverError(f"solver '{solver}' does not handle {scenario.kind} scenarios")
+    kind = scenario.kind
+    backend, variant = split_name(solver, kind)
+    caps = capabilities(solver, kind)
     options = params.options if params is not None else {}
     for key, capability, what in (
         ("earliest", EARLIEST, "earliest start times"),
         ("max_changes", CHANGE_BUDGET, "a change budget (max_changes)"),
     ):
-        if options.get(key) is not None and capability not in backend.capabilities:
-            able = ", ".join(available(scenario.kind, capability)) or "none installed"
+        if options.get(key) is not None and capability not in caps:
+            able = ", ".join(available(kind, capability)) or "none installed"
             raise SolverError(f"solver '{solver}' cannot honour {what}; use one of: {able}")
     if params is not None and any(a.category != Category.WORK for a in params.pinned):
-        # pins may come straight from a plan's assignments: its setup bars are not operations
+        # pins may come straight from a plan's assignments: its setup bars are not tasks
         params = replace(params, pinned=tuple(a for a in params.pinned if a.category == Category.WORK))
-    if params is not None and params.pinned and PINS not in backend.capabilities:
-        raise SolverError("solver " + refusal(solver, scenario.kind, PINS, "pinned operations"))
+    if params is not None and params.pinned and PINS not in caps:
+        raise SolverError("solver " + refusal(solver, kind, PINS, f"pinned {descriptor(kind).task_word}s"))
     issues = validate(scenario)
     if issues:
         raise ValidationError(issues, source=getattr(scenario, "name", None))
-    module = load(backend)
     params = params or Params()
+    reason = why_not(solver, scenario, params)
+    if reason:
+        raise SolverError(f"solver '{solver}' cannot run on '{getattr(scenario, 'name', kind)}': {reason}")
+    module = load(backend, kind)
     stop = stop or StopToken()
     t0 = time.perf_counter()
     result: Result = module.solve(scenario, params, on_progress, stop, variant)
@@ -107,7 +115,9 @@ def _checked(scenario, params: Params, result: Result) -> Result:  # noqa: ANN00
         return result
     why = f"{result.solver or 'the solver'}'s schedule breaks {len(violations)} constraint(s), e.g. {violations[0]}"
     if params.pinned:
-        why += "; the pinned operations may be impossible to keep"
+        from opsplan.models.kinds import descriptor
+
+        why += f"; the pinned {descriptor(scenario).task_word}s may be impossible to keep"
     return replace(result, termination=Termination.ERROR, solution_status=SolutionStatus.NONE, schedule=None,
                    objective=None, bound=None, message=why,
                    stats={**result.stats, "violations": [str(v) for v in violations[:20]]})
@@ -144,4 +154,6 @@ __all__ = [
     "known",
     "solve",
     "supports",
+    "variants",
+    "why_not",
 ]

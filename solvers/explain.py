@@ -1,26 +1,24 @@
-"""Infeasibility explained, for any scenario kind that has an explainer.
+"""Infeasibility explained, for any scenario kind that registers an explainer.
 
-:func:`explain` returns the :class:`~opsplan.solvers.cpsat.explain.Explanation`
-of the kind's explainer (job shop: CP-SAT with one assumption per business
-constraint), or ``None`` when the kind has none or its engine is not installed.
+:func:`explain` returns what the kind's explainer finds (the
+:class:`~opsplan.solvers.cpsat.explain.Explanation` of CP-SAT with one assumption per
+business constraint, for the kinds with a CP-SAT model builder), or ``None`` when the kind
+has none or what it needs is not installed. The explainer is the ``explain`` of the kind's
+:class:`~opsplan.solvers.registry.KindSolvers`.
 """
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 
+from opsplan.solvers import registry
 from opsplan.solvers.result import Params, StopToken
-
-# kind -> (module, required top-level package)
-_EXPLAINERS = {"jobshop": ("opsplan.solvers.cpsat.explain", "ortools")}
 
 
 def explain(scenario, params: Params | None = None, time_limit: float = 10.0, stop: StopToken | None = None):  # noqa: ANN001, ANN201
-    entry = _EXPLAINERS.get(scenario.kind)
-    if entry is None or importlib.util.find_spec(entry[1]) is None:
+    defaults = registry.kind_solvers(scenario.kind)
+    if defaults.explain is None or any(importlib.util.find_spec(m) is None for m in defaults.explain_requires):
         return None
     if stop is not None and stop.is_set():
         return None
-    module = importlib.import_module(entry[0])
-    return module.explain(scenario, params, time_limit, stop)
+    return registry.resolve(defaults.explain)(scenario, params, time_limit, stop)

@@ -5,7 +5,8 @@ How it runs
 1. **Seed.** The warm start, else the best deterministic dispatch rule, is
    computed once here; it is the first incumbent and the warm start (hint, MIP
    start) of every exact member.
-2. **Members** (``Params.options["solvers"]``, default :func:`default_members`)
+2. **Members** (``Params.options["solvers"]``, default :func:`default_members`: the kind's
+   ``race_members``; a member whose ``why_not`` refuses the scenario is left out)
    each run in their own process, forked by a ``forkserver`` (``spawn`` where there is none):
    a helper process started once per application that has imported the solvers and loaded
    the compiled kernels (:mod:`opsplan.solvers.race_server`), so a member starts in
@@ -48,8 +49,10 @@ from typing import Any
 
 from opsplan.models import objective_value
 from opsplan.models.errors import SolverError
+from opsplan.models.kinds import descriptor
 from opsplan.models.schedule import Schedule
-from opsplan.solvers.registry import EARLIEST, INBOX, OWN_START, PINS, is_installed, split_name
+from opsplan.solvers import registry
+from opsplan.solvers.registry import EARLIEST, INBOX, OWN_START, PINS
 from opsplan.solvers.result import (
     Params,
     Progress,
@@ -63,7 +66,6 @@ from opsplan.solvers.starting import feasible_start, start_deadline
 
 NAME = "race"
 VERSION = "1"
-DEFAULT_MEMBERS = {"jobshop": ("cpsat", "mip")}
 RESTART_MIN_LEFT_S = 3.0  # restart a member on a better shared solution only with this much time left
 MAX_RESTARTS = 4
 INBOX_ACTIVE_S = 0.5  # a member that read its inbox this recently is not restarted on a shared solution
@@ -72,54 +74,50 @@ _GRACE_S = 3.0  # after the limit or a stop: wait this long for members to repor
 _REPORTED_JOIN_S = 0.05  # a member that has reported gets this long to exit before it is ended
 
 
-def members(sc, params: Params) -> list[str]:  # noqa: ANN001
-    """The member solver names for ``sc``: ``options["solvers"]`` (a list or 'a,b,c') or the kind's default."""
+def members(sc, params: Params, skipped: dict[str, str] | None = None) -> list[str]:  # noqa: ANN001
+    """The member solver names for ``sc``: ``options["solvers"]`` (a list or 'a,b,c') or the kind's default.
+
+    A member whose ``why_not`` refuses the scenario is left out (with its reason in ``skipped``),
+    and so is a default member that is not installed.
+    """
     raw = params.options.get("solvers")
     if isinstance(raw, str):
         raw = [s for s in (x.strip() for x in raw.split(",")) if s]
     names = list(raw) if raw else default_members(sc, params)
     out: list[str] = []
     for name in names:
-        backend, _ = split_name(name)  # raises on unknown names
+        backend, _ = registry.split_name(name)  # raises on unknown names
         if backend.name == NAME:
             raise SolverError("a race cannot be a member of a race")
-        if sc.kind not in backend.kinds:
+        if not registry.handles(name, sc.kind):
             raise SolverError(f"race member '{name}' does not handle {sc.kind} scenarios")
-        if not is_installed(backend):
+        registry.split_name(name, sc.kind)  # its variant must be one of the kind's
+        if not registry.is_installed(backend, sc.kind):
             if raw:
                 raise SolverError(f"race member '{name}' is not installed (needs: {', '.join(backend.requires)})")
             continue  # a default member that is missing is left out
-        if params.pinned and PINS not in backend.capabilities:
-            raise SolverError(f"race member '{name}' cannot keep pinned operations")
-        if params.options.get("earliest") and EARLIEST not in backend.capabilities:
+        caps = registry.capabilities(name, sc.kind)
+        if params.pinned and PINS not in caps:
+            raise SolverError(f"race member '{name}' cannot keep pinned {descriptor(sc).task_word}s")
+        if params.options.get("earliest") and EARLIEST not in caps:
             raise SolverError(f"race member '{name}' cannot honour earliest start times")
+        why = registry.why_not(name, sc, params)
+        if why:
+            if skipped is not None:
+                skipped[name] = why
+            continue
         if name not in out:
             out.append(name)
     if not out:
-        raise SolverError("the race has no installed member solver")
+        why = "; ".join(f"{k}: {v}" for k, v in (skipped or {}).items())
+        raise SolverError("the race has no installed member solver" + (f" that can run here ({why})" if why else ""))
     return out
 
 
 def default_members(sc, params: Params) -> list[str]:  # noqa: ANN001
-    """The kind's default members.
-
-    * A single-machine weighted-tardiness shape: the iterated local search leads (it finds the
-      best known values of wt40-wt100 within seconds) and the exact solvers work for bounds and
-      proofs beside it.
-    * A classic job shop (makespan, one mode per operation): cpsat leads and ``tabu`` runs a
-      second tabu-search walk beside it (another seed) on the core cpsat leaves idle while its
-      own tabu phase runs; the MIP is left out there, since on the 82 classic instances it never
-      improved on CP-SAT and only took that core.
-    """
-    names = list(DEFAULT_MEMBERS.get(sc.kind, ()))
-    if sc.kind == "jobshop":
-        from opsplan.solvers.dispatch import ils, tabu
-
-        if not ils.fits(sc, params):
-            names = ["ils", *names]
-        elif not tabu.fits(sc, params) and tabu.installed():
-            names = ["cpsat", "tabu"]
-    return names
+    """The kind's default members (its ``race_members``, see :class:`~opsplan.solvers.registry.KindSolvers`)."""
+    ref = registry.kind_solvers(sc.kind).race_members
+    return list(registry.resolve(ref)(sc, params)) if ref is not None else []
 
 
 def _thread_shares(names: list[str], threads: int, how: str) -> dict[str, tuple[int, int]]:
@@ -140,7 +138,7 @@ def _member_params(params: Params, names: list[str], shares: dict[str, tuple[int
 
 
 def _quick(name: str) -> bool:
-    return name.split(":", 1)[0] in ("policy", "dispatch")
+    return registry.family(name).quick
 
 
 # -- the member process -------------------------------------------------------------
@@ -156,11 +154,12 @@ def _restart_due(better: bool, left_s: float, restarts: int, read_ago_s: float, 
 
 
 def _member_main(name: str, sc, params: Params, nice: int, deadline: float | None, t0: float,  # noqa: ANN001
-                 out_q, inbox_q, alive) -> None:  # noqa: ANN001 - multiprocessing queues and connection
+                 out_q, inbox_q, alive, registrations: tuple[str, ...] = ()) -> None:  # noqa: ANN001
     """Run one member; report progress, solutions and the final result on ``out_q``.
 
     ``alive`` is the read end of a pipe whose only writer is the race's parent and which it never
-    writes: it reads as ended once the parent is gone, however it died.
+    writes: it reads as ended once the parent is gone, however it died. ``registrations`` are the
+    parent's registration modules (a family a higher layer registered, such as ``policy``).
     """
     import signal
     import sys
@@ -176,10 +175,10 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
         except OSError:
             pass
     from opsplan.solvers import solve
-    from opsplan.solvers.registry import split_name as split
 
-    backend, _ = split(name)
-    has_inbox = INBOX in backend.capabilities
+    registry.load_registrations(registrations)
+    caps = registry.capabilities(name, sc.kind)
+    has_inbox = INBOX in caps
     stop = StopToken()
     done = threading.Event()
     lock = threading.Lock()
@@ -187,7 +186,7 @@ def _member_main(name: str, sc, params: Params, nice: int, deadline: float | Non
     incoming: list[tuple[float, Schedule] | None] = [None]  # best shared solution not yet used
     restart = threading.Event()
     run_stop: list[StopToken] = [StopToken()]
-    own_start = OWN_START in backend.capabilities
+    own_start = OWN_START in caps
     started = threading.Event()  # for such a member: this run has built its start
 
     def elapsed() -> float:
@@ -330,17 +329,22 @@ def _ended(alive) -> bool:  # noqa: ANN001 - a multiprocessing connection
 
 
 # -- the parent -------------------------------------------------------------------
-def _context(names: list[str]):  # noqa: ANN202 - a multiprocessing context
+def _context(names: list[str], kind: str | None = None):  # noqa: ANN202 - a multiprocessing context
     """The members' process context: the fork server where the platform has one, else spawn.
 
     The server's preload list is fixed when it starts (the first race of the application): the
-    members' entry point and kernels (:mod:`opsplan.solvers.race_server`) and that race's member
-    backends. A later race with other members imports what the server lacks in the member.
+    registration modules, the members' entry point and kernels (:mod:`opsplan.solvers.race_server`)
+    and that race's member backends (for ``kind``; for every kind they serve when None). A later
+    race with other members imports what the server lacks in the member.
     """
     if "forkserver" not in mp.get_all_start_methods():
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
-    modules = ["opsplan.solvers.race_server", *(split_name(n)[0].module for n in names)]
+    backends = []
+    for n in names:
+        fam = registry.family(n)
+        backends += [registry.entry(fam, k).module for k in fam.kinds if kind is None or k == kind]
+    modules = [*registry.registration_modules(), "opsplan.solvers.race_server", *backends]
     ctx.set_forkserver_preload(list(dict.fromkeys(modules)))
     return ctx
 
@@ -349,8 +353,8 @@ class _Server:
     """Gets the members' process context ready in the background (starting the fork server takes
     about as long as a fresh process), so the race can compute its seed meanwhile."""
 
-    def __init__(self, names: list[str]) -> None:
-        self._ctx = _context(names)
+    def __init__(self, names: list[str], kind: str | None = None) -> None:
+        self._ctx = _context(names, kind)
         self._thread: threading.Thread | None = None
         if self._ctx.get_start_method() == "forkserver":
             from multiprocessing import forkserver
@@ -368,7 +372,8 @@ class _Server:
 
 def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopToken, variant=None) -> Result:  # noqa: ANN001
     t0 = time.monotonic()
-    names = members(sc, params)
+    skipped: dict[str, str] = {}
+    names = members(sc, params, skipped)
     if params.options.get("max_changes") is not None:
         raise SolverError("the race does not support a change budget (max_changes)")
     if stop.is_set():
@@ -400,7 +405,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
             return True
         return False
 
-    server = _Server(names)  # starts the fork server (first race only) while the seed is computed
+    server = _Server(names, sc.kind)  # starts the fork server (first race only) while the seed is computed
     # the race's own clock is monotonic; the start's deadline is on perf_counter, from now
     seed, source = feasible_start(sc, params, deadline=start_deadline(time.perf_counter(), params), stop=stop)
     if seed is not None:
@@ -419,10 +424,11 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     child_params = replace(params, options={k: v for k, v in params.options.items()
                                             if k not in ("on_solution", "inbox", "solvers")})
     member_params = _member_params(child_params, names, shares)
+    registrations = registry.registration_modules()
     for n in names:
         p = ctx.Process(target=_member_main, name=f"race-{n}",
                         args=(n, sc, member_params[n], shares[n][1], deadline, t0,
-                              out_q, inboxes[n], alive_r), daemon=True)
+                              out_q, inboxes[n], alive_r, registrations), daemon=True)
         p.start()
         procs[n] = p
 
@@ -535,6 +541,8 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         parts.append("ended by the race before reporting: " + ", ".join(ended))
     if errors:
         parts.append("failed: " + "; ".join(f"{k}: {v}" for k, v in errors.items()))
+    if skipped:
+        parts.append("left out: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
     stats = {
         "members": names,
         "threads": {n: shares[n][0] for n in names},
@@ -545,6 +553,7 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         "per_member": finals,
         "errors": errors,
         "ended": ended,
+        "skipped": skipped,
         "curves": curves,
     }
     versions = ", ".join(f"{n}: {finals[n]['version']}" for n in names if n in finals and finals[n]["version"])

@@ -7,19 +7,18 @@ start a Python, import the solvers (about 0.6 s) and load the compiled tabu kern
 cache (about 0.7 s) before its search begins; cpsat alone, in a process that has run it once,
 pays none of that, so in a race of equal wall time it started about a second and a half later.
 
-Importing this module imports the race (the members' entry point) and the dispatch walks and,
-when the tabu kernel (used by ``tabu`` and by cpsat's tabu phase) is in numba's cache, loads
-it; it never compiles (that takes several seconds and is done once, after installing). The
-race adds its first members' backend modules to the preload list.
+Importing this module imports the race (the members' entry point) and runs every kind's
+``preload`` (:class:`~opsplan.solvers.registry.KindSolvers`; the job shop's imports its local
+searches and, when the tabu kernel used by ``tabu`` and by cpsat's tabu phase is in numba's
+cache, loads it; it never compiles: that takes several seconds and is done once, after
+installing). The race adds its first members' backend modules and the registration modules to
+the preload list.
 """
 
 from __future__ import annotations
 
-from opsplan.solvers import race  # noqa: F401
-from opsplan.solvers.dispatch import ils, tabu  # noqa: F401
+from opsplan.solvers import race, registry  # noqa: F401
 
-if tabu.installed():
-    from opsplan.solvers.dispatch import tabu_kernel
-
-    if tabu_kernel.is_compiled():
-        tabu_kernel.warm()
+for _defaults in registry.kind_defaults():
+    for _hook in _defaults.preload:
+        registry.resolve(_hook)()

@@ -1,23 +1,27 @@
-"""Starting schedules for the exact backends: a feasible warm start, else the best dispatch rule.
+"""Starting schedules for the exact backends: a feasible warm start, else the kind's heuristic.
 
 cpsat uses one as a solution hint (and to shrink the horizon), mip to tighten its
-horizon and big-M; both need the same two questions answered the same way.
+horizon and big-M, the race as its first incumbent; all need the same two questions
+answered the same way. What the heuristic is belongs to the scenario's kind (its
+``start`` in :class:`~opsplan.solvers.registry.KindSolvers`; for a job shop the best
+dispatch rule); ``options["start_from"]`` adds another solver's schedule (a learned
+policy's, say) to choose from.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from opsplan.models import check, objective_value
-from opsplan.models.schedule import Category, Schedule
+from opsplan.models.schedule import Category, Schedule, count_changes
+from opsplan.solvers import registry
 from opsplan.solvers.result import Params, StopToken
 
 Budget = tuple  # (baseline assignments, max changes, tolerance)
 START_SHARE = 0.5  # of a solver's time limit that finding its starting schedule may use
-# for a makespan the starting schedule tries the rules the README's benchmarks were measured with
-# (the due-date rules only differ from their base rule when there are due dates)
-MAKESPAN_HINT_RULES = ("fifo", "spt", "lpt", "mwkr", "mor", "edd", "atc", "cr")
+SEED = "seed"  # a feasible start (mip, the race)
+HINT = "hint"  # an exact solver's hint (cpsat): the kind may pick other heuristics for it
 
 
 def past(deadline: float | None) -> bool:
@@ -42,8 +46,6 @@ def honours(schedule: Schedule, params: Params, earliest: Mapping[str, int], bud
     if any(task in by_task and by_task[task].start < t for task, t in earliest.items()):
         return False
     if budget is not None:
-        from opsplan.solvers.reschedule import count_changes
-
         baseline, k, tol = budget
         if count_changes(Schedule(baseline), schedule, tol) > k:
             return False
@@ -58,50 +60,48 @@ def earliest_starts(params: Params) -> dict[str, int]:
 def feasible_start(sc, params: Params, rules: Iterable[str] | None = None, *,  # noqa: ANN001
                    deadline: float | None = None, stop: StopToken | None = None,
                    ) -> tuple[Schedule | None, str]:
-    """The warm start, else the best of ``rules`` (default: every deterministic rule), when it honours
-    pins and earliest starts; ``(None, "")`` otherwise."""
-    if rules is None:
-        from opsplan.solvers.dispatch import DETERMINISTIC
-
-        rules = DETERMINISTIC
+    """The warm start, else the kind's heuristic (``rules``: which of the kind's dispatch rules; default
+    the kind's choice), when it honours pins and earliest starts; ``(None, "")`` otherwise."""
     schedule, source, _, ok = starting_schedule(sc, params, earliest_starts(params), rules,
                                                 deadline=deadline, stop=stop)
     return (schedule, source) if ok else (None, "")
 
 
+def heuristic(sc, params: Params, earliest: Mapping[str, int], budget: Budget | None = None, *,  # noqa: ANN001
+              rules: Iterable[str] | None = None, purpose: str = SEED, deadline: float | None = None,
+              stop: StopToken | None = None) -> tuple[Schedule, str, int] | None:
+    """The kind's heuristic schedule ``(schedule, source, objective)`` (it passes the checker), or None
+    when the kind has none or it found nothing."""
+    ref = registry.kind_solvers(sc.kind).start
+    if ref is None:
+        return None
+    return registry.resolve(ref)(sc, params, earliest, budget, rules=rules, purpose=purpose,
+                                 deadline=deadline, stop=stop)
+
+
 def starting_schedule(
-    sc, params: Params, earliest: Mapping[str, int], rules: Iterable[str], budget: Budget | None = None, *,
-    deadline: float | None = None, stop: StopToken | None = None,
+    sc, params: Params, earliest: Mapping[str, int], rules: Iterable[str] | None = None,  # noqa: ANN001
+    budget: Budget | None = None, *, deadline: float | None = None, stop: StopToken | None = None,
+    purpose: str = SEED,
 ) -> tuple[Schedule | None, str, int | None, bool]:
-    """The warm start if it passes the checker and :func:`honours` everything, else the best of ``rules``.
+    """The warm start if it passes the checker and :func:`honours` everything, else the better of the
+    kind's heuristic (:func:`heuristic`) and ``options["start_from"]``'s schedule (:func:`start_from`).
 
     Returns the schedule (None when there is none that passes the checker), where it
     came from, its objective, and whether it :func:`honours` pins, earliest starts and
-    budget (a dispatch schedule that breaks the budget is still a useful hint).
-    ``deadline`` (a ``perf_counter`` time) and ``stop`` cut the single-machine local
-    search and a ``start_from`` solver short, so a solver's time limit and cancel hold
-    while it starts.
+    budget (a heuristic schedule that breaks the budget is still a useful hint).
+    ``deadline`` (a ``perf_counter`` time) and ``stop`` cut the heuristic and a
+    ``start_from`` solver short, so a solver's time limit and cancel hold while it starts.
+    ``rules`` and ``purpose`` go to the kind's heuristic.
     """
-    should_stop = stop.is_set if stop is not None else None
     warm = params.warm_start
     if warm is not None and not check(sc, warm) and honours(warm, params, earliest, budget):
         return warm, "warm start", objective_value(sc, warm), True
-    from opsplan.solvers.dispatch import best_rule
-
-    try:
-        rule, schedule, value = best_rule(sc, tuple(rules), pinned=params.pinned, earliest=earliest,
-                                          should_stop=lambda: past(deadline) or (stop is not None and stop.is_set()))
-    except Exception:  # a rule that cannot honour odd pins must not stop the exact solver
-        schedule = None
-    if schedule is None or check(sc, schedule):
+    got = heuristic(sc, params, earliest, budget, rules=rules, purpose=purpose, deadline=deadline, stop=stop)
+    if got is None:
         other = start_from(sc, params, earliest, budget, stop=stop)
         return (other[0], other[1], other[2], True) if other is not None else (None, "", None, False)
-    source = f"dispatch:{rule}"
-    if not params.pinned and not earliest and budget is None:
-        # a single machine: the sequencing rules with their local search are stronger and take milliseconds
-        better = single_machine_seed(sc, deadline=deadline, should_stop=should_stop)
-        if better is not None and better[2] < value:
-            schedule, source, value = better
+    schedule, source, value = got
     ok = honours(schedule, params, earliest, budget)
     other = start_from(sc, params, earliest, budget, stop=stop)
     if other is not None and (other[2] < value or not ok):
@@ -139,39 +139,3 @@ def start_from(sc, params: Params, earliest: Mapping[str, int], budget: Budget |
     if schedule is None or check(sc, schedule) or not honours(schedule, params, earliest, budget):
         return None
     return schedule, str(result.solver or name), objective_value(sc, schedule)
-
-
-def single_machine_seed(sc, *, deadline: float | None = None,  # noqa: ANN001
-                        should_stop: Callable[[], bool] | None = None) -> tuple[Schedule, str, int] | None:
-    """The best single-machine rule followed by the local search, or None when ``sc`` is not that shape.
-
-    Each rule's local search gets at most a second, less when ``deadline`` is near; past the
-    deadline or on ``should_stop`` the rules not yet tried are skipped (once one has a result).
-    """
-    from opsplan.solvers.dispatch.single_machine import SEQUENCE_RULES, is_single_machine, run_single_machine
-
-    if getattr(sc, "kind", "") != "jobshop" or not is_single_machine(sc):
-        return None
-    if any(job.deadline is not None for job in sc.jobs):
-        return None  # the sequencing rules ignore hard deadlines
-    best = None
-    rules = tuple(SEQUENCE_RULES)
-    for k, rule in enumerate(rules):
-        limit = 1.0
-        if deadline is not None:
-            left = deadline - time.perf_counter()
-            if best is not None and left <= 0:
-                break
-            limit = max(0.01, min(1.0, left / (len(rules) - k)))
-        if best is not None and should_stop is not None and should_stop():
-            break
-        try:
-            schedule, _ = run_single_machine(sc, rule, None, True, time_limit=limit, should_stop=should_stop)
-        except Exception:  # a rule that cannot run on this data is skipped, never fatal
-            continue
-        if check(sc, schedule):
-            continue
-        value = objective_value(sc, schedule)
-        if best is None or value < best[2]:
-            best = (schedule, f"dispatch:{rule}+local search", value)
-    return best

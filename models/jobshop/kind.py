@@ -7,16 +7,11 @@ from dataclasses import replace
 from opsplan.models.core import Calendar, Resource
 from opsplan.models.jobshop import codec, importers, kpi, schema, tabular
 from opsplan.models.jobshop.checker import check_jobshop
+from opsplan.models.jobshop.disruptions import MACHINE_DOWN, OPERATION_LATE
 from opsplan.models.jobshop.scenario import KIND, Job, JobShopScenario, Mode, Objective, Operation
 from opsplan.models.jobshop.validate import validate_jobshop
-from opsplan.models.kinds import HIGHER, KPI, LOWER, Disruption, KindDescriptor
+from opsplan.models.kinds import HIGHER, KPI, LOWER, KindDescriptor
 from opsplan.models.schedule import Category
-
-# a machine breakdown: down from ``at`` for ``duration``; what it interrupts starts again after
-MACHINE_DOWN = Disruption(
-    "machine_down", "Machine breakdown", "resource",
-    (("at", "Down at", "time"), ("duration", "Repair time", "time")),
-)
 
 
 def _task_ids(sc: JobShopScenario) -> list[str]:
@@ -26,6 +21,11 @@ def _task_ids(sc: JobShopScenario) -> list[str]:
 def _group_of(sc: JobShopScenario, task: str) -> str:
     entry = sc.operation_index.get(task)
     return entry[0].id if entry else ""
+
+
+def _task_resources(sc: JobShopScenario, task: str) -> tuple[str, ...]:
+    entry = sc.operation_index.get(task)
+    return tuple(m.resource for m in entry[2].modes) if entry else ()
 
 
 def _summary(sc: JobShopScenario) -> str:
@@ -74,11 +74,12 @@ DESCRIPTOR = KindDescriptor(
     group_word="job",
     resource_word="machine",
     importers=importers.IMPORTERS,
-    disruptions=(MACHINE_DOWN,),
+    disruptions=(MACHINE_DOWN, OPERATION_LATE),
+    task_resources=_task_resources,
     pinnable=frozenset({Category.WORK}),
     sample="bakery-jobshop.json",
     extra_columns=(("job", _group_of),),
     export_sheets=tabular.write_scenario_sheets,
 )
 
-__all__ = ["DESCRIPTOR", "MACHINE_DOWN", "new_scenario"]
+__all__ = ["DESCRIPTOR", "MACHINE_DOWN", "OPERATION_LATE", "new_scenario"]

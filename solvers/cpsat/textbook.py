@@ -12,19 +12,27 @@ import time
 from opsplan.models.errors import SolverError
 from opsplan.models.jobshop.scenario import JobShopScenario
 from opsplan.models.schedule import Assignment, Schedule
-from opsplan.solvers.cpsat import MIN_SEARCH_S, VERSION, new_solver
+from opsplan.solvers.cpsat.engine import MIN_SEARCH_S, VERSION, new_solver
 from opsplan.solvers.result import Params, Progress, Result, SolutionStatus, StopToken, Termination
 from ortools.sat.python import cp_model
 
 NAME = "cpsat-textbook"
 
 
-def solve(sc: JobShopScenario, params: Params, on_progress, stop: StopToken, variant=None) -> Result:
+def why_not(sc: JobShopScenario, params: Params | None = None) -> str | None:
+    """Why the baseline cannot run on ``sc``: it handles only classic makespan job shops."""
     if (sc.is_flexible or sc.objective.value != "makespan" or sc.setups
             or any(j.deadline is not None or j.release for j in sc.jobs)
             or any(m.calendar.windows for m in sc.machines)):
-        raise SolverError("the textbook baseline handles only classic makespan job shops "
-                          "(no releases, calendars, setups or deadlines)")
+        return ("the textbook baseline handles only classic makespan job shops "
+                "(no releases, calendars, setups or deadlines)")
+    return None
+
+
+def solve(sc: JobShopScenario, params: Params, on_progress, stop: StopToken, variant=None) -> Result:
+    why = why_not(sc, params)  # solve() refuses these already; a direct call must not run either
+    if why:
+        raise SolverError(why)
     t0 = time.perf_counter()
     if stop.is_set():
         return Result(Termination.CANCELLED, SolutionStatus.NONE, None, None, None, 0.0, NAME, VERSION)

@@ -335,6 +335,9 @@ RULES: dict[str, RuleSpec] = {
 }
 
 DETERMINISTIC: tuple[str, ...] = tuple(name for name, r in RULES.items() if r.deterministic)
+# for a makespan a hint (cpsat, tabu) tries the rules the README's benchmarks were measured with
+# (the due-date rules only differ from their base rule when there are due dates)
+MAKESPAN_HINT_RULES: tuple[str, ...] = ("fifo", "spt", "lpt", "mwkr", "mor", "edd", "atc", "cr")
 
 
 def get_rule(name: str) -> RuleSpec:
@@ -345,4 +348,4 @@ def get_rule(name: str) -> RuleSpec:
         raise SolverError(f"unknown dispatch rule '{name}'; known: {', '.join(RULES)}") from None
 
 
-__all__ = ["ATC_K", "DETERMINISTIC", "MDDC_SLOPE", "RULES", "RuleSpec", "get_rule"]
+__all__ = ["ATC_K", "DETERMINISTIC", "MAKESPAN_HINT_RULES", "MDDC_SLOPE", "RULES", "RuleSpec", "get_rule"]

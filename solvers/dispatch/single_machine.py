@@ -767,6 +767,43 @@ def solve_single_machine(
     return schedule
 
 
+def single_machine_seed(sc: JobShopScenario, *, deadline: float | None = None,
+                        should_stop: Callable[[], bool] | None = None) -> tuple[Schedule, str, int] | None:
+    """The best single-machine rule followed by the local search, or None when ``sc`` is not that shape.
+
+    Each rule's local search gets at most a second, less when ``deadline`` (a ``perf_counter``
+    time) is near; past the deadline or on ``should_stop`` the rules not yet tried are skipped
+    (once one has a result).
+    """
+    from opsplan.models import check, objective_value
+
+    if not is_single_machine(sc):
+        return None
+    if any(job.deadline is not None for job in sc.jobs):
+        return None  # the sequencing rules ignore hard deadlines
+    best = None
+    rules = tuple(SEQUENCE_RULES)
+    for k, rule in enumerate(rules):
+        limit = 1.0
+        if deadline is not None:
+            left = deadline - time.perf_counter()
+            if best is not None and left <= 0:
+                break
+            limit = max(0.01, min(1.0, left / (len(rules) - k)))
+        if best is not None and should_stop is not None and should_stop():
+            break
+        try:
+            schedule, _ = run_single_machine(sc, rule, None, True, time_limit=limit, should_stop=should_stop)
+        except Exception:  # a rule that cannot run on this data is skipped, never fatal
+            continue
+        if check(sc, schedule):
+            continue
+        value = objective_value(sc, schedule)
+        if best is None or value < best[2]:
+            best = (schedule, f"dispatch:{rule}+local search", value)
+    return best
+
+
 __all__ = [
     "SEQUENCE_RULES",
     "ImproveStats",
@@ -785,6 +822,7 @@ __all__ = [
     "run_single_machine",
     "sequence",
     "single_machine_data",
+    "single_machine_seed",
     "solve_single_machine",
     "spt",
     "weighted_tardiness",

@@ -1,21 +1,15 @@
-"""MIP backend (``mip``): Pyomo models solved by HiGHS through highspy, driven by this package.
+"""MIP backend (``mip``): Pyomo models solved by HiGHS through highspy, for every kind with a MIP builder.
 
-Formulations (``Result.stats["formulation"]``, forced with ``Params.options["formulation"]``):
+The kind's model comes from its builder (:mod:`.builder`; the ``"builder"`` part of ``mip``'s
+registry entry for the kind, e.g. :mod:`.jobshop`), which may offer several formulations
+(``Result.stats["formulation"]``, forced with ``Params.options["formulation"]``).
 
-* ``disjunctive`` — :mod:`.jobshop_model`, the general big-M job-shop model (every feature);
-* ``positional`` / ``time-indexed`` — :mod:`.single_machine`, for one machine with one-operation
-  jobs and no calendar, setups or pins. ``positional`` is the automatic choice for that shape:
-  on OR-Library wt40 (10 s, 1 thread) it reaches better schedules and far better bounds than
-  the disjunctive model (whose LP bound stays 0), and on small random instances (15-25 jobs,
-  p <= 10) it proves optima 5-15x faster than the time-indexed model, which is tight but grows
-  with jobs x horizon x durations (wt40: ~4M nonzeros) and is only built when forced and small.
-
-The hand-off to HiGHS is ours (:mod:`.highs_run`), so a warm start (or the best dispatch
-rule) is a real MIP start (``setSolution`` with every column), every improving solution is
-reported to ``on_progress``, a :class:`StopToken` interrupts a running solve, and
-``Params.options["inbox"]`` (a zero-argument callable giving a :class:`Schedule` or None,
-the solver race's mailbox) is polled during the search; better feasible schedules are
-injected as user solutions (``stats["injected"]``).
+The hand-off to HiGHS is ours (:mod:`.highs_run`, the one engine of every kind), so a warm
+start (or the kind's heuristic start) is a real MIP start (``setSolution`` with every column),
+every improving solution is reported to ``on_progress``, a :class:`StopToken` interrupts a
+running solve, and ``Params.options["inbox"]`` (a zero-argument callable giving a
+:class:`Schedule` or None, the solver race's mailbox) is polled during the search; better
+feasible schedules are injected as user solutions (``stats["injected"]``).
 
 ``pyomo.environ`` is never imported: it loads every Pyomo plugin, and one of them
 (community detection, a deferred matplotlib import) raises inside PySide6's import hook
@@ -27,18 +21,15 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import highspy
 import pyomo.core as pyo
 import pyomo.version
 from opsplan.models import check, objective_value
 from opsplan.models.errors import SolverError
-from opsplan.models.jobshop.scenario import Objective
-from opsplan.models.schedule import Schedule
+from opsplan.solvers import registry
 from opsplan.solvers.mip import highs_run
-from opsplan.solvers.mip import jobshop_model as jsm
-from opsplan.solvers.mip import single_machine as smm
+from opsplan.solvers.mip.builder import Formulation, MipModelBuilder
 from opsplan.solvers.result import (
     Params,
     Progress,
@@ -52,8 +43,6 @@ from opsplan.solvers.result import (
 from opsplan.solvers.starting import earliest_starts, feasible_start, start_deadline
 
 NAME = "mip"
-DISJUNCTIVE = "disjunctive"
-FORMULATIONS = (DISJUNCTIVE, smm.POSITIONAL, smm.TIME_INDEXED)
 
 
 def version() -> str:
@@ -73,58 +62,9 @@ _TERMINATION = {
 }
 
 
-@dataclass
-class Formulation:
-    """A built model and how to go between it and schedules."""
-
-    name: str
-    model: pyo.ConcreteModel
-    values: Callable[[Schedule], dict | None]  # a complete assignment of the model's variables
-    read: Callable[..., Schedule]  # read(val) with val: VarData -> number
-    infeasible: str = ""
-    stats: dict = field(default_factory=dict)
-
-
-def choose_formulation(sc, params: Params, earliest: dict[str, int], horizon: int) -> tuple[str, str]:
-    """(formulation, why): the forced one if ``options["formulation"]`` names one, else by shape."""
-    forced = params.options.get("formulation")
-    reason = smm.fits(sc, params.pinned)
-    if forced is not None:
-        if forced not in FORMULATIONS:
-            raise SolverError(f"unknown MIP formulation {forced!r}; choose from {', '.join(FORMULATIONS)}")
-        if forced != DISJUNCTIVE and reason:
-            raise SolverError(f"the {forced} formulation needs a single-machine shape: {reason}")
-        if forced == smm.TIME_INDEXED:
-            _, nz = smm.time_indexed_size(sc, earliest, horizon)
-            if nz > smm.TIME_INDEXED_MAX_NONZEROS:
-                raise SolverError(f"the time-indexed model would have {nz} nonzeros "
-                                  f"(at most {smm.TIME_INDEXED_MAX_NONZEROS}): the horizon is too long")
-        return forced, "forced"
-    if reason:
-        return DISJUNCTIVE, ""
-    return smm.POSITIONAL, "single machine"
-
-
-def build(sc, params: Params, earliest: dict[str, int], horizon: int, name: str,  # noqa: ANN001
-          should_stop: Callable[[], bool] | None = None) -> Formulation:
-    """The formulation ``name`` of ``sc``; raises :class:`~.jobshop_model.BuildStopped` when
-    ``should_stop()`` turns true on the way."""
-    if name == DISJUNCTIVE:
-        jm = jsm.add_variables(sc, horizon)
-        jsm.add_constraints(jm, should_stop)
-        jsm.add_pins(jm, params.pinned)
-        if earliest:
-            jsm.add_earliest(jm, earliest)
-        jsm.add_objective(jm)
-        stats = {"horizon": horizon, "big_m": jm.big_m,
-                 "binaries": len(jm.model.x) + len(jm.model.y) + len(jm.model.w)}
-        return Formulation(name, jm.model, lambda s: jsm.complete_values(jm, s),
-                           lambda val: jsm.read_schedule(jm, NAME, val), jm.infeasible, stats)
-    make = smm.positional_model if name == smm.POSITIONAL else smm.time_indexed_model
-    sm = make(sc, earliest, horizon, should_stop)
-    stats = {"horizon": sm.horizon, "binaries": len(sm.model.x)}
-    return Formulation(name, sm.model, lambda s: smm.complete_values(sm, s),
-                       lambda val: smm.read_schedule(sm, NAME, val), sm.infeasible, stats)
+def builder_for(sc) -> MipModelBuilder:  # noqa: ANN001 - a scenario of any kind
+    """A new model builder for ``sc`` (the kind's ``mip`` builder from the registry)."""
+    return registry.part(NAME, sc.kind, "builder")(sc)
 
 
 def _reader(lp: highs_run.Lp, x) -> Callable:  # noqa: ANN001 - numpy vector
@@ -150,15 +90,13 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     def build_should_stop() -> bool:  # a cancel, or the time limit passing, ends a long build
         return stop.is_set() or (deadline is not None and time.perf_counter() >= deadline)
 
+    builder = builder_for(sc)
     late = max([0, *earliest.values(), *(a.end for a in params.pinned)])
-    horizon = sc.horizon(after=late)
-    # setups that break the triangle inequality make the pairwise disjunctive rows a restriction:
-    # then the model is only a heuristic (no proof, no bound, and no horizon cut to the start)
-    restricted = bool(sc.setups) and not jsm.setups_pairwise_exact(sc)
-    if start is not None and sc.objective == Objective.MAKESPAN and not restricted:
-        # an optimal schedule is no longer than this feasible one: every end fits in its makespan
-        horizon = min(horizon, start.makespan)
-    name, why = choose_formulation(sc, params, earliest, horizon)
+    # a model that is only a restriction (the job shop's setups that break the triangle inequality)
+    # is a heuristic: no proof, no bound, and no horizon cut to the start
+    restricted = builder.restricted()
+    horizon = builder.horizon(late, None if restricted else start)
+    name, why = builder.formulation(params, earliest, horizon)
     message = f"{name} formulation" + (f" ({why})" if why else "")
     if source:
         message += f"; start from {source}"
@@ -171,10 +109,10 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
                       message=f"{message}; {why}", stats=stats)
 
     try:  # a large model takes seconds to build and translate: a stop on the way ends it there
-        jsm.checkpoint(build_should_stop)
-        form = build(sc, params, earliest, horizon, name, build_should_stop)
+        highs_run.checkpoint(build_should_stop)
+        form: Formulation = builder.build(name, params, earliest, horizon, NAME, build_should_stop)
         lp = None if form.infeasible else highs_run.to_lp(form.model, build_should_stop)
-    except jsm.BuildStopped:
+    except highs_run.BuildStopped:
         if stop.is_set():
             return start_only(Termination.CANCELLED, "cancelled while building the model",
                               {"formulation": name, "start": source})
@@ -259,10 +197,8 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         stats["start_accepted"] = bool(out.start_accepted)
 
     term = _TERMINATION.get(out.status, Termination.ERROR)
-    untrusted = ""  # why HiGHS's final word is no proof here
-    if restricted:
-        untrusted = "setups break the triangle inequality, so the MIP is a restriction"
-    elif objective_off(out):
+    untrusted = restricted  # why HiGHS's final word is no proof here
+    if not untrusted and objective_off(out):
         untrusted = "HiGHS's objective differs from its point's"
     schedule = objective = None
     if out.x is not None:

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 import pyomo.core as pyo
-from opsplan.solvers.mip.jobshop_model import checkpoint
 from pyomo.repn.standard_repn import generate_standard_repn
 
 INF = highspy.kHighsInf
@@ -41,6 +40,17 @@ _banner_done = False
 DETACH_AFTER_S = 0.5  # after a stop (or the time limit) a run that has not ended by then is left behind
 _left_behind: list[threading.Thread] = []  # runs told to stop that are still ending (see DETACH_AFTER_S)
 _left_lock = threading.Lock()
+
+
+class BuildStopped(Exception):
+    """A stop came while a model was being built or handed over (raised by :func:`checkpoint`)."""
+
+
+def checkpoint(should_stop: Callable[[], bool] | None, k: int = 0, every: int = 256) -> None:
+    """Raise :class:`BuildStopped` at every ``every``-th ``k`` when ``should_stop()`` says so: building
+    a large model takes seconds, and a cancel must not wait for it."""
+    if should_stop is not None and k % every == 0 and should_stop():
+        raise BuildStopped
 
 
 def wait_for_runs_left_behind(timeout: float = 60.0, should_stop: Callable[[], bool] | None = None) -> bool:
@@ -160,7 +170,7 @@ class Lp:
 
 def to_lp(model: pyo.ConcreteModel, should_stop: Callable[[], bool] | None = None) -> Lp:
     """Translate the active linear constraints and the (single, minimised) objective of ``model``
-    (``should_stop``: checked as it goes, see :func:`~opsplan.solvers.mip.jobshop_model.checkpoint`)."""
+    (``should_stop``: checked as it goes, see :func:`checkpoint`)."""
     columns: list = []
     index: dict[int, int] = {}
     for v in model.component_data_objects(pyo.Var, descend_into=True):

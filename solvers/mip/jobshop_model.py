@@ -23,6 +23,7 @@ import pyomo.core as pyo  # not pyomo.environ: its plugins break under PySide6's
 from opsplan.models.jobshop.edit import setup_bars
 from opsplan.models.jobshop.scenario import JobShopScenario, Objective
 from opsplan.models.schedule import Assignment, Category, Schedule
+from opsplan.solvers.mip.highs_run import BuildStopped, checkpoint  # noqa: F401 - BuildStopped: for callers
 from pyomo.common.collections import ComponentMap
 
 
@@ -113,17 +114,6 @@ def setups_pairwise_exact(sc: JobShopScenario) -> bool:
 def _off(*lits) -> object:  # noqa: ANN002 - mode binaries or the constant 1
     """``sum(1 - lit)``: 0 when every mode is chosen, >= 1 otherwise."""
     return sum(1 - lit for lit in lits if not isinstance(lit, int))
-
-
-class BuildStopped(Exception):
-    """A stop came while a model was being built (raised by :func:`checkpoint`)."""
-
-
-def checkpoint(should_stop: Callable[[], bool] | None, k: int = 0, every: int = 256) -> None:
-    """Raise :class:`BuildStopped` at every ``every``-th ``k`` when ``should_stop()`` says so: building
-    a large model takes seconds, and a cancel must not wait for it."""
-    if should_stop is not None and k % every == 0 and should_stop():
-        raise BuildStopped
 
 
 def add_constraints(jm: JobShopModel, should_stop: Callable[[], bool] | None = None) -> None:

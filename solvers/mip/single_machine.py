@@ -2,7 +2,7 @@
 
 Both apply when every job is one operation with one mode on the same machine, that
 machine has no calendar windows and no setups, and nothing is pinned (earliest
-starts merge into the release dates); :func:`fits` says why not otherwise, and the
+starts merge into the release dates); :func:`why_not` says why not otherwise, and the
 caller falls back to the disjunctive model.
 
 * **positional** — ``x[j, k] = 1`` when job ``j`` is ``k``-th; ``C[k]`` the completion
@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 import pyomo.core as pyo  # not pyomo.environ (see the package docstring)
 from opsplan.models.jobshop.scenario import JobShopScenario, Objective
 from opsplan.models.schedule import Assignment, Category, Schedule
-from opsplan.solvers.mip.jobshop_model import checkpoint, objective_values
+from opsplan.solvers.mip.highs_run import checkpoint
+from opsplan.solvers.mip.jobshop_model import objective_values
+from opsplan.solvers.result import Params
 from pyomo.common.collections import ComponentMap
 
 POSITIONAL = "positional"
@@ -35,8 +37,9 @@ TIME_INDEXED = "time-indexed"
 TIME_INDEXED_MAX_NONZEROS = 1_000_000
 
 
-def fits(sc: JobShopScenario, pinned=()) -> str:  # noqa: ANN001 - assignments
-    """Empty when the specialised single-machine models apply, else the reason they do not."""
+def why_not(sc: JobShopScenario, params: Params | None = None) -> str | None:
+    """Why the specialised single-machine models do not apply to ``sc`` with ``params``; None when they do."""
+    pinned = params.pinned if params is not None else ()
     if not sc.jobs:
         return "no jobs"
     machines = set()
@@ -62,7 +65,7 @@ def fits(sc: JobShopScenario, pinned=()) -> str:  # noqa: ANN001 - assignments
         return "the machine has setup times"
     if any(a.category == Category.WORK for a in pinned):
         return "operations are pinned"
-    return ""
+    return None
 
 
 @dataclass

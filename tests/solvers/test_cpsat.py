@@ -108,7 +108,7 @@ def test_every_objective_with_calendars_setups_releases(objective):
     assert check(sc, r.schedule) == []
     assert r.objective == objective_value(sc, r.schedule) == r.bound
     # no dispatch rule beats the proven optimum
-    from opsplan.solvers.dispatch import best_rule
+    from opsplan.solvers.dispatch.jobshop import best_rule
 
     _, _, rule_value = best_rule(sc)
     assert r.objective <= rule_value
@@ -290,9 +290,9 @@ def test_no_solution_in_time_returns_the_checked_start(monkeypatch):
 
 def test_never_returns_worse_than_its_checked_start(monkeypatch):
     """A search stopped at a first solution worse than the starting schedule returns the start."""
-    import opsplan.solvers.cpsat as backend
+    from opsplan.solvers.cpsat.jobshop_model import JobShopCpBuilder
 
-    monkeypatch.setattr(backend.jsm, "add_hint", lambda jm, hint: None)  # the search starts blind
+    monkeypatch.setattr(JobShopCpBuilder, "hint", lambda self, hint: 0)  # the search starts blind
     base = random_jobshop(8, 5, seed=3)
     jobs = tuple(replace(j, due=100 + 40 * k, weight=1 + k % 3) for k, j in enumerate(base.jobs))  # tight
     sc = replace(base, jobs=jobs, objective=Objective.TOTAL_WEIGHTED_TARDINESS)

@@ -14,7 +14,7 @@ from opsplan.models.jobshop.checker import check_jobshop
 from opsplan.models.jobshop.scenario import JobShopScenario, Objective, SetupMatrix
 from opsplan.models.schedule import Assignment, Category, Schedule
 from opsplan.solvers import Params, StopToken, known, solve
-from opsplan.solvers.dispatch import RULES, DispatchError, JobShopSim, best_rule, dispatch, late_jobs
+from opsplan.solvers.dispatch.jobshop import RULES, DispatchError, JobShopSim, best_rule, dispatch, late_jobs
 from opsplan.solvers.dispatch.rules import DETERMINISTIC
 
 ALL_RULES = tuple(RULES)

@@ -10,7 +10,7 @@ from opsplan.models.core import Calendar, Window
 from opsplan.models.jobshop.build import from_routes
 from opsplan.models.jobshop.checker import check_jobshop
 from opsplan.models.jobshop.scenario import JobShopScenario, Objective, SetupMatrix
-from opsplan.solvers.dispatch import RULES, DispatchError, dispatch
+from opsplan.solvers.dispatch.jobshop import RULES, DispatchError, dispatch
 from opsplan.solvers.dispatch.simulator import SCHEMES
 
 

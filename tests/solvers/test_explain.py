@@ -168,7 +168,8 @@ def test_a_pin_off_the_baseline_and_a_budget_name_both():
 def test_a_change_budget_may_push_moved_bars_past_the_plain_horizon():
     """After a breakdown the bars that keep their place push the moved ones behind them, beyond the
     scenario's serial horizon: with two changes allowed a plan exists (it was called infeasible)."""
-    from opsplan.solvers.reschedule import MachineDown, reschedule
+    from opsplan.models.jobshop.disruptions import MachineDown
+    from opsplan.solvers.reschedule import reschedule
 
     sc = from_routes("t", [[[(0, 4)], [(1, 3)]], [[(0, 6)], [(1, 5)]]], 2)
     plan = solve(sc, "cpsat", P).schedule.renamed("plan")

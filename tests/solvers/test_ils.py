@@ -12,7 +12,7 @@ from opsplan.models.errors import SolverError
 from opsplan.models.jobshop.build import potts_van_wassenhove, random_jobshop
 from opsplan.models.jobshop.scenario import Objective
 from opsplan.solvers import Params, StopToken, solve
-from opsplan.solvers.starting import single_machine_seed
+from opsplan.solvers.dispatch.single_machine import single_machine_seed
 
 
 def test_reaches_the_exact_optimum_on_small_instances():

@@ -77,10 +77,10 @@ def test_the_fork_server_loads_the_compiled_kernel():
     import subprocess
     import sys
 
-    from opsplan.solvers.dispatch import tabu_kernel
+    from opsplan.solvers.local import tabu_kernel
 
     tabu_kernel.warm()  # into the cache, as ``make`` does after installing
-    code = ("from opsplan.solvers.dispatch import tabu_kernel as k; before = bool(k.run.signatures); "
+    code = ("from opsplan.solvers.local import tabu_kernel as k; before = bool(k.run.signatures); "
             "from opsplan.solvers import race_server; print(before, bool(k.run.signatures))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.split() == ["False", "True"]
@@ -200,7 +200,7 @@ def test_cpsat_is_not_restarted_before_its_tabu_phase(hard_shop, monkeypatch):
     begin from the other walk's schedule), and CP-SAT starts from its own walk, not from the shared
     schedule (measured on la27: a better shared start was a worse one for CP-SAT)."""
     from opsplan.solvers import cpsat
-    from opsplan.solvers.dispatch import tabu_kernel
+    from opsplan.solvers.local import tabu_kernel
 
     tabu_kernel.warm()  # under a short limit cpsat skips an uncompiled kernel
     sc = hard_shop

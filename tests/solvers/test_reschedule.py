@@ -9,13 +9,12 @@ from opsplan.models import check, objective_value
 from opsplan.models.core import Calendar, Window
 from opsplan.models.errors import OpsPlanError, SolverError, ValidationError
 from opsplan.models.jobshop.build import random_jobshop
+from opsplan.models.jobshop.disruptions import MachineDown, OperationLate
 from opsplan.models.schedule import Assignment, Schedule
 from opsplan.solvers import CHANGE_BUDGET, EARLIEST, Params, available, solve, supports
-from opsplan.solvers.dispatch import dispatch
+from opsplan.solvers.dispatch.jobshop import dispatch
 from opsplan.solvers.reschedule import (
     DisruptionError,
-    MachineDown,
-    OperationLate,
     changed_operations,
     count_changes,
     parse_down,
@@ -269,7 +268,7 @@ def test_dispatch_refuses_a_change_budget(shop):
     sc, plan = shop
     with pytest.raises(SolverError, match=r"cannot honour a change budget.*cpsat"):
         reschedule(sc, plan, [_breakdown(plan)], "dispatch:spt", max_changes=3)
-    from opsplan.solvers.dispatch import solve as dispatch_solve
+    from opsplan.solvers.dispatch.jobshop import solve as dispatch_solve
     from opsplan.solvers.result import StopToken
 
     with pytest.raises(SolverError, match="change budget"):
@@ -315,7 +314,8 @@ def test_an_infeasible_reschedule_names_the_breakdown_as_the_callers_disruption(
     disruption (disruptions[0]), not at a calendar row the caller's file does not have."""
     from opsplan.models.core import Calendar, Window
     from opsplan.models.jobshop.build import from_routes
-    from opsplan.solvers.reschedule import MachineDown, reschedule
+    from opsplan.models.jobshop.disruptions import MachineDown
+    from opsplan.solvers.reschedule import reschedule
 
     sc = from_routes("t", [[[(0, 2)]], [[(0, 4)]]], 1)
     sc = replace(sc, machines=(replace(sc.machines[0], calendar=Calendar((Window(20, 22, "pm"),))),))
@@ -332,7 +332,8 @@ def test_an_infeasible_reschedule_names_an_operation_already_started_as_started_
     named as such."""
     from opsplan.models.core import Calendar
     from opsplan.models.jobshop.build import from_routes
-    from opsplan.solvers.reschedule import MachineDown, reschedule
+    from opsplan.models.jobshop.disruptions import MachineDown
+    from opsplan.solvers.reschedule import reschedule
 
     sc = from_routes("t", [[[(0, 4)]], [[(0, 2)]]], 1)
     sc = replace(sc, jobs=(sc.jobs[0], replace(sc.jobs[1], deadline=6)))

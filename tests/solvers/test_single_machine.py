@@ -10,15 +10,15 @@ import numpy as np
 import pytest
 from opsplan.models.core import Calendar, Window
 from opsplan.models.errors import SolverError
-from opsplan.models.jobshop.importers import import_orlib_wt
 from opsplan.models.jobshop.build import classic, from_routes
 from opsplan.models.jobshop.checker import check_jobshop
+from opsplan.models.jobshop.importers import import_orlib_wt
 from opsplan.models.jobshop.kpi import objective_value, total_weighted_tardiness
 from opsplan.models.jobshop.scenario import JobShopScenario, Objective, SetupMatrix
 from opsplan.models.schedule import Assignment, Schedule
 from opsplan.solvers import Params, StopToken, solve
-from opsplan.solvers.dispatch import dispatch
 from opsplan.solvers.dispatch import single_machine as sm
+from opsplan.solvers.dispatch.jobshop import dispatch
 
 SEQ = tuple(sm.SEQUENCE_RULES)
 

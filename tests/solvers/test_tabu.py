@@ -16,7 +16,7 @@ from opsplan.models.io.importers import import_file
 from opsplan.models.jobshop.build import from_routes, random_jobshop
 from opsplan.models.jobshop.scenario import Objective
 from opsplan.solvers import Params, StopToken, solve
-from opsplan.solvers.dispatch import tabu
+from opsplan.solvers.local import tabu
 
 
 @st.composite
@@ -125,7 +125,7 @@ def test_cpsat_starts_from_its_own_walk_not_from_the_race():
     """cpsat's tabu phase does not read the race's inbox: the walk keeps its own path and CP-SAT
     starts from the walk's best, even where a shared schedule is better (that one waits for the
     race to restart the member); it tells the race once its start is built (``options["started"]``)."""
-    from opsplan.solvers.dispatch import tabu_kernel
+    from opsplan.solvers.local import tabu_kernel
 
     tabu_kernel.warm()  # under a short limit cpsat skips an uncompiled kernel
     sc = random_jobshop(15, 8, seed=4)
@@ -166,7 +166,7 @@ def test_order_of_a_schedule_with_zero_length_work_has_no_cycle():
 def test_cpsat_skips_an_uncompiled_kernel_under_a_short_limit(monkeypatch):
     """Compiling the kernel takes seconds: under a short limit cpsat goes without the tabu search
     rather than spend its time compiling (``make`` compiles it at install)."""
-    from opsplan.solvers.dispatch import tabu_kernel
+    from opsplan.solvers.local import tabu_kernel
 
     tabu_kernel.warm()
     assert tabu_kernel.is_compiled()

@@ -1,4 +1,4 @@
-"""The compiled inner loop of the job-shop tabu search (:mod:`opsplan.solvers.dispatch.tabu`).
+"""The compiled inner loop of the job-shop tabu search (:mod:`opsplan.solvers.local.tabu`).
 
 Operations are numbered 0..n-1. The data are flat integer arrays: ``p`` (duration),
 ``rel`` (earliest start: the job's release on its first operation, else 0), ``jp`` /

@@ -55,8 +55,8 @@ ACCEPT_BAND = 0.002  # a worse sequence within this fraction of the best may be 
 ACCEPT_PROB = 0.1  # ... this often
 
 
-def fits(sc, params: Params) -> str:  # noqa: ANN001
-    """Why ``ils`` cannot run on ``sc`` with ``params`` ('' when it can)."""
+def why_not(sc, params: Params) -> str | None:  # noqa: ANN001 - job-shop scenario
+    """Why ``ils`` cannot run on the job shop ``sc`` with ``params``; None when it can."""
     if not is_single_machine(sc):
         return "it needs a single-machine shop (one operation per job, one machine, no calendar or setups)"
     if sc.objective != Objective.TOTAL_WEIGHTED_TARDINESS:
@@ -65,7 +65,7 @@ def fits(sc, params: Params) -> str:  # noqa: ANN001
         return "it does not handle hard deadlines"
     if params.pinned or params.options.get("earliest"):
         return "it does not keep pins or earliest starts"
-    return ""
+    return None
 
 
 def _order_of(schedule: Schedule, tasks: tuple[str, ...]) -> list[int] | None:
@@ -76,7 +76,7 @@ def _order_of(schedule: Schedule, tasks: tuple[str, ...]) -> list[int] | None:
 
 def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopToken, variant=None) -> Result:  # noqa: ANN001
     t0 = time.perf_counter()
-    why = fits(sc, params)
+    why = why_not(sc, params)  # solve() refuses these already; a direct call must not run either
     if why:
         raise SolverError(f"solver 'ils' cannot run on '{sc.name}': {why}")
     data = single_machine_data(sc)
@@ -101,7 +101,8 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
         start = _order_of(params.warm_start, data.tasks)
         source = "warm start"
     if start is None:
-        from opsplan.solvers.starting import single_machine_seed, start_deadline
+        from opsplan.solvers.dispatch.single_machine import single_machine_seed
+        from opsplan.solvers.starting import start_deadline
 
         seed = single_machine_seed(sc, deadline=start_deadline(t0, params), should_stop=stop.is_set)
         if seed is not None:
@@ -184,4 +185,4 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
                   message=f"{kicks} kicks from {source}; best at {found_at:.2f} s", stats=stats)
 
 
-__all__ = ["fits", "solve"]
+__all__ = ["solve", "why_not"]

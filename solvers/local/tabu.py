@@ -4,7 +4,7 @@ Start from a feasible warm start, else the best dispatch rule; then move through
 machine orders by swapping adjacent operations on a critical path (Nowicki and
 Smutnicki's neighbourhood N5), always to the best swap that is not tabu, and after
 a stretch without a new best go back to the best order with a few random swaps. The
-inner loop is compiled with numba (:mod:`opsplan.solvers.dispatch.tabu_kernel`).
+inner loop is compiled with numba (:mod:`opsplan.solvers.local.tabu_kernel`).
 
 It stops at the time limit, on cancel, when the makespan meets the simple lower
 bound (the longest job with its release, or a machine's load with the shortest way
@@ -16,7 +16,7 @@ better start (:func:`search`).
 
 Only for shops where every operation has one machine, the objective is the
 makespan, and there are no calendar windows, setups, deadlines, pins or earliest
-starts (:func:`fits` says why not).
+starts (:func:`why_not` says why not).
 """
 
 from __future__ import annotations
@@ -54,10 +54,8 @@ def installed() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-def fits(sc, params: Params | None = None) -> str:  # noqa: ANN001
-    """Why ``tabu`` cannot run on ``sc`` with ``params`` ('' when it can)."""
-    if sc.kind != "jobshop":
-        return f"it handles job shops, not {sc.kind}"
+def why_not(sc, params: Params | None = None) -> str | None:  # noqa: ANN001 - job-shop scenario
+    """Why ``tabu`` cannot run on the job shop ``sc`` with ``params``; None when it can."""
     if sc.objective != Objective.MAKESPAN:
         return f"it minimises the makespan, not {sc.objective.value}"
     if not sc.jobs:
@@ -74,7 +72,7 @@ def fits(sc, params: Params | None = None) -> str:  # noqa: ANN001
     if params is not None and (params.pinned or params.options.get("earliest")
                                or params.options.get("max_changes") is not None):
         return "it does not keep pins, earliest starts or a change budget"
-    return ""
+    return None
 
 
 @dataclass(frozen=True)
@@ -153,7 +151,7 @@ def order_of(shop: Shop, schedule: Schedule) -> np.ndarray | None:
 
 
 def _links(shop: Shop, seq: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from opsplan.solvers.dispatch import tabu_kernel as kern
+    from opsplan.solvers.local import tabu_kernel as kern
 
     n = len(shop.tasks)
     pos, mp, ms = (np.zeros(n, dtype=np.int64) for _ in range(3))
@@ -163,7 +161,7 @@ def _links(shop: Shop, seq: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 def schedule_of(shop: Shop, seq: np.ndarray, solver: str = NAME) -> Schedule:
     """The semi-active schedule of the machine orders ``seq``."""
-    from opsplan.solvers.dispatch import tabu_kernel as kern
+    from opsplan.solvers.local import tabu_kernel as kern
 
     n = len(shop.tasks)
     _, mp, ms = _links(shop, seq)
@@ -210,7 +208,7 @@ def search(sc, start: Schedule, *, deadline: float | None, seed: int = 0,  # noq
     time), ``should_stop()``, the lower bound, or ``stall`` iterations without a new best.
 
     ``shop``: the scenario's arrays when the caller has built them already."""
-    from opsplan.solvers.dispatch import tabu_kernel as kern
+    from opsplan.solvers.local import tabu_kernel as kern
 
     t0 = time.perf_counter() if t0 is None else t0
     shop = shop_arrays(sc) if shop is None else shop
@@ -283,12 +281,13 @@ def search(sc, start: Schedule, *, deadline: float | None, seed: int = 0,  # noq
 
 def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopToken, variant=None) -> Result:  # noqa: ANN001
     t0 = time.perf_counter()
-    why = fits(sc, params)
+    why = why_not(sc, params)  # solve() refuses these already; a direct call must not run either
     if why:
         raise SolverError(f"solver 'tabu' cannot run on '{sc.name}': {why}")
     if stop.is_set():
         return Result(Termination.CANCELLED, SolutionStatus.NONE, None, None, None, 0.0, NAME, VERSION)
-    from opsplan.solvers.starting import MAKESPAN_HINT_RULES, start_deadline, starting_schedule
+    from opsplan.solvers.dispatch.rules import MAKESPAN_HINT_RULES
+    from opsplan.solvers.starting import start_deadline, starting_schedule
 
     start, source, _, _ = starting_schedule(sc, params, {}, MAKESPAN_HINT_RULES,
                                             deadline=start_deadline(t0, params), stop=stop)
@@ -317,4 +316,4 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
                   message=message, stats=stats)
 
 
-__all__ = ["fits", "search", "solve"]
+__all__ = ["search", "solve", "why_not"]
