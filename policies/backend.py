@@ -2,7 +2,9 @@
 
 ``solve(scenario, "policy:<name>")`` runs a shipped policy (``policies/shipped/<name>.json``),
 ``solve(scenario, "policy:/path/to/model.onnx")`` any file that fits the contract of
-:mod:`opsplan.policies.runtime`.
+:mod:`opsplan.policies.runtime`. It solves every kind whose dispatch environment and
+feature specification are registered (:mod:`opsplan.policies.registrations`); a policy
+made for another kind than the scenario's is refused.
 
 >>> from opsplan.solvers import Params, solve
 >>> solve(scenario, "policy:/tmp/p.onnx", Params(options={"samples": 64}, time_limit=5))  # doctest: +SKIP
@@ -11,7 +13,7 @@
 and N - 1 sampled ones), ``temperature`` (sampling, default 1.0), ``batch``
 (sampled rollouts stepped together; default 256 on CUDA, 64 on the CPU),
 ``provider`` (``auto``/``cpu``/``cuda``; default the ``OPSPLAN_ORT_PROVIDER``
-environment variable, else automatic) and ``earliest`` (operation id -> earliest
+environment variable, else automatic) and ``earliest`` (task id -> earliest
 start). ``Params.pinned`` are kept; ``Params.seed`` seeds the sampling;
 ``Params.threads`` sets the CPU threads of inference.
 
@@ -19,9 +21,10 @@ The greedy rollout always finishes (only the stop token interrupts it); the
 sampled batches stop when ``time_limit`` runs out (termination ``time_limit``)
 or the stop token is set (``cancelled``); a batch interrupted midway is dropped
 and the best finished schedule is returned. Like the dispatch rules, a policy
-cannot promise hard deadlines: when its best schedule misses one, the best
-deterministic dispatch rule that meets them all is returned instead
-(``stats["fallback"]``), or no schedule when none does.
+cannot promise hard deadlines: when its best schedule misses one, the kind's
+deterministic fallback (its environment's ``fallback``, e.g. the best dispatch
+rule) is returned instead when it meets them all (``stats["fallback"]``), or no
+schedule when it does not.
 """
 
 from __future__ import annotations
@@ -32,9 +35,8 @@ from typing import Any
 from opsplan.models import objective_value
 from opsplan.models.errors import SolverError
 from opsplan.models.schedule import Schedule
+from opsplan.policies.env import Environment, environment_for
 from opsplan.policies.runtime import CUDA, PolicyRollout, load_policy
-from opsplan.solvers.dispatch import DispatchError, best_rule, late_jobs
-from opsplan.solvers.dispatch.rules import DETERMINISTIC
 from opsplan.solvers.result import Params, Progress, ProgressCallback, Result, SolutionStatus, StopToken, Termination
 
 NAME = "policy"
@@ -65,7 +67,7 @@ def _find_version() -> str:
 
 
 def solve(
-    scenario,  # noqa: ANN001 - job-shop scenario
+    scenario,  # noqa: ANN001 - a scenario of a kind with a registered dispatch environment
     params: Params,
     on_progress: ProgressCallback | None,
     stop: StopToken,
@@ -77,8 +79,8 @@ def solve(
     ``samples`` (rollouts finished), ``decisions``, ``inference_calls``,
     ``inference_s``, ``env_s``, ``policy`` (name and, for a card, ``card``) and
     ``trace``: the decisions of the rollout whose schedule is returned, as
-    ``[[op_id, machine_id, start], ...]`` in decision order (forced ones included,
-    pinned operations not); absent when a dispatch rule's schedule is returned
+    ``[[task_id, resource_id, start], ...]`` in decision order (forced ones included,
+    pinned tasks not); absent when the kind's fallback schedule is returned
     instead (``fallback``).
 
     Raises
@@ -101,8 +103,10 @@ def solve(
     temperature = float(options.get("temperature", 1.0))
     policy = load_policy(variant, provider=options.get("provider"), threads=max(0, int(params.threads)))
     solver = f"{NAME}:{policy.name}"
-    if scenario.kind != policy.kind:
-        raise SolverError(f"policy '{policy.name}' is for {policy.kind} scenarios, not {scenario.kind}")
+    kind = getattr(scenario, "kind", None)
+    if kind != policy.kind:
+        raise SolverError(f"policy '{policy.name}' is for {policy.kind} scenarios, not {kind}")
+    env = environment_for(kind)
     batch = max(1, int(options.get("batch", 256 if policy.provider == CUDA else 64)))
     where = f"{policy.device} ({policy.provider})"
     stats: dict[str, Any] = {
@@ -161,38 +165,38 @@ def solve(
                 termination = Termination.CANCELLED if stop.is_set() else Termination.TIME_LIMIT
                 break
             left -= n
-    except DispatchError as exc:  # pins that cannot be honoured
+    except env.errors as exc:  # pins that cannot be honoured
         return result(Termination.ERROR, SolutionStatus.NONE, None, None, str(exc))
     assert best is not None
     msg = f"{policy.name} on {where}: best of {stats['samples']} rollout{'s' if stats['samples'] != 1 else ''}"
     if best.late:
-        return _deadline_fallback(scenario, params, earliest, solver, best, msg, result, stats, on_progress, t0,
-                                  termination)
+        return _deadline_fallback(env, scenario, params, earliest, solver, best, msg, result, stats, on_progress,
+                                  t0, termination)
     if best.trace is not None:
-        stats["trace"] = [[op, machine, int(start)] for op, machine, start in best.trace]
+        stats["trace"] = [[task, resource, int(start)] for task, resource, start in best.trace]
     return result(termination, SolutionStatus.FEASIBLE, best.schedule, best.value, msg)
 
 
-def _deadline_fallback(scenario, params: Params, earliest, solver: str, best: PolicyRollout, msg: str, result,  # noqa: ANN001
-                       stats: dict[str, Any], on_progress: ProgressCallback | None, t0: float,
+def _deadline_fallback(env: Environment, scenario, params: Params, earliest, solver: str,  # noqa: ANN001
+                       best: PolicyRollout, msg: str, result, stats: dict[str, Any],  # noqa: ANN001
+                       on_progress: ProgressCallback | None, t0: float,
                        termination: Termination = Termination.COMPLETED) -> Result:
-    """The policy's best schedule misses a hard deadline: the best dispatch rule that meets them all, or none."""
+    """The policy's best schedule misses a hard deadline: the kind's fallback when it meets them all, or none."""
     missed = f"{msg}; its best misses a deadline ({'; '.join(best.late)})"
     stats["late"] = list(best.late)
-    try:
-        rule, schedule, value = best_rule(scenario, DETERMINISTIC, pinned=params.pinned, earliest=earliest)
-    except DispatchError:
-        schedule = None
-    if schedule is None or late_jobs(scenario, schedule):
-        return result(termination, SolutionStatus.NONE, None, None,
-                      f"{missed}, and so does every dispatch rule: no schedule (try cpsat or mip)")
+    got = env.fallback(scenario, tuple(params.pinned), earliest) if env.fallback is not None else None
+    if got is None:
+        what = "no fallback schedule meets them all" if env.fallback is not None else f"{env.kind} has no fallback"
+        return result(termination, SolutionStatus.NONE, None, None, f"{missed}, and {what}: no schedule "
+                      "(try cpsat or mip)")
+    name, schedule = got
     schedule = schedule.renamed(solver)
-    stats["fallback"] = f"dispatch:{rule}"
+    stats["fallback"] = name
     value = int(objective_value(scenario, schedule))
     if on_progress is not None:
         on_progress(Progress(float(value), None, time.perf_counter() - t0, solver))
     return result(termination, SolutionStatus.FEASIBLE, schedule, value,
-                  f"{missed}; used dispatch:{rule}, which meets every deadline")
+                  f"{missed}; used {name}, which meets every deadline")
 
 
 __all__ = ["NAME", "solve"]

@@ -1,35 +1,42 @@
-"""A vectorized job-shop dispatch environment on the rules' simulator.
+"""Kind-neutral learned dispatch: the environment protocol, masked choice, the rollout driver, the registry.
 
-:class:`JobShopEnv` holds one :class:`~opsplan.solvers.dispatch.simulator.JobShopSim`
-per (scenario, rollout): ``B = len(scenarios) * rollouts`` environments, env
-``b`` being rollout ``b % rollouts`` of scenario ``b // rollouts``. At every step
-:meth:`JobShopEnv.observe` returns padded numpy arrays (candidates ``[B, K, F]``,
-mask ``[B, K]``, globals ``[B, G]``, done ``[B]``), a policy scores the
-candidates (``[B, K]``), :func:`masked_argmax` or :func:`masked_sample` picks
-one per environment and :meth:`JobShopEnv.step` dispatches them.
+Every scenario kind that runs learned policies has a *dispatch environment* on the
+same simulator its dispatch rules use (each in its kind's own module of this package,
+registered by :mod:`opsplan.policies.registrations`). An environment holds
+``B = len(scenarios) * rollouts`` independent episodes, env ``b`` being rollout
+``b % rollouts`` of scenario ``b // rollouts``, and implements
+:class:`DispatchEnv`: at every step :meth:`~DispatchEnv.observe` returns an
+:class:`Observation` (padded numpy arrays: candidates ``[B, K, F]``, mask
+``[B, K]``, globals ``[B, G]``, done ``[B]``), a policy scores the candidates
+(``[B, K]``), :func:`masked_argmax` or :func:`masked_sample` picks one per
+environment and :meth:`~DispatchEnv.step` applies them. :func:`run_rollouts` is
+the one driver of that loop (greedy, sampled, best-of-N with a greedy first
+rollout), used by the runtime, the solver backend and training alike.
 
-Decisions with a single candidate are taken automatically (``skip_forced``), as
-:meth:`JobShopSim.run` does for the rules, so every observed decision is a real
-choice. Every dispatched operation, forced or chosen, is recorded in the env's
-:attr:`JobShopEnv.traces` as ``(op_id, machine_id, start)``.
+A kind plugs in by registering an :class:`Environment` (its factory, the
+schedule-generation schemes it accepts, optionally a deadline fallback) with
+:func:`register_environment`, beside its feature specification
+(:func:`opsplan.policies.features.register`). The built-in kinds are registered by
+:mod:`opsplan.policies.registrations`, imported on the first look-up; nothing here
+imports a kind. :func:`check_actions`, :func:`pack_observation` and
+:func:`select_best` are the pieces a kind's environment reuses.
 
 No torch or onnxruntime here: a policy is any ``policy_fn(obs) -> scores``.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-from opsplan.models import objective_value
-from opsplan.models.jobshop.scenario import JobShopScenario
 from opsplan.models.schedule import Assignment, Schedule
-from opsplan.policies.features import JOBSHOP_V1, FeatureSpec, features
-from opsplan.solvers.dispatch import late_jobs
-from opsplan.solvers.dispatch.simulator import JobShopSim
+from opsplan.policies.registry import Registry
 
-TraceStep = tuple[str, str, int]  # (op_id, machine_id, start)
+TraceStep = tuple[str, str, int]  # (task_id, resource_id, start) of one dispatched task
+PolicyFn = Callable[["Observation"], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,10 @@ class Observation:
 
 @dataclass(frozen=True)
 class Best:
-    """The best rollout of one scenario: its schedule, objective value and env index."""
+    """The best rollout of one scenario: its schedule, objective value and env index.
+
+    ``late`` says, one line each, which hard deadlines the schedule misses (empty: none).
+    """
 
     schedule: Schedule
     value: int
@@ -134,276 +144,296 @@ def masked_sample(
     return pick.astype(np.int64)
 
 
-class JobShopEnv:
-    """Vectorized dispatch environment: one simulator per (scenario, rollout).
+# -- pieces a kind's environment reuses -----------------------------------------------------------
+def pack_observation(rows: Sequence[tuple[np.ndarray, np.ndarray]], n_candidate: int, n_global: int) -> Observation:
+    """One padded :class:`Observation` from each env's ``(candidate features [n_b, F], globals [G])``.
+
+    ``n_b`` (0 for a finished env) is its candidate count; ``K = max(n_b, 1)``; padding is zero.
+    """
+    n_b = len(rows)
+    counts = np.fromiter((len(x) for x, _ in rows), dtype=np.int64, count=n_b)
+    k = max(int(counts.max(initial=0)), 1)
+    cand = np.zeros((n_b, k, n_candidate), np.float32)
+    glob = np.zeros((n_b, n_global), np.float32)
+    mask = np.zeros((n_b, k), bool)
+    for b, (x, g) in enumerate(rows):
+        n = counts[b]
+        glob[b] = g
+        if n:
+            cand[b, :n] = x
+            mask[b, :n] = True
+    return Observation(cand, mask, glob, counts == 0, counts)
+
+
+def check_actions(actions: np.ndarray | Sequence[int], obs: Observation) -> np.ndarray:
+    """``actions`` as an integer array, checked against ``obs``: what :meth:`DispatchEnv.step` does first.
+
+    Actions of finished envs are not checked (they are ignored).
+
+    Raises
+    ------
+    ValueError
+        When ``actions`` is not ``B`` integers, or an unfinished env's action is
+        masked (negative, a padded slot or beyond its candidates); the message
+        names every such env.
+    """
+    a = np.asarray(actions)
+    n_b = obs.batch_size
+    if a.shape != (n_b,):
+        raise ValueError(f"actions must have shape ({n_b},), got {a.shape}")
+    if a.dtype.kind not in "iub":
+        if a.dtype.kind == "f" and np.all(np.isfinite(a)) and np.all(a == np.round(a)):
+            a = a.astype(np.int64)
+        else:
+            raise ValueError(f"actions must be integers, got dtype {a.dtype}")
+    bad = []
+    for b in range(n_b):
+        if obs.done[b]:
+            continue
+        i = int(a[b])
+        n = int(obs.n_candidates[b])
+        if not 0 <= i < n:
+            why = "a padded slot" if n <= i < obs.mask.shape[1] else "out of range"
+            bad.append(f"env {b}: action {i} is masked ({why}; candidates 0..{n - 1})")
+    if bad:
+        raise ValueError("masked action: " + "; ".join(bad))
+    return a
+
+
+def select_best(
+    scenarios: Sequence[Any],
+    rollouts: int,
+    schedules: Sequence[Schedule],
+    value: Callable[[Any, Schedule], int],
+    late: Callable[[Any, Schedule], Iterable[str]] | None = None,
+) -> list[Best]:
+    """For each scenario, its best rollout among ``schedules`` (laid out as the environments are).
+
+    A schedule that meets every hard deadline (``late`` returns nothing) beats one
+    that misses any; then the lower ``value`` wins; ties go to the lower rollout.
+    """
+    out: list[Best] = []
+    for i, sc in enumerate(scenarios):
+        best: Best | None = None
+        best_key: tuple[bool, int] | None = None
+        for r in range(rollouts):
+            b = i * rollouts + r
+            sched = schedules[b]
+            v = int(value(sc, sched))
+            missed = tuple(late(sc, sched)) if late is not None else ()
+            key = (bool(missed), v)
+            if best_key is None or key < best_key:
+                best, best_key = Best(sched, v, b, missed), key
+        assert best is not None
+        out.append(best)
+    return out
+
+
+# -- the protocol every kind's environment implements ---------------------------------------------
+@runtime_checkable
+class DispatchEnv(Protocol):
+    """A batched dispatch environment: ``B = len(scenarios) * rollouts`` episodes stepped together.
+
+    Env ``b`` is rollout ``b % rollouts`` of scenario ``b // rollouts`` (the runtime and
+    :func:`run_rollouts` rely on this layout). Decisions with a single candidate may be
+    taken automatically, so every observed decision is a real choice.
+    """
+
+    scenarios: Sequence[Any]
+    rollouts: int
+    traces: list[list[TraceStep]]
+    """Per env, every dispatched task ``(task_id, resource_id, start)`` in decision order (pins left out)."""
+
+    @property
+    def batch_size(self) -> int:
+        """``B``."""
+        ...
+
+    def reset(self) -> Observation:
+        """Start every episode again (pins stay) and return the first observation."""
+        ...
+
+    def observe(self) -> Observation:
+        """The current observation (the same object until the next step or reset)."""
+        ...
+
+    def step(self, actions: np.ndarray | Sequence[int]) -> Observation:
+        """Apply ``actions[b]`` (an index into env ``b``'s candidates) in every unfinished env.
+
+        All actions are checked before any is applied (:func:`check_actions`);
+        actions of finished envs are ignored.
+        """
+        ...
+
+    def schedules(self, name: str = "policy") -> list[Schedule]:
+        """The schedule (so far) of every env, named ``name``."""
+        ...
+
+    def best_per_scenario(self, name: str = "policy") -> list[Best]:
+        """Per scenario its best finished rollout (:func:`select_best`); ValueError while some env runs."""
+        ...
+
+
+# -- the rollout driver ---------------------------------------------------------------------------
+@dataclass
+class RolloutRun:
+    """What :func:`run_rollouts` did.
+
+    ``finished`` is False when ``should_stop`` interrupted the run (the env is then
+    left mid-episode). ``actions`` (with ``record=True``) holds, per env, the index it
+    chose at each of its decisions, in order: replaying them through a fresh
+    environment rebuilds the same schedules. ``decisions`` counts the choices made
+    (unfinished envs summed over steps), ``inference_calls`` the calls of the policy;
+    ``inference_s`` and ``env_s`` split the time between the policy and the environment.
+    """
+
+    finished: bool = True
+    actions: list[list[int]] | None = None
+    decisions: int = 0
+    inference_calls: int = 0
+    inference_s: float = 0.0
+    env_s: float = 0.0
+    steps: int = 0
+
+
+def run_rollouts(
+    env: DispatchEnv,
+    policy_fn: PolicyFn,
+    *,
+    greedy: bool = True,
+    greedy_first: bool = False,
+    temperature: float = 1.0,
+    rng: np.random.Generator | None = None,
+    rngs: Sequence[np.random.Generator] | None = None,
+    reset: bool = False,
+    should_stop: Callable[[], bool] | None = None,
+    record: bool = False,
+) -> RolloutRun:
+    """Run every environment of ``env`` to the end with ``policy_fn(obs) -> scores [B, K]``.
 
     Parameters
     ----------
-    scenarios
-        Validated job-shop scenarios.
-    rollouts
-        Environments per scenario (best-of-N sampling).
-    spec
-        Feature specification (a job-shop one).
-    seed
-        Seed of the environment's generator (used by :meth:`act_sample` and
-        :meth:`rollout` when no generator is given).
-    scheme
-        Schedule-generation scheme of the simulators: ``"active"`` (default:
-        Giffler–Thompson, the space that always holds an optimal schedule) or
-        ``"nondelay"`` (the rules' default; fewer, greedier candidates).
-    skip_forced
-        Dispatch lone candidates automatically (default), so that every observed
-        decision has at least two candidates.
-    pinned, earliest
-        Passed to every simulator (meant for one scenario with N rollouts:
-        pins/earliest starts of the runtime's ``Params``).
+    greedy
+        Masked arg-max at every decision; otherwise masked softmax sampling at ``temperature``.
+    greedy_first
+        When sampling, rollout 0 of each scenario stays greedy (best-of-N then never
+        loses to greedy).
+    rng, rngs
+        The sampling's randomness: one generator for the whole batch (one draw per env
+        and step), or one generator per env that draws only while its env runs (its
+        ``k``-th draw is its ``k``-th decision, however the envs are batched). One of
+        them is needed to sample.
+    reset
+        Start from :meth:`DispatchEnv.reset` (default: from the current state).
+    should_stop
+        Polled before every step; True stops the run (``finished`` False).
+    record
+        Keep the chosen indices per env (:attr:`RolloutRun.actions`).
+
+    The schedules are then :meth:`DispatchEnv.schedules` and, for best-of-N,
+    :meth:`DispatchEnv.best_per_scenario`.
+
+    Raises
+    ------
+    ValueError
+        When ``policy_fn`` returns scores whose shape is not the mask's, or sampling has no generator.
     """
-
-    def __init__(
-        self,
-        scenarios: Sequence[JobShopScenario],
-        rollouts: int = 1,
-        spec: FeatureSpec = JOBSHOP_V1,
-        seed: int = 0,
-        *,
-        scheme: str = "active",
-        skip_forced: bool = True,
-        pinned: Iterable[Assignment] = (),
-        earliest: Mapping[str, int] | None = None,
-    ) -> None:
-        if rollouts < 1:
-            raise ValueError(f"rollouts must be at least 1, got {rollouts}")
-        if spec.kind != "jobshop":
-            raise ValueError(f"JobShopEnv needs a job-shop feature specification, got {spec.id}")
-        self.scenarios: tuple[JobShopScenario, ...] = tuple(scenarios)
-        if not self.scenarios:
-            raise ValueError("JobShopEnv needs at least one scenario")
-        self.rollouts = int(rollouts)
-        self.spec = spec
-        self.skip_forced = skip_forced
-        self.rng = np.random.default_rng(seed)
-        pins = tuple(pinned)
-        self.sims: list[JobShopSim] = []
-        for sc in self.scenarios:
-            # one simulator per rollout: the static tables are cheap next to a rollout
-            self.sims.extend(JobShopSim(sc, pins, scheme, earliest) for _ in range(self.rollouts))
-        self.traces: list[list[TraceStep]] = [[] for _ in self.sims]
-        self._obs: Observation | None = None
-        self.reset()
-
-    # -- basics ---------------------------------------------------------------------------
-    @property
-    def batch_size(self) -> int:
-        """``B``: the number of environments."""
-        return len(self.sims)
-
-    def scenario_of(self, b: int) -> int:
-        """Index of the scenario env ``b`` runs."""
-        return b // self.rollouts
-
-    @property
-    def done(self) -> np.ndarray:
-        """bool ``[B]``: which environments have dispatched every operation."""
-        return np.fromiter((s.done for s in self.sims), dtype=bool, count=len(self.sims))
-
-    @property
-    def all_done(self) -> bool:
-        return all(s.done for s in self.sims)
-
-    def reset(self) -> Observation:
-        """Start every environment again (pins stay) and return the first observation."""
-        for b, sim in enumerate(self.sims):
-            sim.reset()
-            self.traces[b] = []
-            self._skip(b)
-        self._obs = None
-        return self.observe()
-
-    def _dispatch(self, b: int, index: int) -> None:
-        sim = self.sims[b]
-        p = sim.candidate_pairs()[index]
-        start, _ = sim.step(index)
-        self.traces[b].append((sim.op_ids[int(sim.pair_op[p])], sim.machine_ids[int(sim.pair_machine[p])], start))
-
-    def _skip(self, b: int) -> None:
-        if not self.skip_forced:
-            return
-        sim = self.sims[b]
-        while not sim.done and len(sim.candidate_pairs()) == 1:
-            self._dispatch(b, 0)
-
-    # -- observe / step ---------------------------------------------------------------------
-    def observe(self) -> Observation:
-        """The current padded observation (cached until the next :meth:`step` or :meth:`reset`)."""
-        if self._obs is not None:
-            return self._obs
-        spec = self.spec
-        n_b = len(self.sims)
-        batches = [s.batch() for s in self.sims]
-        counts = np.asarray([len(bt) for bt in batches], dtype=np.int64)
-        k = max(int(counts.max(initial=0)), 1)
-        cand = np.zeros((n_b, k, spec.n_candidate), np.float32)
-        glob = np.zeros((n_b, spec.n_global), np.float32)
-        mask = np.zeros((n_b, k), bool)
-        for b, bt in enumerate(batches):
-            n = counts[b]
-            x, glob[b] = features(bt, spec)
-            if n:
-                cand[b, :n] = x
-                mask[b, :n] = True
-        done = counts == 0
-        self._obs = Observation(cand, mask, glob, done, counts)
-        return self._obs
-
-    def step(self, actions: np.ndarray | Sequence[int]) -> Observation:
-        """Dispatch ``actions[b]`` (an index into env ``b``'s candidates) in every unfinished env.
-
-        Actions of finished envs are ignored. All actions are checked before any
-        is applied.
-
-        Raises
-        ------
-        ValueError
-            When ``actions`` is not ``B`` integers, or an unfinished env's action
-            is masked (negative, a padded slot or beyond its candidates); the
-            message names the env.
-        """
-        a = np.asarray(actions)
-        n_b = len(self.sims)
-        if a.shape != (n_b,):
-            raise ValueError(f"actions must have shape ({n_b},), got {a.shape}")
-        if a.dtype.kind not in "iub":
-            if a.dtype.kind == "f" and np.all(np.isfinite(a)) and np.all(a == np.round(a)):
-                a = a.astype(np.int64)
+    if not greedy and rng is None and rngs is None:
+        raise ValueError("sampling needs a generator: pass rng or rngs")
+    if rngs is not None and len(rngs) != env.batch_size:
+        raise ValueError(f"rngs must hold one generator per env ({env.batch_size}), got {len(rngs)}")
+    run = RolloutRun(actions=[[] for _ in range(env.batch_size)] if record else None)
+    t = time.perf_counter()
+    obs = env.reset() if reset else env.observe()
+    run.env_s += time.perf_counter() - t
+    first = np.arange(env.batch_size) % env.rollouts == 0
+    while not obs.done.all():
+        if should_stop is not None and should_stop():
+            run.finished = False
+            return run
+        t = time.perf_counter()
+        scores = np.asarray(policy_fn(obs))
+        run.inference_s += time.perf_counter() - t
+        run.inference_calls += 1
+        if scores.shape != obs.mask.shape:
+            raise ValueError(f"policy returned scores of shape {scores.shape}, expected {obs.mask.shape}")
+        t = time.perf_counter()
+        live = ~obs.done
+        run.decisions += int(live.sum())
+        if greedy:
+            act = masked_argmax(scores, obs.mask)
+        else:
+            if rngs is not None:
+                u = np.array([0.0 if d else g.random() for g, d in zip(rngs, obs.done, strict=True)])
+                act = masked_sample(scores, obs.mask, None, temperature, u=u)
             else:
-                raise ValueError(f"actions must be integers, got dtype {a.dtype}")
-        obs = self.observe()
-        bad = []
-        for b in range(n_b):
-            if obs.done[b]:
-                continue
-            i = int(a[b])
-            n = int(obs.n_candidates[b])
-            if not 0 <= i < n:
-                why = "a padded slot" if n <= i < obs.mask.shape[1] else "out of range"
-                bad.append(f"env {b}: action {i} is masked ({why}; candidates 0..{n - 1})")
-        if bad:
-            raise ValueError("masked action: " + "; ".join(bad))
-        for b in range(n_b):
-            if not obs.done[b]:
-                self._dispatch(b, int(a[b]))
-                self._skip(b)
-        self._obs = None
-        return self.observe()
-
-    # -- acting -----------------------------------------------------------------------------------
-    def act_greedy(self, scores: np.ndarray) -> np.ndarray:
-        """Masked arg-max of ``scores [B, K]`` under the current mask."""
-        return masked_argmax(scores, self.observe().mask)
-
-    def act_sample(
-        self, scores: np.ndarray, rng: np.random.Generator | None = None, temperature: float = 1.0
-    ) -> np.ndarray:
-        """Masked softmax sample of ``scores [B, K]`` (``rng`` defaults to the env's)."""
-        return masked_sample(scores, self.observe().mask, self.rng if rng is None else rng, temperature)
-
-    def rollout(
-        self,
-        policy_fn: Callable[[Observation], np.ndarray],
-        greedy: bool = True,
-        *,
-        rng: np.random.Generator | None = None,
-        temperature: float = 1.0,
-        greedy_first: bool = False,
-        reset: bool = True,
-    ) -> list[Schedule]:
-        """Run every environment to the end with ``policy_fn(obs) -> scores [B, K]``.
-
-        ``greedy`` picks the masked arg-max, otherwise masked softmax sampling at
-        ``temperature``; with ``greedy_first`` rollout 0 of each scenario stays
-        greedy while the others sample (best-of-N then never loses to greedy).
-        Starts from a :meth:`reset` unless ``reset`` is False. Returns
-        :meth:`schedules`.
-        """
-        obs = self.reset() if reset else self.observe()
-        first = np.asarray([b % self.rollouts == 0 for b in range(len(self.sims))])
-        while not obs.done.all():
-            scores = np.asarray(policy_fn(obs))
-            if scores.shape != obs.mask.shape:
-                raise ValueError(f"policy returned scores of shape {scores.shape}, expected {obs.mask.shape}")
-            if greedy:
-                act = masked_argmax(scores, obs.mask)
-            else:
-                act = masked_sample(scores, obs.mask, self.rng if rng is None else rng, temperature)
-                if greedy_first:
-                    act = np.where(first, masked_argmax(scores, obs.mask), act)
-            obs = self.step(act)
-        return self.schedules()
-
-    # -- results ----------------------------------------------------------------------------------
-    def schedules(self, name: str = "policy") -> list[Schedule]:
-        """The schedule (so far) of every environment, named ``name``."""
-        return [sim.schedule(name) for sim in self.sims]
-
-    def best_per_scenario(self, name: str = "policy") -> list[Best]:
-        """For each scenario, its best rollout by the scenario's objective.
-
-        A schedule that meets every hard deadline beats one that misses any (as
-        :func:`~opsplan.solvers.dispatch.best_rule` does); ties go to the lower rollout.
-
-        Raises
-        ------
-        ValueError
-            When some environment has not finished.
-        """
-        if not self.all_done:
-            raise ValueError(f"environments {np.flatnonzero(~self.done).tolist()} have not finished")
-        out: list[Best] = []
-        for i, sc in enumerate(self.scenarios):
-            best: Best | None = None
-            best_key: tuple[bool, int] | None = None
-            for r in range(self.rollouts):
-                b = i * self.rollouts + r
-                sched = self.sims[b].schedule(name)
-                value = int(objective_value(sc, sched))
-                late = tuple(late_jobs(sc, sched))
-                key = (bool(late), value)
-                if best_key is None or key < best_key:
-                    best, best_key = Best(sched, value, b, late), key
-            assert best is not None
-            out.append(best)
-        return out
+                act = masked_sample(scores, obs.mask, rng, temperature)
+            if greedy_first:
+                act = np.where(first, masked_argmax(scores, obs.mask), act)
+        if run.actions is not None:
+            for b in np.flatnonzero(live):
+                run.actions[b].append(int(act[b]))
+        obs = env.step(act)
+        run.steps += 1
+        run.env_s += time.perf_counter() - t
+    return run
 
 
 # -- one environment per scenario kind --------------------------------------------------------------
+Fallback = Callable[[Any, tuple[Assignment, ...], Mapping[str, int] | None], tuple[str, Schedule] | None]
+
+
 @dataclass(frozen=True)
 class Environment:
-    """How the runtime builds a kind's batched environment.
+    """How the runtime builds and backs up a kind's batched environment.
 
-    ``factory(scenarios, rollouts, spec, *, scheme, pinned, earliest)`` returns an object
-    with ``observe() -> Observation``, ``step(actions) -> Observation``,
-    ``best_per_scenario(name) -> list[Best]``, ``traces`` and ``batch_size``, as
-    :class:`JobShopEnv` does; ``schemes`` are the generation schemes it accepts (the
-    first is the default). The next kinds (migration, cluster placement, fleet) register
-    theirs with :func:`register_environment`, beside their feature specification, and the
-    runtime runs their policies unchanged.
+    Parameters
+    ----------
+    kind
+        The scenario kind.
+    factory
+        ``factory(scenarios, rollouts, spec, *, scheme, pinned, earliest) -> DispatchEnv``.
+    schemes
+        The schedule-generation schemes it accepts (the first is the default; a policy
+        names its own in its metadata).
+    fallback
+        ``fallback(scenario, pinned, earliest) -> (solver name, schedule) | None``: a
+        deterministic schedule that meets every hard deadline, used by the ``policy``
+        solver when the policy's best one misses some (None: no such schedule). Without
+        it such a run returns no schedule.
+    errors
+        Exceptions the environment raises when the pins (or earliest starts) leave no
+        schedule: the ``policy`` solver reports them as an error result.
     """
 
     kind: str
-    factory: Callable[..., JobShopEnv]
+    factory: Callable[..., DispatchEnv]
     schemes: tuple[str, ...]
+    fallback: Fallback | None = None
+    errors: tuple[type[BaseException], ...] = ()
 
 
-ENVIRONMENTS: dict[str, Environment] = {}
+ENVIRONMENTS: Registry[Environment] = Registry("dispatch environments")
 
 
-def register_environment(kind: str, factory: Callable[..., JobShopEnv], schemes: Sequence[str]) -> Environment:
+def register_environment(
+    kind: str,
+    factory: Callable[..., DispatchEnv],
+    schemes: Sequence[str],
+    *,
+    fallback: Fallback | None = None,
+    errors: Iterable[type[BaseException]] = (),
+) -> Environment:
     """Register (or replace) the environment of ``kind``; returns it."""
     if not schemes:
         raise ValueError(f"environment of {kind!r} needs at least one scheme")
-    env = ENVIRONMENTS[kind] = Environment(kind, factory, tuple(schemes))
+    env = ENVIRONMENTS[kind] = Environment(kind, factory, tuple(schemes), fallback, tuple(errors))
     return env
+
+
+def unregister_environment(kind: str) -> None:
+    """Remove the environment of ``kind`` (tests that register a toy kind clean up with this)."""
+    ENVIRONMENTS.pop(kind, None)
 
 
 def environment_for(kind: str) -> Environment:
@@ -414,17 +444,23 @@ def environment_for(kind: str) -> Environment:
         raise KeyError(f"no dispatch environment for kind {kind!r} (registered: {', '.join(ENVIRONMENTS)})") from None
 
 
-register_environment("jobshop", JobShopEnv, ("active", "nondelay"))
-
 __all__ = [
     "ENVIRONMENTS",
     "Best",
+    "DispatchEnv",
     "Environment",
-    "JobShopEnv",
+    "Fallback",
     "Observation",
+    "PolicyFn",
+    "RolloutRun",
     "TraceStep",
+    "check_actions",
     "environment_for",
     "masked_argmax",
     "masked_sample",
+    "pack_observation",
     "register_environment",
+    "run_rollouts",
+    "select_best",
+    "unregister_environment",
 ]

@@ -2,8 +2,10 @@
 
 A policy file is an ONNX model with the contract below; :func:`load_policy`
 validates it and returns a :class:`PolicySession` that scores observations of
-:class:`~opsplan.policies.env.JobShopEnv` and builds schedules (greedy, or the
-best of N sampled rollouts run as one batch).
+the dispatch environment registered for the policy's kind
+(:func:`~opsplan.policies.env.environment_for`) and builds schedules (greedy, or the
+best of N sampled rollouts run as one batch). Nothing here knows a kind: a policy
+runs on every kind whose environment and feature specification are registered.
 
 The contract (format ``"1"``)
 -----------------------------
@@ -14,8 +16,9 @@ The contract (format ``"1"``)
   anything: the runtime masks them again);
 * metadata ``opsplan.kind``, ``opsplan.features`` (JSON of
   :meth:`FeatureSpec.as_dict`), ``opsplan.policy`` (the name), ``opsplan.format``
-  (``"1"``); optional ``opsplan.scheme`` (``active``, the default, or ``nondelay``:
-  the environment's schedule-generation scheme the policy was trained on);
+  (``"1"``); optional ``opsplan.scheme`` (the environment's schedule-generation
+  scheme the policy was trained on: one the kind's environment registers, by default
+  its first);
 * optionally a card ``<name>.json`` beside ``<name>.onnx`` (always so in
   ``policies/shipped/``) whose ``sha256`` must match the file.
 
@@ -50,14 +53,7 @@ from typing import Any
 import numpy as np
 from opsplan.models.errors import FileFormatError, OpsPlanError
 from opsplan.models.schedule import Assignment, Schedule
-from opsplan.policies.env import (
-    ENVIRONMENTS,
-    Observation,
-    TraceStep,
-    environment_for,
-    masked_argmax,
-    masked_sample,
-)
+from opsplan.policies.env import ENVIRONMENTS, Observation, TraceStep, environment_for, run_rollouts
 from opsplan.policies.features import SPECS, FeatureMismatch, FeatureSpec, spec_for
 
 ENV_PROVIDER = "OPSPLAN_ORT_PROVIDER"
@@ -551,8 +547,8 @@ class PolicyRollout:
     (shared by its scenarios): ``decisions`` (choices made by the policy),
     ``inference_calls``, ``inference_s``, ``env_s``, ``rollouts`` (finished),
     ``chunks``, ``stopped``, ``provider``. ``trace`` is the decision trace of the
-    rollout whose schedule this is: ``(op_id, machine_id, start)`` per dispatched
-    operation in decision order, forced decisions included (pins are not in it).
+    rollout whose schedule this is: ``(task_id, resource_id, start)`` per dispatched
+    task in decision order, forced decisions included (pins are not in it).
     """
 
     schedule: Schedule | None
@@ -741,29 +737,17 @@ class PolicySession:
         t = time.perf_counter()
         env = environment_for(self.kind).factory(scenarios, rollouts, self.spec, scheme=self.scheme, pinned=pinned,
                                                  earliest=earliest)
-        first = np.arange(env.batch_size) % rollouts == 0
-        obs = env.observe()
         env_s = time.perf_counter() - t
         try:
-            while not obs.done.all():
-                if should_stop is not None and should_stop():
-                    return None
-                t = time.perf_counter()
-                scores = self.score(obs)
-                stats["inference_s"] += time.perf_counter() - t
-                stats["inference_calls"] += 1
-                stats["decisions"] += int((~obs.done).sum())
-                t = time.perf_counter()
-                if greedy:
-                    act = masked_argmax(scores, obs.mask)
-                else:
-                    # a row draws only while it runs: its k-th draw is its k-th decision, whatever the batch
-                    u = np.array([0.0 if d else g.random() for g, d in zip(rngs, obs.done, strict=True)])
-                    act = masked_sample(scores, obs.mask, None, temperature, u=u)
-                    if greedy_first:
-                        act = np.where(first, masked_argmax(scores, obs.mask), act)
-                obs = env.step(act)
-                env_s += time.perf_counter() - t
+            # a row draws only while it runs: its k-th draw is its k-th decision, whatever the batch
+            run = run_rollouts(env, self.score, greedy=greedy, greedy_first=greedy_first, temperature=temperature,
+                               rngs=None if greedy else rngs, should_stop=should_stop)
+            stats["inference_s"] += run.inference_s
+            stats["inference_calls"] += run.inference_calls
+            stats["decisions"] += run.decisions
+            env_s += run.env_s
+            if not run.finished:
+                return None
             t = time.perf_counter()
             bests = env.best_per_scenario(label)
             env_s += time.perf_counter() - t

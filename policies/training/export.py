@@ -209,7 +209,7 @@ def publish(
 def random_batch(
     batch: int, k: int, spec: FeatureSpec, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A random padded batch ``(candidates, mask, globals)`` like :meth:`JobShopEnv.observe` makes.
+    """A random padded batch ``(candidates, mask, globals)`` like :meth:`DispatchEnv.observe` makes.
 
     Each row has between 1 and ``k`` candidates (zeros beyond); when ``batch > 1`` the
     last row has none (a finished environment).

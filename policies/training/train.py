@@ -3,7 +3,8 @@
 The method is *self-labeling* (Corsini, Porrello, Calderara, Dell'Amico, "Self-Labeling
 the Job Shop Scheduling Problem", NeurIPS 2024): for every batch of generated
 instances the current policy samples ``N`` schedules per instance
-(:class:`~opsplan.policies.env.JobShopEnv` with ``rollouts=N``, softmax sampling;
+(:class:`~opsplan.policies.jobshop_env.JobShopEnv` with ``rollouts=N``, softmax sampling
+through :func:`~opsplan.policies.env.run_rollouts`;
 rollout 0 stays greedy), the best one per instance (makespan) becomes the
 pseudo-label, and the network is trained with cross-entropy to pick, at every
 decision of that schedule, the candidate it picked. The decisions are recovered
@@ -36,11 +37,13 @@ import torch
 from opsplan.models import objective_value
 from opsplan.models.jobshop.build import random_jobshop
 from opsplan.models.jobshop.scenario import JobShopScenario
-from opsplan.policies.env import JobShopEnv, Observation, masked_argmax, masked_sample
-from opsplan.policies.features import JOBSHOP_V1, FeatureSpec, spec_for
+from opsplan.policies.env import Observation, run_rollouts
+from opsplan.policies.features import FeatureSpec, spec_for
+from opsplan.policies.jobshop_env import JobShopEnv
+from opsplan.policies.jobshop_features import JOBSHOP_V1
 from opsplan.policies.training.export import export_onnx, write_card
 from opsplan.policies.training.model import ScoringNet
-from opsplan.solvers.dispatch import best_rule, dispatch
+from opsplan.solvers.dispatch.jobshop import best_rule, dispatch
 from torch import nn
 
 METHOD = "self-labeling"
@@ -215,7 +218,8 @@ def generate_instances(config: TrainConfig, iteration: int, count: int | None = 
 
 # -- acting with a torch model --------------------------------------------------------------------------
 def torch_policy(model: nn.Module) -> Callable[[Observation], np.ndarray]:
-    """``policy_fn(obs) -> scores`` for :meth:`JobShopEnv.rollout` (no gradients; finished rows skipped)."""
+    """``policy_fn(obs) -> scores`` for :func:`~opsplan.policies.env.run_rollouts` (no gradients; finished rows
+    skipped)."""
 
     def fn(obs: Observation) -> np.ndarray:
         out = np.zeros(obs.mask.shape, np.float32)
@@ -238,18 +242,10 @@ def _sample(
     greedy_first: bool,
 ) -> list[list[int]]:
     """Sampled rollouts of every env; returns each env's chosen candidate indices in decision order."""
-    obs = env.reset()
-    actions: list[list[int]] = [[] for _ in range(env.batch_size)]
-    first = np.arange(env.batch_size) % env.rollouts == 0
-    while not obs.done.all():
-        scores = policy(obs)
-        act = masked_sample(scores, obs.mask, rng, temperature)
-        if greedy_first:
-            act = np.where(first, masked_argmax(scores, obs.mask), act)
-        for b in np.flatnonzero(~obs.done):
-            actions[b].append(int(act[b]))
-        obs = env.step(act)
-    return actions
+    run = run_rollouts(env, policy, greedy=False, greedy_first=greedy_first, temperature=temperature, rng=rng,
+                       reset=True, record=True)
+    assert run.actions is not None
+    return run.actions
 
 
 @dataclass

@@ -12,7 +12,7 @@ from opsplan.models import check, objective_value
 from opsplan.models.errors import SolverError
 from opsplan.models.jobshop.build import random_jobshop
 from opsplan.policies import runtime
-from opsplan.policies.env import JobShopEnv
+from opsplan.policies.jobshop_env import JobShopEnv
 from opsplan.policies.runtime import PolicyFileError, load_policy
 from opsplan.solvers import EARLIEST, PINS, Params, StopToken, Termination, available, registry, solve, supports
 
@@ -90,18 +90,23 @@ def test_shipped_policy_listed_and_solved(tmp_path, monkeypatch, shop):
     shipped = tmp_path / "policies" / "shipped"
     shipped.mkdir(parents=True)
     write(shipped / "fast.onnx", card=True, name="fast")
-    monkeypatch.setattr(registry, "_policies_dir", lambda: tmp_path / "policies")
+    from opsplan.policies import solver_registrations
+
+    monkeypatch.setattr(solver_registrations, "shipped_dir", lambda: shipped)
     monkeypatch.setattr(runtime, "shipped_dir", lambda: shipped)
     assert "policy:fast" in available("jobshop")
     r = solve(shop, "policy:fast")
     assert r.solver == "policy:fast" and check(shop, r.schedule) == []
 
 
-def test_shipped_folder_found_without_importing_policies():
-    """The registry finds policies/ by its import spec (the layer rule: solvers never import policies)."""
-    folder = registry._policies_dir()
-    assert folder is not None and (folder / "features.py").is_file()
-    assert set(registry._shipped_policies()) == set(runtime.shipped_policies())
+def test_the_policies_layer_registers_its_family_with_the_shipped_policies():
+    """The policies layer plugs the policy family into the solvers' registry (the layer rule: solvers
+    never import policies); its variants for a kind are the shipped policies of that kind."""
+    from opsplan.policies import solver_registrations
+
+    assert "opsplan.policies.solver_registrations" in registry.registration_modules()
+    assert (solver_registrations.shipped_dir().parent / "features.py").is_file()
+    assert set(registry.variants("policy", "jobshop")) == set(runtime.shipped_policies())
 
 
 def test_bad_file_raises_policy_file_error(tmp_path, shop):
@@ -214,10 +219,10 @@ def test_trace_leaves_out_pinned_operations(shop, spt_path):
 
 def test_deadline_fallback_has_no_trace(shop, spt_path, monkeypatch):
     """When a dispatch rule's schedule is returned instead, there is no policy trace."""
-    from opsplan.policies import backend, env
+    from opsplan.policies import jobshop_env
 
-    monkeypatch.setattr(env, "late_jobs", lambda sc, s: ["J0"])
-    monkeypatch.setattr(backend, "late_jobs", lambda sc, s: [])
+    # the policy's schedules (named policy:...) miss a deadline, the fallback rule's (dispatch:...) do not
+    monkeypatch.setattr(jobshop_env, "late_jobs", lambda sc, s: ["J0"] if s.name.startswith("policy") else [])
     r = solve(shop, f"policy:{spt_path}")
     assert r.stats["fallback"].startswith("dispatch:")
     assert "trace" not in r.stats and r.stats["provider"]
@@ -252,7 +257,7 @@ _PROPERTY_POLICY = None
 # -- the policy as a starting schedule and as a race member ---------------------------------------
 def test_cpsat_starts_from_the_policy_when_it_beats_the_best_rule(shop, random_path):
     """options start_from='policy:...': cpsat's hint is the better of the policy's schedule and the best rule's."""
-    from opsplan.solvers.dispatch import best_rule
+    from opsplan.solvers.dispatch.jobshop import best_rule
 
     name = f"policy:{random_path}"
     pol = solve(shop, name, Params(seed=0, options={"samples": 16}))
@@ -266,7 +271,7 @@ def test_cpsat_starts_from_the_policy_when_it_beats_the_best_rule(shop, random_p
 
 def test_a_policy_start_replaces_a_worse_rule_start(shop, random_path, monkeypatch):
     """With a (deliberately) poor best rule, cpsat and mip both start from the policy's schedule."""
-    from opsplan.solvers import dispatch
+    from opsplan.solvers.dispatch import jobshop as dispatch
 
     def lpt_only(sc, rules=None, **kw):  # noqa: ANN001 - the worst plausible "best rule"
         sched = dispatch.dispatch(sc, "lpt")
@@ -318,7 +323,7 @@ def test_a_policy_races_beside_cpsat(random_path):
 
 def test_the_start_solver_is_used_when_no_rule_gives_a_start(shop, random_path, monkeypatch):
     """When every rule fails (here: raises), the named start solver's schedule still becomes the start."""
-    from opsplan.solvers import dispatch
+    from opsplan.solvers.dispatch import jobshop as dispatch
     from opsplan.solvers.starting import feasible_start
 
     def broken(*a, **kw):  # noqa: ANN002, ANN003
@@ -348,7 +353,7 @@ def test_the_deadline_fallback_keeps_why_the_run_stopped_and_progress_shows_only
     from dataclasses import replace
 
     from opsplan.models.schedule import Category
-    from opsplan.solvers.dispatch import late_jobs
+    from opsplan.solvers.dispatch.jobshop import late_jobs
 
     sc = random_jobshop(5, 3, seed=0)
     ends = {}

@@ -9,10 +9,11 @@ from hypothesis import strategies as st
 from opsplan.models import check, objective_value
 from opsplan.models.jobshop.build import random_jobshop
 from opsplan.models.jobshop.checker import DEADLINE_MISSED
-from opsplan.policies.env import JobShopEnv, masked_argmax, masked_sample
-from opsplan.policies.features import JOBSHOP_V1
+from opsplan.policies.env import masked_argmax, masked_sample
+from opsplan.policies.jobshop_env import JobShopEnv
+from opsplan.policies.jobshop_features import JOBSHOP_V1
 from opsplan.solvers import solve
-from opsplan.solvers.dispatch import dispatch
+from opsplan.solvers.dispatch.jobshop import dispatch
 
 from tests.solvers.strategies import jobshops
 

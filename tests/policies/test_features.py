@@ -9,19 +9,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from opsplan.models.errors import OpsPlanError
-from opsplan.models.jobshop.importers import import_fjs
 from opsplan.models.jobshop.build import random_jobshop
-from opsplan.policies.features import (
+from opsplan.models.jobshop.importers import import_fjs
+from opsplan.policies.features import SPECS, FeatureMismatch, FeatureSpec, spec_for
+from opsplan.policies.jobshop_features import (
     JOBSHOP_CANDIDATE,
     JOBSHOP_GLOBAL,
     JOBSHOP_V1,
-    SPECS,
-    FeatureMismatch,
-    FeatureSpec,
     candidate_features,
     features,
     global_features,
-    spec_for,
 )
 from opsplan.solvers.dispatch.simulator import JobShopSim
 

@@ -15,8 +15,8 @@ from opsplan.models import check, objective_value
 from opsplan.models.jobshop.build import random_jobshop
 from opsplan.models.jobshop.checker import DEADLINE_MISSED
 from opsplan.policies import runtime
-from opsplan.policies.env import JobShopEnv
-from opsplan.policies.features import JOBSHOP_V1
+from opsplan.policies.jobshop_env import JobShopEnv
+from opsplan.policies.jobshop_features import JOBSHOP_V1
 from opsplan.policies.runtime import (
     CPU,
     CUDA,

@@ -12,7 +12,7 @@ from opsplan.models.io.importers import import_file
 from opsplan.policies import runtime
 from opsplan.policies.runtime import load_policy
 from opsplan.solvers import Params, solve
-from opsplan.solvers.dispatch import dispatch
+from opsplan.solvers.dispatch.jobshop import dispatch
 
 pytest.importorskip("onnxruntime")
 

@@ -18,8 +18,9 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
-from opsplan.policies.env import JobShopEnv  # noqa: E402
-from opsplan.policies.features import JOBSHOP_V1, FeatureSpec  # noqa: E402
+from opsplan.policies.features import FeatureSpec  # noqa: E402
+from opsplan.policies.jobshop_env import JobShopEnv  # noqa: E402
+from opsplan.policies.jobshop_features import JOBSHOP_V1  # noqa: E402
 from opsplan.policies.training.export import (  # noqa: E402
     check_onnx,
     export_onnx,

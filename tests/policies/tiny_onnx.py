@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from opsplan.policies.features import JOBSHOP_V1
+from opsplan.policies.jobshop_features import JOBSHOP_V1
 
 onnx = __import__("pytest").importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
