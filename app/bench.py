@@ -1,4 +1,10 @@
-"""``opsplan bench``: solvers against public benchmark sets, reported as gaps to the best known bounds."""
+"""``opsplan bench``: solvers against public benchmark sets, reported as gaps to the best known bounds.
+
+The kind-neutral machinery: sets of instance files (:class:`BenchSet`, :func:`run_file_set`), reports
+(``--output``, ``--resume``, ``--reuse-proven``), tables, pooling several reports (``bench pool``) and
+the plan board's timing (``bench gui``). A kind's own sets live in ``app/bench_<kind>.py`` and are
+registered in :mod:`opsplan.app.bench_registrations` (see :mod:`opsplan.app.benchsets`).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,13 @@ import re
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from statistics import mean, stdev
 from typing import Any
 
+from opsplan.app.benchsets import BenchSetSpec
+from opsplan.app.common import add_objective_arg, add_solver_args, check_objective, solver_options
 from opsplan.models.errors import OpsPlanError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,6 +35,23 @@ def default_benchmarks() -> Path:
     """``$OPSPLAN_BENCHMARKS`` or the ``shared/benchmarks`` folder beside the checkout."""
     env = os.environ.get("OPSPLAN_BENCHMARKS")
     return Path(env) if env else REPO.parent / "shared" / "benchmarks"
+
+
+def benchmark_folder(given: str | None, set_name: str) -> Path:
+    """The folder of the public set ``set_name``: ``--dir`` when ``given``, else ``set_name`` under
+    :func:`default_benchmarks`. One that is not there is an error saying where it looked and how to
+    point there (the public sets are not part of the repository)."""
+    if given:
+        folder, source = Path(given), "given by --dir"
+    else:
+        env = os.environ.get("OPSPLAN_BENCHMARKS")
+        folder = default_benchmarks() / set_name
+        source = f"from OPSPLAN_BENCHMARKS={env}" if env else "the default: shared/benchmarks beside the checkout"
+    if not folder.is_dir():
+        raise OpsPlanError(f"benchmark folder not found: {folder} ({source}); pass the {set_name} set's folder "
+                           f"(its instance files and index.json) with --dir DIR, or the folder that holds all "
+                           f"sets with OPSPLAN_BENCHMARKS=DIR (read as DIR/{set_name})")
+    return folder
 
 
 def family_of(name: str) -> str:
@@ -61,13 +87,17 @@ def load_index(folder: Path) -> dict[str, dict[str, Any]]:
 
 
 def run_instance(path: Path, fmt: str, solver: str, params, ub: float | None,
-                 index: int | None = None, stop=None) -> dict[str, Any]:  # noqa: ANN001
-    """Solve one instance file (``index``: its position in a multi-instance file) and return its row."""
+                 index: int | None = None, stop=None, objective: str | None = None) -> dict[str, Any]:  # noqa: ANN001
+    """Solve one instance file (``index``: its position in a multi-instance file; ``objective``:
+    judged by this objective instead of its own) and return its row."""
     from opsplan.models import check
     from opsplan.models.io.importers import import_file
+    from opsplan.models.kinds import with_objective
     from opsplan.solvers import solve
 
     sc = import_file(str(path), fmt, index=index).scenario
+    if objective is not None:
+        sc = with_objective(sc, objective)
     result = solve(sc, solver, params, stop=stop)
     violations = len(check(sc, result.schedule)) if result.schedule is not None else None
     gap = None
@@ -147,42 +177,77 @@ def _emit_json(args: argparse.Namespace, report: dict[str, Any]) -> bool:
     return False
 
 
-def run_jobshop_bench(args: argparse.Namespace) -> int:
-    return _run_bench(args, BENCH_SETS["jobshop"])
-
-
-def run_tardiness_bench(args: argparse.Namespace) -> int:
-    return _run_bench(args, BENCH_SETS["tardiness"])
-
-
-def run_fjsp_bench(args: argparse.Namespace) -> int:
-    return _run_bench(args, BENCH_SETS["fjsp"])
-
-
 class BenchSet:
-    """How one benchmark folder is read: its format, the reference value and the family of an entry."""
+    """How one benchmark folder of instance files is read.
 
-    def __init__(self, name: str, fmt: str, ref, family, position=None) -> None:
+    Parameters
+    ----------
+    name
+        The set's name: its subcommand and its folder under the benchmarks folder.
+    fmt
+        The import format of its instance files.
+    ref, family, position
+        ``ref(entry)`` the reference value of an ``index.json`` entry (the optimum or the best
+        known), ``family(name, entry)`` the row's family, ``position(entry)`` the 1-based
+        place of the instance in a file that holds several (None: one instance per file).
+    kind
+        The scenario kind its files import into.
+    objective
+        The objective the reference values are for; a run with another ``--objective`` has
+        no reference, so no gaps.
+    """
+
+    def __init__(self, name: str, fmt: str, ref, family, position=None, *,  # noqa: ANN001
+                 kind: str | None = None, objective: str | None = None) -> None:
         self.name, self.fmt, self.ref, self.family, self.position = name, fmt, ref, family, position
+        self.kind, self.objective = kind, objective
 
 
-BENCH_SETS = {
-    # job shop: gap to the best known upper bound
-    "jobshop": BenchSet("jobshop", "orlib-jobshop", lambda e: e.get("ub"), lambda n, e: family_of(n)),
-    "fjsp": BenchSet("fjsp", "fjs", lambda e: e.get("ub"), lambda n, e: family_of(n)),
-    # weighted tardiness: gap to the optimum, else the best known value; one file holds many instances
-    "tardiness": BenchSet("tardiness", "orlib-wt",
-                          lambda e: e["optimum"] if e.get("optimum") is not None else e.get("best_known"),
-                          lambda n, e: Path(e["file"]).stem, lambda e: int(e["position"])),
-}
+def add_file_set_arguments(p: argparse.ArgumentParser, bset: BenchSet) -> None:
+    """The flags every set of instance files reads (a kind registers such sets with :func:`file_set`)."""
+    p.add_argument("--dir", default=None,
+                   help=f"the {bset.name} set's folder (instance files and index.json); default: {bset.name} "
+                        f"in $OPSPLAN_BENCHMARKS, else in shared/benchmarks beside the checkout")
+    add_solver_args(p)
+    if bset.kind is not None:
+        add_objective_arg(p, bset.kind)
+    p.add_argument("--instances", default="*", metavar="GLOB",
+                   help="instance names to run, comma-separated globs, e.g. 'ft*,la*'")
+    p.add_argument("--json", action="store_true", help="print one JSON object with rows and means")
+    p.add_argument("--markdown", action="store_true", help="print the per-family table as Markdown")
+    p.add_argument("--output", default=None, help="also write the JSON result to this file")
+    p.add_argument("--reuse-proven", default=None, metavar="REPORT",
+                   help="reuse instances an earlier bench report (shorter limit) proved optimal")
+    p.add_argument("--resume", default=None, metavar="REPORT",
+                   help="continue an earlier bench report of the same settings (e.g. the --output of a run "
+                        "that was stopped, which is saved after every instance): its rows are kept, the "
+                        "rest are run")
+    p.add_argument("--equal-time", action="store_true",
+                   help="the first solver (a policy) runs instance by instance and every other solver gets, "
+                        "per instance, the time it took as its limit")
 
 
-def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
+def file_set(bset: BenchSet, help: str, *, description: str = "",  # noqa: A002 - argparse's word
+             extra: Callable[[argparse.ArgumentParser], None] | None = None) -> BenchSetSpec:
+    """The :class:`BenchSetSpec` of a folder of instance files: :func:`add_file_set_arguments` (plus
+    ``extra(parser)``, the set's own flags) and :func:`run_file_set`."""
+
+    def add_arguments(p: argparse.ArgumentParser) -> None:
+        add_file_set_arguments(p, bset)
+        if extra is not None:
+            extra(p)
+
+    return BenchSetSpec(bset.name, bset.kind, help, add_arguments, lambda args: run_file_set(args, bset),
+                        description=description)
+
+
+def run_file_set(args: argparse.Namespace, bset: BenchSet) -> int:
+    """Every solver on every instance of the set's folder: rows, gaps per family, the report."""
     from opsplan.app.progress import ProgressLine, in_worker, interrupts
     from opsplan.solvers import Params, StopToken
     from opsplan.solvers.registry import split_name
 
-    folder = Path(args.dir) if args.dir else default_benchmarks() / bset.name
+    folder = benchmark_folder(args.dir, bset.name)
     index = load_index(folder)
     globs = [g.strip() for g in args.instances.split(",") if g.strip()]
     names = [n for n in index if any(fnmatch.fnmatch(n, g) for g in globs)]
@@ -191,14 +256,19 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
     solvers = expand_solvers(args.solver)
     for s in solvers:
         split_name(s)  # fail fast on an unknown name
-    from opsplan.app.cli import solver_options
-
+    objective = getattr(args, "objective", None)
+    if objective is not None and bset.kind is not None:
+        check_objective(bset.kind, objective)  # before any instance is read
+    if objective == bset.objective:  # the set's own: the same run as without --objective
+        objective = None
+    # the index's reference values are for the set's own objective: judged by another, no gaps
+    refs = objective is None
     options = {"improve": True} if getattr(args, "improve", False) else {}
     options.update(solver_options(args))
     params = Params(time_limit=args.time_limit, threads=args.threads, seed=args.seed, options=options)
     line = ProgressLine()
-    proven = _proven_rows(args.reuse_proven, args.time_limit) if args.reuse_proven else {}
-    resumed, earlier_s = (_resumed_rows(args.resume, args, options, bset, folder, names, solvers)
+    proven = _proven_rows(args.reuse_proven, args.time_limit, objective) if args.reuse_proven else {}
+    resumed, earlier_s = (_resumed_rows(args.resume, args, options, bset, folder, names, solvers, objective)
                           if getattr(args, "resume", None) else ({}, 0.0))
     equal = getattr(args, "equal_time", False)
     if equal and not solvers[0].startswith("policy:"):
@@ -210,7 +280,8 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
 
     def head(name: str) -> dict[str, Any]:
         entry = index[name]
-        return {"instance": name, "family": bset.family(name, entry), "ub": bset.ref(entry), "lb": entry.get("lb")}
+        ub, lb = (bset.ref(entry), entry.get("lb")) if refs else (None, None)
+        return {"instance": name, "family": bset.family(name, entry), "ub": ub, "lb": lb}
 
     # resumed rows not reached yet still belong in a partial report, or a second stop would lose them
     pending = [(n, s) for n in names for s in solvers if (n, s) in resumed]
@@ -219,7 +290,7 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
         done = {(r["instance"], r["solver"]) for r in rows}
         rows_now = rows + [{**head(n), **resumed[n, s]} for n, s in pending if (n, s) not in done]
         summary = summarise(rows_now, solvers)
-        return {
+        out = {
             "set": bset.name,
             "options": options,
             "dir": str(folder),
@@ -234,12 +305,16 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
             "mean_gap_pct": {s: summary["by_solver"][s]["all"]["mean_gap_pct"] for s in solvers},
             "wall_s": round(earlier_s + time.perf_counter() - t0, 1),  # a resumed run adds to the earlier wall time
         }
+        if objective is not None:  # reports of the set's own objective stay as they were
+            out["objective"] = objective
+        return out
 
     if args.output:
         _start_report(args, report(complete=False))
     # a learned policy runs every instance through one inference session, in large batches (with
     # --equal-time the first one runs instance by instance, so that each instance has its own time)
-    batched = {s: _policy_rows(s, names, index, folder, bset, params, line, per_instance=equal and k == 0)
+    batched = {s: _policy_rows(s, names, index, folder, bset, params, line, per_instance=equal and k == 0,
+                               objective=objective, refs=refs)
                for k, s in enumerate(solvers) if s.startswith("policy:")}
     # Ctrl+C or a kill (SIGTERM) cancels the instance being solved and ends the run with what
     # is finished: the solver stops within a second, and --output keeps every finished row
@@ -273,7 +348,7 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
                             run_params = dataclasses.replace(params, time_limit=limit)
                             row["time_limit"] = limit
                         path = folder / entry["file"]
-                        row.update(in_worker(run_instance, path, bset.fmt, s, run_params, ref, pos, stop))
+                        row.update(in_worker(run_instance, path, bset.fmt, s, run_params, ref, pos, stop, objective))
                         if stop.is_set():  # cancelled part way: not a result
                             raise KeyboardInterrupt
                         if ref == 0 and row["objective"] is not None:  # no relative gap to 0: say if it was hit
@@ -292,6 +367,9 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
             print(markdown_table(final))
         else:
             print_table(final)
+    if not refs:
+        print(f"no gaps: the {bset.name} set's reference values are for {bset.objective or 'its own objective'}, "
+              f"this run's objective is {objective}", file=sys.stderr)
     bad = [r for r in rows if r["violations"]]
     if bad:
         print(f"checker found violations in {len(bad)} schedule(s): this is a solver bug", file=sys.stderr)
@@ -306,11 +384,13 @@ def _run_bench(args: argparse.Namespace, bset: BenchSet) -> int:
 
 
 def _policy_rows(solver: str, names: list[str], index: dict, folder: Path, bset: BenchSet, params,  # noqa: ANN001
-                 line, per_instance: bool = False) -> dict[str, dict[str, Any]]:  # noqa: ANN001
+                 line, per_instance: bool = False, objective: str | None = None,  # noqa: ANN001
+                 refs: bool = True) -> dict[str, dict[str, Any]]:
     """Rows of a ``policy:`` solver, all instances rolled out together (runtime: the total shared evenly),
     or with ``per_instance`` one instance at a time (its samples still in one batch; runtime: its own)."""
     from opsplan.models import check, objective_value
     from opsplan.models.io.importers import import_file
+    from opsplan.models.kinds import with_objective
     from opsplan.policies.runtime import load_policy
 
     session = load_policy(solver.partition(":")[2])
@@ -318,7 +398,8 @@ def _policy_rows(solver: str, names: list[str], index: dict, folder: Path, bset:
     for name in names:
         entry = index[name]
         pos = bset.position(entry) if bset.position else None
-        scs.append(import_file(str(folder / entry["file"]), bset.fmt, index=pos).scenario)
+        sc = import_file(str(folder / entry["file"]), bset.fmt, index=pos).scenario
+        scs.append(sc if objective is None else with_objective(sc, objective))
     samples = int(params.options.get("samples", 1))
     line.update(f"{solver}: {len(scs)} instances x {samples} rollout(s) in batches on {session.provider}", force=True)
     max_batch = int(params.options.get("batch", 1024))
@@ -336,7 +417,7 @@ def _policy_rows(solver: str, names: list[str], index: dict, folder: Path, bset:
         times = [(time.perf_counter() - t0) / max(1, len(scs))] * len(scs)
     rows = {}
     for name, sc, out, each in zip(names, scs, outs, times, strict=True):
-        ub = bset.ref(index[name])
+        ub = bset.ref(index[name]) if refs else None
         value = objective_value(sc, out.schedule)
         rows[name] = {"solver": solver, "status": "feasible", "objective": value, "bound": None,
                       "gap_pct": 100.0 * (value - ub) / ub if ub else None, "runtime_s": round(each, 4),
@@ -362,7 +443,8 @@ def _read_report(path: str, use: str, need: tuple[str, ...] = ROW_KEYS) -> dict[
     return old
 
 
-def _proven_rows(path: str, time_limit: float | None) -> dict[tuple[str, str], dict[str, Any]]:
+def _proven_rows(path: str, time_limit: float | None,
+                 objective: str | None = None) -> dict[tuple[str, str], dict[str, Any]]:
     """Rows of an earlier report whose solver proved optimality within a limit no larger than this one.
 
     A proof found in 10 s stands at 60 s, so a longer run may reuse it instead of
@@ -372,19 +454,24 @@ def _proven_rows(path: str, time_limit: float | None) -> dict[tuple[str, str], d
     old_limit = old.get("time_limit")
     if time_limit is not None and (old_limit is None or old_limit > time_limit):
         raise OpsPlanError(f"{path}: its time limit {old_limit} is not below this run's {time_limit}")
+    if old.get("objective") != objective:  # a proof holds for the objective it was made for
+        own = "the set's own"
+        raise OpsPlanError(f"{path}: its objective is {old.get('objective') or own}, "
+                           f"this run's is {objective or own}")
     keep = ("solver", "status", "objective", "bound", "gap_pct", "runtime_s", "violations")
     return {(r["instance"], r["solver"]): {k: r.get(k) for k in keep}
             for r in old["rows"] if r.get("status") == "optimal"}
 
 
 def _resumed_rows(path: str, args: argparse.Namespace, options: dict[str, Any], bset: BenchSet, folder: Path,
-                  names: list[str], solvers: list[str]) -> tuple[dict[tuple[str, str], dict], float]:
+                  names: list[str], solvers: list[str], objective: str | None = None,
+                  ) -> tuple[dict[tuple[str, str], dict], float]:
     """Rows of an earlier (perhaps unfinished) report of the same settings, to continue it,
     and the wall time it had taken.
 
     A long benchmark can then go on after it was stopped or killed (its ``--output`` is
     rewritten after every instance). The earlier report must be of the same set and
-    folder and have the same time limit, threads, seed and solver options, or its rows
+    folder and have the same time limit, threads, seed, solver options and objective, or its rows
     would not be comparable; a missing file starts from nothing. Rows of instances or
     solvers outside this run are not carried over, so when ``--output`` is the resumed
     report itself such a run is refused (it would drop them). Rows whose solve failed
@@ -395,9 +482,9 @@ def _resumed_rows(path: str, args: argparse.Namespace, options: dict[str, Any], 
         return {}, 0.0
     old = _read_report(path, "resume from")
     mine = {"set": bset.name, "time_limit": args.time_limit, "threads": args.threads, "seed": args.seed,
-            "options": options, "equal_time": bool(getattr(args, "equal_time", False))}
-    # what reports that did not record these ran with
-    older = {"seed": 0, "equal_time": False, "set": bset.name}
+            "options": options, "equal_time": bool(getattr(args, "equal_time", False)), "objective": objective}
+    # what reports that did not record these ran with (a report of the set's own objective has none)
+    older = {"seed": 0, "equal_time": False, "set": bset.name, "objective": None}
     for key, value in mine.items():
         theirs = old.get(key)
         if theirs is None and key in older:
@@ -474,228 +561,6 @@ def markdown_table(report: dict[str, Any]) -> str:
             cells.append("-" if t is None else f"{t:.3g}")
         lines.append(f"| {s} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
-
-
-# -- generated unweighted tardiness (Potts-Van Wassenhove scheme) -------------------------------
-PV_FACTORS = (0.2, 0.4, 0.6, 0.8, 1.0)  # tardiness factor TF and relative range of due dates RDD
-PV_RULES = ("edd", "eddc", "mdd", "mddc")
-# "Discovering Heuristics with Large Language Models for Mixed-Integer Programs: Single-Machine
-# Scheduling" (2025): mean gaps to the best exact result, by n, as published
-PV_PAPER = {20: {"edd": 46.61, "eddc": 12.83, "mdd": 1.86, "mddc": 1.70},
-            100: {"edd": 59.57, "eddc": 28.12, "mdd": 1.81, "mddc": 1.52}}
-
-
-def run_pv_bench(args: argparse.Namespace) -> int:
-    """Rules EDD, EDDC, MDD, MDDC against the best exact result on generated instances, per size."""
-    from opsplan.app.progress import ProgressLine, in_worker, interrupts
-    from opsplan.models import check
-    from opsplan.models.jobshop.build import potts_van_wassenhove
-    from opsplan.solvers import Params, StopToken, solve
-
-    try:
-        sizes = [int(x) for x in str(args.sizes).split(",") if x.strip()]
-    except ValueError:
-        raise OpsPlanError(f"--sizes must be whole numbers separated by commas, got '{args.sizes}'") from None
-    if not sizes or any(n < 1 for n in sizes):
-        raise OpsPlanError(f"--sizes needs positive sizes, got '{args.sizes}'")
-    per_cell = int(args.per_cell)
-    exact = args.solver
-    options: dict[str, Any] = {}
-    if getattr(args, "solvers", None):
-        options["solvers"] = [m.strip() for m in args.solvers.split(",") if m.strip()]
-    params = Params(time_limit=args.time_limit, threads=args.threads, seed=args.seed, options=options)
-    settings = {"exact": exact, "time_limit": args.time_limit, "threads": args.threads, "options": options}
-    cells = [(n, tf, rdd, args.seed + k) for n in sizes for tf in PV_FACTORS for rdd in PV_FACTORS
-             for k in range(per_cell)]
-    resumed, earlier_s = _resumed_pv_rows(args.resume, settings, cells, args.output) if args.resume else ({}, 0.0)
-    line = ProgressLine()
-    rows: list[dict[str, Any]] = []
-    t0 = time.perf_counter()
-
-    def make_report(complete: bool) -> dict[str, Any]:
-        # resumed rows not reached yet still belong in a partial report, or a stop would lose them
-        done = {(r["n"], r["tf"], r["rdd"], r["seed"]) for r in rows}
-        now = rows + [resumed[c] for c in cells if c in resumed and c not in done]
-        return {"set": "pv", "sizes": sizes, "per_cell": per_cell, **settings, "complete": complete,
-                "rows": now, "summary": _pv_summary(now, sizes), "paper": PV_PAPER,
-                "wall_s": round(earlier_s + time.perf_counter() - t0, 1)}
-
-    def one(n: int, tf: float, rdd: float, seed: int) -> dict[str, Any]:
-        sc = potts_van_wassenhove(n, tf, rdd, seed=seed)
-        row: dict[str, Any] = {"n": n, "tf": tf, "rdd": rdd, "seed": seed}
-        for rule in PV_RULES:
-            r = solve(sc, f"dispatch:{rule}", Params())
-            row[rule] = r.objective
-            if check(sc, r.schedule):
-                raise OpsPlanError(f"dispatch:{rule} broke the checker on {sc.name}")
-        r = solve(sc, exact, params, stop=stop)
-        if r.schedule is not None and check(sc, r.schedule):
-            raise OpsPlanError(f"{exact} broke the checker on {sc.name}")
-        row.update(exact=r.objective, exact_status=r.status, exact_bound=r.bound, exact_s=round(r.runtime_s, 3))
-        if r.status == "error":
-            row["exact_message"] = r.message or "no reason given"
-        row["best"] = min(v for v in [r.objective, *(row[x] for x in PV_RULES)] if v is not None)
-        return row
-
-    if args.output:
-        _start_report(args, make_report(complete=False))
-    # as in the other sets: Ctrl+C or SIGTERM stops the solve under way, --output keeps every finished row
-    stop = StopToken()
-    try:
-        with interrupts(stop.set, (signal.SIGINT, signal.SIGTERM)):
-            for cell in cells:
-                if stop.is_set():
-                    raise KeyboardInterrupt
-                if cell in resumed:
-                    rows.append(resumed[cell])
-                    continue
-                n, tf, rdd, seed = cell
-                line.update(f"[{len(rows) + 1}/{len(cells)}] n={n} TF={tf} RDD={rdd} seed {seed} "
-                            f"({time.perf_counter() - t0:.0f}s elapsed)", force=True)
-                row = in_worker(one, *cell)
-                if stop.is_set():  # cancelled part way: not a result
-                    raise KeyboardInterrupt
-                rows.append(row)
-                if args.output:
-                    _write_report(args.output, make_report(complete=False))
-    except KeyboardInterrupt:
-        stop.set()
-        print(f"interrupted: reporting the {len(rows)} instances finished so far", file=sys.stderr)
-    finally:
-        line.done()
-    report = make_report(complete=len(rows) == len(cells))
-    summary = report["summary"]
-    failed = [r for r in rows if r["exact_status"] == "error"]
-    code = INTERRUPTED if stop.is_set() else 0
-    if failed:  # as in the other sets: a failed solve is not a result, and resume runs it again
-        r = failed[0]
-        print(f"{len(failed)} solve(s) failed, e.g. n={r['n']} TF={r['tf']} RDD={r['rdd']} seed {r['seed']} "
-              f"with {exact}: {r.get('exact_message') or 'no reason given'}", file=sys.stderr)
-        code = code or 1
-    if _emit_json(args, report):
-        return code
-    print("mean gap to the best result (exact solver or any rule) on instances whose best is above 0;")
-    print("in brackets: the paper's published figure")
-    head = f"{'n':>5s} " + " ".join(f"{r.upper():>16s}" for r in PV_RULES) + f" {exact:>10s}  proven  zero"
-    print(head)
-    for n in sizes:
-        c = summary[n]
-        cells = []
-        for rule in PV_RULES:
-            ours = "-" if c[rule] is None else f"{c[rule]:.2f}%"
-            paper = PV_PAPER.get(n, {}).get(rule)
-            cells.append(f"{ours} ({paper:.2f})" if paper is not None else ours)
-        ex = "-" if c["exact"] is None else f"{c['exact']:.2f}%"
-        print(f"{n:>5d} " + " ".join(f"{x:>16s}" for x in cells)
-              + f" {ex:>10s}  {c['exact_optimal']:>3d}/{c['instances']:<3d} {c['zero_best']:>3d}")
-    print(f"{exact} time limit {args.time_limit} s, threads {args.threads}, "
-          f"{per_cell} instance(s) per (TF, RDD) cell, wall {report['wall_s']} s")
-    return code
-
-
-def _pv_summary(rows: list[dict[str, Any]], sizes: list[int]) -> dict[int, dict[str, Any]]:
-    summary: dict[int, dict[str, Any]] = {}
-    for n in sizes:
-        mine = [r for r in rows if r["n"] == n]
-        scored = [r for r in mine if r["best"] > 0]  # a best of 0 gives no relative gap
-        cell: dict[str, Any] = {"instances": len(mine), "zero_best": len(mine) - len(scored),
-                                "exact_optimal": sum(r["exact_status"] == "optimal" for r in mine)}
-        for rule in (*PV_RULES, "exact"):
-            gaps = [100.0 * (r[rule] - r["best"]) / r["best"] for r in scored if r[rule] is not None]
-            cell[rule] = mean(gaps) if gaps else None
-        summary[n] = cell
-    return summary
-
-
-PV_ROW_KEYS = ("n", "tf", "rdd", "seed", "best", "exact", "exact_status", *PV_RULES)
-
-
-def _resumed_pv_rows(path: str, settings: dict[str, Any], cells: list[tuple], output: str | None,
-                     ) -> tuple[dict[tuple, dict[str, Any]], float]:
-    """Rows of an earlier ``bench pv`` report with the same exact solver and limits, by instance;
-    resuming into that report itself must not drop rows of instances outside this run."""
-    if not Path(path).exists():
-        print(f"{path}: no such report yet, starting from nothing", file=sys.stderr)
-        return {}, 0.0
-    old = _read_report(path, "resume from", need=PV_ROW_KEYS)
-    if old.get("set") != "pv":
-        raise OpsPlanError(f"{path}: cannot resume, it is a report of bench {old.get('set')}, not pv")
-    for key, value in settings.items():
-        if old.get(key, {} if key == "options" else None) != value:
-            raise OpsPlanError(f"{path}: cannot resume, its {key.replace('_', ' ')} is {old.get(key)!r}, "
-                               f"this run's is {value!r}")
-    out = {(r["n"], r["tf"], r["rdd"], r["seed"]): r for r in old["rows"]}
-    lost = [c for c in out if c not in set(cells)]
-    if lost and output and Path(output).resolve() == Path(path).resolve():
-        raise OpsPlanError(f"{path}: resuming it into itself would drop its rows of {len(lost)} instance(s) "
-                           f"outside this run (e.g. n={lost[0][0]}); include them or write --output elsewhere")
-    # a row whose exact solve failed is no result: it is run again
-    return {c: r for c, r in out.items() if r["exact_status"] != "error"}, float(old.get("wall_s") or 0.0)
-
-
-# -- learned policies: dispatch decisions per second --------------------------------------------
-def _untrained_policy(folder: Path) -> Path:
-    """An untrained scoring network exported to ONNX (speed does not depend on the weights)."""
-    from opsplan.policies.features import JOBSHOP_V1
-    from opsplan.policies.training.export import export_onnx
-    from opsplan.policies.training.model import ScoringNet
-
-    path = folder / "untrained.onnx"
-    export_onnx(ScoringNet(JOBSHOP_V1.n_candidate, JOBSHOP_V1.n_global, seed=0), JOBSHOP_V1, path, "untrained")
-    return path
-
-
-def run_policy_speed(args: argparse.Namespace) -> int:
-    """Decisions per second of a policy on one generated shop, per batch size (greedy at 1, sampled above)."""
-    import tempfile
-
-    from opsplan.models.jobshop.build import random_jobshop
-    from opsplan.policies.runtime import cuda_unavailable_reason, load_policy
-
-    try:
-        n, m = (int(x) for x in str(args.size).lower().split("x"))
-        batches = [int(b) for b in str(args.batches).split(",") if b.strip()]
-    except ValueError:
-        raise OpsPlanError(f"--size wants JOBSxMACHINES and --batches whole numbers, got '{args.size}', "
-                           f"'{args.batches}'") from None
-    if not batches or min(batches) < 1:
-        raise OpsPlanError("--batches needs sizes of at least 1")
-    if n < 1 or m < 1:
-        raise OpsPlanError(f"--size needs at least one job and one machine, got '{args.size}'")
-    with tempfile.TemporaryDirectory() as tmp:
-        source = args.policy or str(_untrained_policy(Path(tmp)))
-        session = load_policy(source, provider=args.provider)
-        sc = random_jobshop(n, m, seed=args.seed, name=f"generated {n}x{m}")
-        session.rollout([sc], samples=1)  # warm-up: first inference builds the session's kernels
-        rows = []
-        for b in batches:
-            # greedy: b copies of the shop, one greedy rollout each; sampled: b rollouts of the one shop
-            for mode in ("greedy", "sampled") if b > 1 else ("greedy",):
-                t0 = time.perf_counter()
-                if mode == "greedy":
-                    outs = session.rollout([sc] * b, samples=1, max_batch=b, seed=args.seed)
-                else:
-                    outs = session.rollout([sc], samples=b, max_batch=b, seed=args.seed)
-                wall = time.perf_counter() - t0
-                st = outs[0].stats  # one call's totals (every rollout of the call shares them)
-                decisions, infer, env_s = st["decisions"], st["inference_s"], st["env_s"]
-                rows.append({"batch": b, "mode": mode, "decisions": decisions, "wall_s": round(wall, 4),
-                             "inference_s": infer, "env_s": env_s,
-                             "decisions_per_s": decisions / wall if wall > 0 else None,
-                             "inference_decisions_per_s": decisions / infer if infer > 0 else None,
-                             "best": min(o.value for o in outs)})
-    report = {"set": "policy-speed", "policy": session.name, "provider": session.provider,
-              "cuda": cuda_unavailable_reason() or "available", "size": f"{n}x{m}", "rows": rows}
-    if _emit_json(args, report):
-        return 0
-    print(f"policy {session.name} on {session.provider}, one generated {n}x{m} shop"
-          + ("" if report["cuda"] == "available" else f" (CUDA: {report['cuda'][:80]})"))
-    print(f"{'batch':>6s} {'mode':>8s} {'decisions':>10s} {'wall':>8s} {'decisions/s':>12s} "
-          f"{'inference/s':>12s} {'best':>8s}")
-    for r in rows:
-        print(f"{r['batch']:>6d} {r['mode']:>8s} {r['decisions']:>10d} {r['wall_s']:>7.2f}s "
-              f"{r['decisions_per_s']:>12.0f} {r['inference_decisions_per_s'] or 0:>12.0f} {r['best']:>8}")
-    return 0
 
 
 # -- pooling reports of several runs ------------------------------------------------------------
@@ -784,3 +649,48 @@ def run_pool(args: argparse.Namespace) -> int:
                 parts.append(f"{fam} {v['mean_diff_pts']:+.3f} (se {se}; {v['better']} better, {v['worse']} worse)")
         print(f"{first} - {s}, per instance, points of gap: " + "; ".join(parts))
     return 0
+
+
+def _add_pool_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("reports", nargs="*", default=[], metavar="REPORT[:SOLVERS]",
+                   help="bench reports (--output) to average; REPORT:a,b takes only solvers a and b")
+    p.add_argument("--json", action="store_true", help="print one JSON object with the pooled rows and means")
+    p.add_argument("--markdown", action="store_true", help="the per-family table as Markdown (it is, either way)")
+    p.add_argument("--output", default=None, help="also write the JSON result to this file")
+
+
+POOL = BenchSetSpec(
+    "pool", None, "several runs' reports averaged (opsplan bench pool A.json B.json:cpsat)", _add_pool_arguments,
+    run_pool,
+    description="Average several bench reports: per instance and solver over the reports that hold it, then "
+                "per family over the instances every solver has, with paired differences of the first "
+                "solver against each other.",
+)
+
+
+# -- the plan board: open and frame times --------------------------------------------------------
+# the flags of app/gui/bench.py's own parser (which holds the defaults), offered here without loading Qt
+_GUI_FLAGS = (("--bars", "operations in the synthetic plan (default 20000)"),
+              ("--steps", "zoom steps and pan steps to time (default 30 each)"),
+              ("--width", "viewport width in pixels (default 1600)"),
+              ("--height", "viewport height in pixels (default 900)"))
+
+
+def _add_gui_arguments(p: argparse.ArgumentParser) -> None:
+    for flag, text in _GUI_FLAGS:
+        p.add_argument(flag, type=int, default=None, metavar="N", help=text)
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    """``opsplan bench gui``: the plan board's own benchmark (Qt is loaded only now)."""
+    from opsplan.app.gui.bench import main as gui_bench
+
+    argv = [x for flag, _ in _GUI_FLAGS if (v := getattr(args, flag[2:])) is not None for x in (flag, str(v))]
+    return int(gui_bench(argv + (["--json"] if args.json else [])) or 0)
+
+
+GUI = BenchSetSpec(
+    "gui", None, "the plan board: open time and frame times (opsplan bench gui --bars 20000)", _add_gui_arguments,
+    run_gui, description="Time opening and zooming/panning a big plan in the Gantt chart.",
+)

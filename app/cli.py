@@ -1,29 +1,26 @@
 """``opsplan`` command line: headless import, solve, reschedule, check, export and bench.
 
-Never imports Qt (the GUI is started lazily by ``opsplan gui`` once it exists).
+Never imports Qt (the GUI is started lazily by ``opsplan gui`` once it exists). Kind-neutral:
+what it prints about a scenario comes from the kind's descriptor (:mod:`opsplan.models.kinds`),
+and ``bench``'s subcommands from the bench-set registry (:mod:`opsplan.app.benchsets`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
+from opsplan.app.common import PROG, add_objective_arg, add_solver_args, at_least, objective_name
+from opsplan.app.common import fail as _fail
+from opsplan.app.common import fmt_num as _fmt_num
+from opsplan.app.common import solver_params as _params
 from opsplan.models.errors import OpsPlanError, ValidationError
 
-PROG = "opsplan"
 
-
-# -- helpers --------------------------------------------------------------------
-def _fail(message: str, code: int = 2) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    return code
-
-
+# -- helpers ----------------------------------------------------------------------------------
 def _one_line(err: OpsPlanError) -> str:
     if isinstance(err, ValidationError):
         head = f"{err.source}: " if err.source else ""
@@ -40,52 +37,15 @@ def _load_document(path: str, fmt: str | None, index: int | None, jobs: int | No
     return import_file(path, fmt, index=index, n=jobs)
 
 
-def solver_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The backend options the shared solver arguments ask for (``--samples``, ``--start-from``, ``--solvers``)."""
-    options: dict[str, Any] = {}
-    if getattr(args, "samples", None) is not None:
-        options["samples"] = int(args.samples)
-    start = getattr(args, "start_from", None)
-    if start:
-        from opsplan.solvers.registry import split_name
-
-        split_name(start)  # an unknown name fails before anything runs
-        options["start_from"] = start
-    solvers = getattr(args, "solvers", None)
-    if solvers:
-        options["solvers"] = [s.strip() for s in solvers.split(",") if s.strip()]
-    return options
-
-
-def _params(args: argparse.Namespace, **extra: Any):
-    from opsplan.solvers import Params
-
-    options = solver_options(args)
-    if options:
-        extra["options"] = {**extra.get("options", {}), **options}
-    return Params(
-        time_limit=args.time_limit,
-        threads=args.threads,
-        seed=args.seed,
-        **extra,
-    )
-
-
-def _fmt_num(v: float | None) -> str:
-    if v is None:
-        return "-"
-    return f"{v:.0f}" if float(v).is_integer() else f"{v:.3f}"
-
-
 # -- commands ----------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> int:
     from opsplan.models.io.document import save
+    from opsplan.models.kinds import descriptor
 
     doc = _load_document(args.file, args.format, args.index, args.jobs)
     save(doc, args.output)
     sc = doc.scenario
-    print(f"imported {sc.name}: {len(sc.jobs)} jobs, {sc.n_operations} operations, "
-          f"{len(sc.machines)} machines -> {args.output}")
+    print(f"imported {sc.name}: {descriptor(sc).summary(sc)} -> {args.output}")
     return 0
 
 
@@ -95,10 +55,13 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from opsplan.app.progress import ProgressLine, in_worker, interrupts
     from opsplan.models import check
     from opsplan.models.io.document import save
+    from opsplan.models.kinds import with_objective
     from opsplan.solvers import StopToken, solve
 
     doc = _load_document(args.file, args.format, args.index, args.jobs)
     sc = doc.scenario
+    if args.objective is not None:  # an unknown name fails here, naming the kind's objectives
+        sc = with_objective(sc, args.objective)
     warm = None
     if args.warm_start:
         warm = doc.schedules[-1] if doc.schedules else None
@@ -127,7 +90,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
     if args.output and result.schedule is not None:
         # a plan of the same name already in the file is kept: the new one gets "name (2)"
         sched = result.schedule.renamed(doc.unique_name(args.schedule_name or result.solver))
-        save(replace(doc, schedules=tuple(doc.schedules) + (sched,)), args.output)
+        # the document keeps the scenario the plan was made for (--objective included)
+        save(replace(doc, scenario=sc, schedules=tuple(doc.schedules) + (sched,)), args.output)
     elif args.output:
         print(f"{PROG}: nothing written to {args.output}: the solve found no schedule", file=sys.stderr)
 
@@ -135,7 +99,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         out = result.summary()
         out["violations"] = len(violations)
         out["scenario"] = sc.name
-        out["objective_name"] = sc.objective.value
+        out["kind"] = sc.kind
+        out["objective_name"] = objective_name(sc)
         if result.solver == "race":
             st = result.stats
             out["race"] = {"members": st.get("members"), "winner": st.get("winner"),
@@ -154,28 +119,41 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
 
 def _print_summary(sc, result, violations, output) -> None:  # noqa: ANN001
-    from opsplan.models.jobshop.kpi import kpis
+    from opsplan.models import kpis
+    from opsplan.models.kinds import descriptor
 
-    print(f"scenario   {sc.name}  ({sc.kind}: {len(sc.jobs)} jobs, {sc.n_operations} operations, "
-          f"{len(sc.machines)} machines)")
+    d = descriptor(sc)
+    print(f"scenario   {sc.name}  ({d.label}: {d.summary(sc)})")
     extra = f"  [{result.message}]" if result.message else ""
     print(f"solver     {result.solver} ({result.solver_version}){extra}")
     gap = "-" if result.gap is None else f"{result.gap:.2%}"
     print(f"status     {result.status}  (stopped: {result.termination.value})")
-    print(f"objective  {sc.objective.value} = {_fmt_num(result.objective)}   bound {_fmt_num(result.bound)}"
+    print(f"objective  {objective_name(sc)} = {_fmt_num(result.objective)}   bound {_fmt_num(result.bound)}"
           f"   gap {gap}")
     print(f"runtime    {result.runtime_s:.2f} s")
     _print_conflicts(result, "why       ")
     if result.schedule is not None:
-        k = kpis(sc, result.schedule)
-        print("kpis       " + "   ".join(
-            f"{name} {_fmt_num(v) if isinstance(v, (int, float)) else v}"
-            for name, v in k.items() if not isinstance(v, dict) and not name.startswith("objective")))
+        values = kpis(sc, result.schedule)
+        print("kpis       " + "   ".join(_kpi_text(sc, k, values[k.key]) for k in d.kpi_list if k.key in values))
         print(f"checker    {len(violations)} violation(s)")
         for v in violations[:20]:
             print(f"  - {v}")
     if output and result.schedule is not None:
         print(f"saved      {output}")
+
+
+def _kpi_text(sc, kpi, value) -> str:  # noqa: ANN001
+    """A KPI with its label and unit: ``Makespan 615 min``, ``Utilization 32.8%``, a count bare."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"{kpi.label} {value}"
+    if kpi.unit == "%":
+        return f"{kpi.label} {100 * value:.1f}%"
+    unit = kpi.unit
+    if unit == "time":
+        unit = str(getattr(sc, "time_unit", ""))
+    elif unit == "count":
+        unit = ""
+    return f"{kpi.label} {_fmt_num(value)} {unit}".rstrip()
 
 
 def _print_conflicts(result, label: str) -> None:  # noqa: ANN001
@@ -194,6 +172,7 @@ def _print_conflicts(result, label: str) -> None:  # noqa: ANN001
 def cmd_check(args: argparse.Namespace) -> int:
     from opsplan.models import check
     from opsplan.models.io.exporters import schedule_from_json
+    from opsplan.models.kinds import descriptor
 
     doc = _load_document(args.scenario, args.format, args.index, args.jobs)
     schedule = schedule_from_json(args.schedule, name=args.name, scenario=doc.scenario)
@@ -206,12 +185,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         for v in violations:
             print(f"  - {v}")
     else:
-        print(f"feasible: {len(schedule.work())} operations, no violations")
+        print(f"feasible: {len(schedule.work())} {descriptor(doc.scenario).task_word}s, no violations")
     return 1 if violations else 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from opsplan.models.io.exporters import export_schedule
+    from opsplan.models.kinds import descriptor
 
     doc = _load_document(args.file, None, None)
     if not doc.schedules:
@@ -224,7 +204,8 @@ def cmd_export(args: argparse.Namespace) -> int:
                          f"(have: {', '.join(s.name for s in doc.schedules)})")
         schedule = named[-1]
     export_schedule(doc.scenario, schedule, args.output, args.format)
-    print(f"exported {schedule.name or 'schedule'} ({len(schedule.work())} operations) -> {args.output}")
+    task = descriptor(doc.scenario).task_word
+    print(f"exported {schedule.name or 'schedule'} ({len(schedule.work())} {task}s) -> {args.output}")
     return 0
 
 
@@ -252,15 +233,19 @@ def cmd_reschedule(args: argparse.Namespace) -> int:
     from opsplan.app.progress import ProgressLine, in_worker, interrupts
     from opsplan.models import check, objective_value
     from opsplan.models.io.document import Document, save
+    from opsplan.models.kinds import descriptor
     from opsplan.solvers import StopToken
-    from opsplan.solvers.reschedule import parse_down, parse_late, prepare, reschedule
+    from opsplan.solvers.reschedule import parse_flag, prepare, reschedule
 
-    disruptions = [parse_down(x) for x in args.down] + [parse_late(x) for x in args.late]
     for flag, v in (("--max-changes", args.max_changes), ("--tolerance", args.tolerance), ("--at", args.at)):
         if v is not None and v < 0:
             return _fail(f"{flag} must not be negative, got {v}")
     doc = _load_document(args.scenario, args.format, args.index, args.jobs)
     sc = doc.scenario
+    desc = descriptor(sc)
+    # each --<flag> a disruption type of the scenario's kind is written with, in the parser's order
+    disruptions = [parse_flag(flag, text, sc.kind) for flag in args.disruption_flags
+                   for text in getattr(args, _disruption_dest(flag))]
     old = _running_schedule(doc, args.schedule, args.name, args.scenario)
     old = old.renamed(old.name or "plan")
     plan = prepare(sc, old, disruptions, args.at)  # validation errors before any solving
@@ -286,7 +271,7 @@ def cmd_reschedule(args: argparse.Namespace) -> int:
 
     if args.json:
         out = result.summary()
-        out.update(scenario=sc.name, objective_name=sc.objective.value, objective_before=before,
+        out.update(scenario=sc.name, objective_name=objective_name(sc), objective_before=before,
                    objective_after=result.objective, at=info["at"], frozen=info["frozen"],
                    interrupted=info["interrupted"], changes=info["changes"], max_changes=args.max_changes,
                    tolerance=args.tolerance, violations=len(violations),
@@ -295,18 +280,17 @@ def cmd_reschedule(args: argparse.Namespace) -> int:
             out["output"] = args.output
         print(json.dumps(out))
     else:
-        print(f"scenario     {sc.name}  ({len(sc.jobs)} jobs, {sc.n_operations} operations, "
-              f"{len(sc.machines)} machines)")
+        print(f"scenario     {sc.name}  ({desc.summary(sc)})")
         print(f"disruptions  {', '.join(str(d) for d in disruptions) or 'none'}   cut at {info['at']}")
         interrupted = ", ".join(info["interrupted"]) or "none"
-        print(f"frozen       {info['frozen']} operation(s) started before {info['at']}   "
+        print(f"frozen       {info['frozen']} {desc.task_word}(s) started before {info['at']}   "
               f"interrupted: {interrupted}")
         print(f"solver       {result.solver}   status {result.status}  (stopped: {result.termination.value})"
               + (f"  [{result.message}]" if result.message else ""))
-        print(f"objective    {sc.objective.value}: before {_fmt_num(before)} -> after {_fmt_num(result.objective)}")
+        print(f"objective    {objective_name(sc)}: before {_fmt_num(before)} -> after {_fmt_num(result.objective)}")
         if result.schedule is not None:
             limit = "no limit" if args.max_changes is None else f"limit {args.max_changes}"
-            print(f"changes      {info['changes']} operation(s) changed ({limit}, tolerance {args.tolerance})")
+            print(f"changes      {info['changes']} {desc.task_word}(s) changed ({limit}, tolerance {args.tolerance})")
             print(f"checker      {len(violations)} violation(s)")
             for v in violations[:20]:
                 print(f"  - {v}")
@@ -317,66 +301,15 @@ def cmd_reschedule(args: argparse.Namespace) -> int:
         if result.status == "infeasible":
             reason = "the frozen past, the downtime and the earliest starts leave no feasible plan"
             if args.max_changes is not None:
-                reason = (f"no plan changes at most {args.max_changes} operation(s); the budget must cover "
-                          f"the {len(plan.interrupted)} interrupted operation(s) and every operation pushed later")
+                reason = (f"no plan changes at most {args.max_changes} {desc.task_word}(s); the budget must cover "
+                          f"the {len(plan.interrupted)} interrupted {desc.task_word}(s) and every {desc.task_word} "
+                          "pushed later")
         elif result.status == "error":
             reason = result.message or "the solver failed"
         else:
             reason = "no solution before the solver stopped; try a longer --time-limit"
         return _fail(f"no feasible schedule found ({result.status}): {reason}", 1)
     return 0 if not violations else 1
-
-
-SOLVED_SETS = ("jobshop", "fjsp", "tardiness")
-# flags of `opsplan bench` that only some sets read: a flag given (not at the parser's default)
-# to a set that does not read it is refused rather than silently ignored
-BENCH_ONLY: dict[str, tuple[str, ...]] = {
-    "sizes": ("pv",),
-    "per_cell": ("pv",),
-    "policy": ("policy-speed",),
-    "size": ("policy-speed",),
-    "batches": ("policy-speed",),
-    "provider": ("policy-speed",),
-    "improve": ("tardiness",),
-    "dir": SOLVED_SETS,
-    "instances": SOLVED_SETS,
-    "reuse_proven": SOLVED_SETS,
-    "resume": (*SOLVED_SETS, "pv"),
-    "equal_time": SOLVED_SETS,
-    "markdown": (*SOLVED_SETS, "pool"),
-    "reports": ("pool",),
-}
-BENCH_SETS = (*SOLVED_SETS, "pv", "policy-speed", "gui", "pool")
-
-
-def cmd_bench(args: argparse.Namespace) -> int:
-    from opsplan.app.bench import (
-        run_fjsp_bench,
-        run_jobshop_bench,
-        run_policy_speed,
-        run_pool,
-        run_pv_bench,
-        run_tardiness_bench,
-    )
-
-    if args.set not in BENCH_SETS:
-        return _fail(f"unknown benchmark set '{args.set}' (available: {', '.join(BENCH_SETS)})")
-    defaults = getattr(args, "bench_defaults", {})
-    for dest, sets in BENCH_ONLY.items():
-        if dest in defaults and getattr(args, dest) != defaults[dest] and args.set not in sets:
-            return _fail(f"--{dest.replace('_', '-')} does not apply to bench {args.set} "
-                         f"(only to: {', '.join(sets)})")
-    if args.set == "pool":
-        return run_pool(args)
-    if args.set == "tardiness":
-        return run_tardiness_bench(args)
-    if args.set == "pv":
-        return run_pv_bench(args)
-    if args.set == "fjsp":
-        return run_fjsp_bench(args)
-    if args.set == "policy-speed":
-        return run_policy_speed(args)
-    return run_jobshop_bench(args)
 
 
 def cmd_policy(args: argparse.Namespace) -> int:
@@ -436,52 +369,39 @@ def cmd_solvers(args: argparse.Namespace) -> int:
 
 
 # -- parser ----------------------------------------------------------------------
-def _positive_seconds(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: '{text}'") from None
-    if not math.isfinite(v) or v <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got '{text}'")
-    return v
-
-
-def _at_least(low: int):
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: '{text}'") from None
-        if v < low:
-            raise argparse.ArgumentTypeError(f"must be at least {low}, got {v}")
-        return v
-
-    parse.__name__ = f"whole number >= {low}"
-    return parse
-
-
-def _add_solver_args(p: argparse.ArgumentParser, default: str = "cpsat") -> None:
-    p.add_argument("--solver", default=default,
-                   help="cpsat, mip, race, dispatch:<rule>, ... (see `opsplan solvers`)")
-    p.add_argument("--samples", type=_at_least(1), default=None, metavar="N",
-                   help="policy:<name>: best of N sampled rollouts (1: greedy)")
-    p.add_argument("--solvers", default=None, metavar="A,B,C",
-                   help="race these solvers in parallel processes, sharing solutions (implies --solver race)")
-    p.add_argument("--start-from", default=None, metavar="SOLVER",
-                   help="cpsat, mip, race: start from this solver's schedule (e.g. policy:jobshop-sl) when it "
-                        "beats the best dispatch rule")
-    p.add_argument("--time-limit", type=_positive_seconds, default=None, metavar="S",
-                   help="wall-clock limit in seconds")
-    p.add_argument("--threads", type=_at_least(0), default=0, metavar="N", help="solver threads (0: solver default)")
-    p.add_argument("--seed", type=int, default=0)
-
-
 def _add_input_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", default=None, help="input format (opsplan, orlib-jobshop, fjs, orlib-wt)")
-    p.add_argument("--index", type=_at_least(1), default=None,
-                   help="instance number in multi-instance files (orlib-wt)")
-    p.add_argument("--jobs", type=_at_least(1), default=None, metavar="N",
-                   help="orlib-wt: jobs per instance, when the file name does not say (wt40.txt: 40)")
+    from opsplan.models.io.importers import importers
+
+    formats = importers()
+    multi = ", ".join(name for name, spec in formats.items() if spec.takes_index) or "none"
+    p.add_argument("--format", default=None, help=f"input format ({', '.join(formats)}; default: from the file)")
+    p.add_argument("--index", type=at_least(1), default=None,
+                   help=f"instance number in multi-instance files ({multi})")
+    p.add_argument("--jobs", type=at_least(1), default=None, metavar="N",
+                   help=f"{multi}: tasks per instance, when the file name does not say (wt40.txt: 40)")
+
+
+def _disruption_dest(flag: str) -> str:
+    return "disrupt_" + flag.replace("-", "_")
+
+
+def _add_disruption_args(p: argparse.ArgumentParser) -> None:
+    """``reschedule``'s ``--down``, ``--late``...: one repeatable flag per flag a kind's disruption types declare."""
+    from opsplan.models.kinds import descriptors
+
+    types: dict[str, list] = {}
+    for d in descriptors():
+        for t in d.disruptions:
+            if t.flag:
+                types.setdefault(t.flag, []).append((d, t))
+    for flag, pairs in types.items():
+        t = pairs[0][1]
+        what = "; ".join(f"{d.label}: {t.label.lower()}" + (f" (e.g. {t.example})" if t.example else "")
+                         for d, t in pairs)
+        p.add_argument(f"--{flag}", action="append", default=[], dest=_disruption_dest(flag),
+                       metavar=t.syntax or ("TARGET@AT+DURATION" if t.target == "resource" else "TARGET@+DELAY"),
+                       help=f"{what}; repeatable")
+    p.set_defaults(disruption_flags=tuple(types))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -498,32 +418,30 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("solve", help="solve a scenario")
     p.add_argument("file")
     _add_input_args(p)
-    _add_solver_args(p)
+    add_solver_args(p)
+    add_objective_arg(p)
     p.add_argument("-o", "--output", default=None, help="write the document with the new schedule here")
     p.add_argument("--schedule-name", default=None)
     p.add_argument("--warm-start", action="store_true", help="start from the document's last schedule")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=cmd_solve)
 
-    p = sub.add_parser("reschedule", help="re-plan a running schedule after breakdowns or late operations",
+    p = sub.add_parser("reschedule", help="re-plan a running schedule after breakdowns or late tasks",
                        description="Keep what already started, re-plan the rest after the disruptions. "
                                    "Exit 1 when no feasible schedule is found.")
     p.add_argument("scenario", help="the scenario document (OpsPlan JSON or any importable file)")
     p.add_argument("schedule", help="the running schedule: a schedule JSON file, or the name of a schedule "
                                     "in the scenario document")
     p.add_argument("--name", default=None, help="schedule name when the SCHEDULE file holds several")
-    p.add_argument("--down", action="append", default=[], metavar="M@AT+DUR",
-                   help="machine M down from AT for DUR (e.g. M3@120+60); repeatable")
-    p.add_argument("--late", action="append", default=[], metavar="TASK@+DELAY",
-                   help="operation TASK starts DELAY later than planned (e.g. J3.2@+30); repeatable")
+    _add_disruption_args(p)
     p.add_argument("--at", type=int, default=None, metavar="T",
                    help="cut time: keep what started before T (default: the first disruption)")
     p.add_argument("--max-changes", type=int, default=None, metavar="K",
-                   help="at most K operations may move (other machine or start beyond --tolerance)")
+                   help="at most K tasks may move (to another resource, or a start beyond --tolerance)")
     p.add_argument("--tolerance", type=int, default=0, metavar="T",
                    help="a start moved by at most T does not count as a change (default 0)")
     _add_input_args(p)
-    _add_solver_args(p)
+    add_solver_args(p)
     p.add_argument("-o", "--output", required=True,
                    help="write a document with the new scenario, the old and the new schedule here")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -544,40 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default=None, help="json, csv or xlsx (default: from the extension)")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("bench", help="benchmark a solver on a public set (gap to best known bounds)")
-    p.add_argument("set", help="benchmark set: jobshop, fjsp (Brandimarte), tardiness (wt40/wt50/wt100), pv "
-                               "(generated unweighted tardiness, Potts-Van Wassenhove scheme), policy-speed "
-                               "(decisions per second of a policy), gui (opsplan bench gui --bars 20000) or pool "
-                               "(several runs' reports averaged: opsplan bench pool A.json B.json:cpsat)")
-    p.add_argument("reports", nargs="*", default=[], metavar="REPORT[:SOLVERS]",
-                   help="pool: bench reports (--output) to average; REPORT:a,b takes only solvers a and b")
-    p.add_argument("--sizes", default="20,100,200,500", help="pv: instance sizes n, comma-separated")
-    p.add_argument("--policy", default=None, help="policy-speed: a policy name or .onnx path (default: an untrained "
-                                                  "network; speed does not depend on the weights)")
-    p.add_argument("--size", default="100x20", help="policy-speed: the generated shop, JOBSxMACHINES")
-    p.add_argument("--batches", default="1,4,16,64,256,1024", help="policy-speed: batch sizes (rollouts at once)")
-    p.add_argument("--provider", default=None, help="policy-speed: cpu or cuda (default: automatic)")
-    p.add_argument("--per-cell", type=_at_least(1), default=1, metavar="K",
-                   help="pv: instances per (tardiness factor, due-date range) cell; 25 cells per size")
-    p.add_argument("--improve", action="store_true",
-                   help="run the local-search improvement step after a dispatch rule (single machine)")
-    p.add_argument("--dir", default=None, help="benchmark folder with index.json")
-    _add_solver_args(p)
-    p.add_argument("--instances", default="*", metavar="GLOB",
-                   help="instance names to run, comma-separated globs, e.g. 'ft*,la*'")
-    p.add_argument("--json", action="store_true", help="print one JSON object with rows and means")
-    p.add_argument("--markdown", action="store_true", help="print the per-family table as Markdown")
-    p.add_argument("--output", default=None, help="also write the JSON result to this file")
-    p.add_argument("--reuse-proven", default=None, metavar="REPORT",
-                   help="reuse instances an earlier bench report (shorter limit) proved optimal")
-    p.add_argument("--resume", default=None, metavar="REPORT",
-                   help="continue an earlier bench report of the same settings (e.g. the --output of a run "
-                        "that was stopped, which is saved after every instance): its rows are kept, the "
-                        "rest are run")
-    p.add_argument("--equal-time", action="store_true",
-                   help="the first solver (a policy) runs instance by instance and every other solver gets, "
-                        "per instance, the time it took as its limit")
-    p.set_defaults(func=cmd_bench, bench_defaults={dest: p.get_default(dest) for dest in BENCH_ONLY})
+    _add_bench_parsers(sub)
 
     p = sub.add_parser("solvers", help="list solvers and whether they are installed")
     p.set_defaults(func=cmd_solvers)
@@ -604,16 +489,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _BenchSetParser(argparse.ArgumentParser):
+    """The parser of one bench set: what it does not read is its own error, and a flag that
+    another set reads says so (``--FLAG does not apply to bench SET (only to: OTHER, ...)``)."""
+
+    set_name = ""
+    siblings: dict[str, argparse.ArgumentParser] = {}
+
+    def parse_known_args(self, args=None, namespace=None):  # noqa: ANN001, ANN201 - argparse's signature
+        ns, extras = super().parse_known_args(args, namespace)
+        if extras:
+            for flag in (x.split("=", 1)[0] for x in extras if x.startswith("--")):
+                readers = [name for name, q in self.siblings.items() if flag in q._option_string_actions]
+                if readers:
+                    self.error(f"{flag} does not apply to bench {self.set_name} (only to: {', '.join(readers)})")
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return ns, extras
+
+
+def _add_bench_parsers(sub) -> None:  # noqa: ANN001 - argparse's subparsers action
+    """``opsplan bench SET``: one subcommand per registered set, each with its own flags only."""
+    from opsplan.app.benchsets import bench_sets
+
+    p = sub.add_parser("bench", help="benchmark solvers on a public or generated set (gap to best known bounds)",
+                       description="Benchmark solvers on a set: `opsplan bench SET --help` lists the set's own "
+                                   "flags. A long run with --output keeps every finished row; --resume goes on.")
+    sets = p.add_subparsers(dest="set", required=True, metavar="SET", title="benchmark sets",
+                            parser_class=_BenchSetParser)
+    parsers: dict[str, argparse.ArgumentParser] = {}
+    for spec in bench_sets():
+        sp = sets.add_parser(spec.name, help=spec.help, description=spec.description or spec.help)
+        spec.add_arguments(sp)
+        sp.set_defaults(func=spec.run)
+        sp.set_name, sp.siblings = spec.name, parsers
+        parsers[spec.name] = sp
+
+
 def _delegate_gui(argv: list[str]) -> int | None:
-    """``opsplan gui ...`` and ``opsplan bench gui ...`` run the Qt side's own parsers."""
+    """``opsplan gui ...`` runs the Qt side's own parser."""
     if argv[:1] == ["gui"]:
         from opsplan.app.gui.app import main as gui_main
 
         return gui_main(argv[1:])
-    if argv[:2] == ["bench", "gui"]:
-        from opsplan.app.gui.bench import main as bench_main
-
-        return bench_main(argv[2:])
     return None
 
 

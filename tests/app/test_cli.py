@@ -21,7 +21,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def ft06_txt(bench_dir):
-    """The OR-Library ft06 file from the shared benchmarks."""
+    """The OR-Library ft06 file from the benchmark copies in tests/data."""
     return str(bench_dir / "jobshop" / "ft06.txt")
 
 
@@ -77,6 +77,16 @@ def test_solve_summary_and_progress(capsys):
     assert rc == 0
     for word in ("status", "objective", "total_weighted_tardiness", "kpis", "checker    0 violation"):
         assert word in out
+    # the kind's words: its label, its one-line summary, every KPI by its label and unit
+    from opsplan.models.io.document import load
+    from opsplan.models.kinds import descriptor
+
+    sc = load(SAMPLES / "bakery-jobshop.json").scenario
+    d = descriptor(sc)
+    assert f"({d.label}: {d.summary(sc)})" in out
+    kpi_line = next(line for line in out.splitlines() if line.startswith("kpis"))
+    assert all(k.label in kpi_line for k in d.kpi_list)
+    assert "Makespan" in kpi_line and " min" in kpi_line and "%" in kpi_line
 
 
 @pytest.mark.parametrize("rule", ["fifo", "spt", "lpt", "mwkr", "mor", "edd", "atc", "cr", "random"])
@@ -118,7 +128,7 @@ def test_bad_input_one_line_error(capsys, argv, needle):
 
 
 def small_jobshop_bench(folder: Path, bench_dir: Path, names=("ft06", "la01", "la02")) -> Path:
-    """A benchmark folder in ``folder`` holding only ``names`` of the shared job-shop set."""
+    """A benchmark folder in ``folder`` holding only ``names`` of the job-shop set in ``bench_dir``."""
     src = bench_dir / "jobshop"
     index = json.loads((src / "index.json").read_text())
     keep = {k: index[k] for k in names}
@@ -128,8 +138,31 @@ def small_jobshop_bench(folder: Path, bench_dir: Path, names=("ft06", "la01", "l
     return folder
 
 
+def test_bench_without_its_folder_says_where_it_looked_and_how_to_point_there(capsys, tmp_path, monkeypatch):
+    """A clone without the public sets: bench fails in one line naming the folder it looked in (from
+    $OPSPLAN_BENCHMARKS, the default beside the checkout, or --dir) and the two ways to point it there."""
+    import opsplan.app.bench as bench
+
+    def fails(*argv: str) -> str:
+        rc, out, err = run(capsys, "bench", *argv, "--solver", "dispatch:spt")
+        assert rc == 2 and out == "" and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+        assert "benchmark folder not found" in err and "--dir DIR" in err and "OPSPLAN_BENCHMARKS=DIR" in err
+        return err
+
+    missing = tmp_path / "nowhere"
+    monkeypatch.setenv("OPSPLAN_BENCHMARKS", str(missing))
+    err = fails("jobshop")
+    assert f"{missing / 'jobshop'} (from OPSPLAN_BENCHMARKS={missing})" in err
+    monkeypatch.delenv("OPSPLAN_BENCHMARKS")
+    monkeypatch.setattr(bench, "REPO", tmp_path / "clone")  # a checkout with nothing beside it
+    err = fails("tardiness")
+    assert f"{tmp_path / 'shared' / 'benchmarks' / 'tardiness'} (the default" in err
+    err = fails("fjsp", "--dir", str(missing))
+    assert f"{missing} (given by --dir)" in err
+
+
 def test_bench_json_on_a_small_folder(capsys, tmp_path, bench_dir):
-    """bench over a folder laid out like shared/benchmarks/jobshop: per-instance rows and the mean gap."""
+    """bench over a folder laid out like the public jobshop set: per-instance rows and the mean gap."""
     small_jobshop_bench(tmp_path, bench_dir)
     rc, out, _ = run(capsys, "bench", "jobshop", "--dir", str(tmp_path), "--solver", "dispatch:mwkr,cpsat",
                      "--time-limit", "20", "--threads", "2", "--json")
@@ -418,7 +451,7 @@ def test_potts_van_wassenhove_scheme():
 def test_policy_train_from_a_card_then_info_then_solve(capsys, tmp_path, ft06_txt):
     """`opsplan policy train --card` reproduces a (tiny) run; `policy info` and `solve --solver policy:PATH` use it."""
     pytest.importorskip("torch")
-    from opsplan.policies.features import JOBSHOP_V1
+    from opsplan.policies.jobshop_features import JOBSHOP_V1
     from opsplan.policies.training.train import TrainConfig
 
     config = TrainConfig(iterations=2, instances=2, samples=2, jobs=(4, 4), machines=(3, 3), eval_every=0, seed=3)
@@ -519,15 +552,71 @@ def test_bench_equal_time_gives_each_solver_the_policy_time(capsys, tmp_path, be
 
 # -- bad combinations and edge cases a user runs into (each was silently wrong before) ---------------
 @pytest.mark.parametrize("argv, flag", [
-    (["bench", "pv", "--instances", "nothing"], "--instances does not apply to bench pv"),
+    (["bench", "pv", "--instances", "nothing"], "--instances does not apply to bench pv (only to: jobshop, fjsp, "
+                                                "tardiness)"),
     (["bench", "pv", "--reuse-proven", "nosuchfile"], "--reuse-proven does not apply to bench pv"),
-    (["bench", "jobshop", "--improve"], "--improve does not apply to bench jobshop"),
-    (["bench", "tardiness", "--sizes", "5"], "--sizes does not apply to bench tardiness"),
+    (["bench", "jobshop", "--improve"], "--improve does not apply to bench jobshop (only to: tardiness)"),
+    (["bench", "tardiness", "--sizes", "5"], "--sizes does not apply to bench tardiness (only to: pv)"),
     (["bench", "policy-speed", "--markdown"], "--markdown does not apply to bench policy-speed"),
+    (["bench", "jobshop", "--sizes", "20"], "--sizes does not apply to bench jobshop (only to: pv)"),
+    (["bench", "pv", "--objective", "makespan"], "--objective does not apply to bench pv"),
+    (["bench", "pool", "--solver", "cpsat"], "--solver does not apply to bench pool"),
+    (["bench", "gui", "--time-limit", "5"], "--time-limit does not apply to bench gui"),
+    (["bench", "jobshop", "--nosuch"], "opsplan bench jobshop: error: unrecognized arguments: --nosuch"),
 ])
 def test_bench_refuses_a_flag_its_set_does_not_read(capsys, argv, flag):
-    rc, out, err = run(capsys, *argv)
-    assert rc == 2 and flag in err and out == ""
+    """Each set's subcommand takes only its own flags: argparse refuses the others before anything runs
+    (exit 2, the set's usage and one error line naming the sets that do read the flag)."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    out, err = capsys.readouterr()
+    assert info.value.code == 2 and flag in err and out == ""
+    assert err.startswith(f"usage: opsplan bench {argv[1]} ") and flag in err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("argv, expect", [
+    (["bench", "pv", "--sizes", "20,100", "--per-cell", "2", "--solver", "race"],
+     {"sizes": "20,100", "per_cell": 2, "solver": "race"}),
+    (["bench", "tardiness", "--improve", "--instances", "wt40_*"], {"improve": True, "instances": "wt40_*"}),
+    (["bench", "jobshop", "--objective", "total_weighted_tardiness", "--equal-time"],
+     {"objective": "total_weighted_tardiness", "equal_time": True, "instances": "*", "solver": "cpsat"}),
+    (["bench", "policy-speed", "--size", "6x4", "--batches", "1,8", "--provider", "cpu"],
+     {"size": "6x4", "batches": "1,8", "provider": "cpu", "seed": 0}),
+    (["bench", "pool", "a.json", "b.json:cpsat", "--markdown"], {"reports": ["a.json", "b.json:cpsat"]}),
+    (["bench", "gui", "--bars", "2000"], {"bars": 2000, "steps": None, "json": False}),
+])
+def test_each_bench_set_parses_its_own_flags(argv, expect):
+    """`opsplan bench SET` is one subcommand per set; its flags (and their defaults) are its own."""
+    from opsplan.app.benchsets import bench_set
+    from opsplan.app.cli import build_parser
+
+    args = build_parser().parse_args(argv)
+    assert args.set == argv[1] and args.func is bench_set(argv[1]).run
+    assert {k: getattr(args, k) for k in expect} == expect
+    others = {"pv": ("sizes", "per_cell"), "policy-speed": ("batches", "provider"), "tardiness": ("improve",),
+              "pool": ("reports",), "gui": ("bars",)}
+    for name, dests in others.items():
+        if name != argv[1]:
+            assert not any(hasattr(args, d) for d in dests), (name, dests)
+
+
+def test_bench_help_lists_every_set_and_each_set_only_its_flags(capsys):
+    """`opsplan bench --help` lists the registered sets; `bench pv --help` shows pv's flags and not jobshop's."""
+    from opsplan.app.benchsets import bench_sets
+
+    with pytest.raises(SystemExit):
+        main(["bench", "--help"])
+    out = capsys.readouterr().out
+    assert all(spec.name in out for spec in bench_sets())
+    assert {"jobshop", "fjsp", "tardiness", "pv", "policy-speed", "gui", "pool"} <= {s.name for s in bench_sets()}
+    with pytest.raises(SystemExit):
+        main(["bench", "pv", "--help"])
+    out = capsys.readouterr().out
+    assert "--sizes" in out and "--per-cell" in out and "--resume" in out
+    assert "--instances" not in out and "--improve" not in out and "--dir" not in out
+    with pytest.raises(SystemExit) as info:
+        main(["bench", "nosuch"])
+    assert info.value.code == 2 and "invalid choice: 'nosuch'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv, what", [
@@ -956,4 +1045,6 @@ def test_bench_pool_says_what_it_cannot_use(tmp_path, capsys):
     assert main(["bench", "pool"]) != 0 and "needs reports" in capsys.readouterr().err
     assert main(["bench", "pool", str(broken)]) != 0 and "cannot pool" in capsys.readouterr().err
     assert main(["bench", "pool", f"{a}:cpsat"]) != 0 and "no rows of cpsat" in capsys.readouterr().err
-    assert main(["bench", "jobshop", a]) != 0 and "only to: pool" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:  # reports are pool's arguments, not jobshop's
+        main(["bench", "jobshop", a])
+    assert info.value.code == 2 and f"unrecognized arguments: {a}" in capsys.readouterr().err
