@@ -1,52 +1,148 @@
-"""Per-kind adapters: what the views need to know about a scenario kind.
+"""What the views need to know about a scenario kind: :class:`KindAdapter` and :class:`Lane`.
 
-The Gantt, resource view, editor and KPI panel talk only to a
-:class:`KindAdapter`, so fleet, migration and cluster packing plug in later by
-adding an adapter, without touching the views. Adapters are plain Python (no
-Qt) so they are tested without a display.
+The Gantt, resource view, editor and KPI panel talk only to a :class:`KindAdapter`;
+each kind's GUI bundle (:mod:`opsplan.app.gui.kinds`) brings one. The base class
+answers everything it can from the kind's descriptor (:mod:`opsplan.models.kinds`):
+lanes from ``resources``, colour groups from ``group_of``, KPIs and the checker, and
+the load profile from the assignments' amounts. A kind overrides what it knows
+better (its route order, how a dragged bar moves, its critical path). Adapters are
+plain Python (no Qt), so they are tested without a display, and nothing here names a
+kind.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from opsplan.app.gui.timeaxis import format_time
-from opsplan.models import check
-from opsplan.models.core import Calendar, Resource, Window
-from opsplan.models.jobshop import edit
-from opsplan.models.jobshop.kpi import kpis
-from opsplan.models.jobshop.scenario import Job, JobShopScenario, Mode, Operation
+from opsplan.models.core import Capacity, Vector, Window, load_share
+from opsplan.models.kinds import descriptor
 from opsplan.models.schedule import Assignment, Schedule
 
 
 @dataclass(frozen=True)
 class Lane:
-    """One row of the Gantt and the resource view: a resource with its capacity and downtime."""
+    """One row of the Gantt and the resource view: a resource with its capacity and downtime.
+
+    ``capacity`` is 1 (unary), a count (cumulative) or a :class:`~opsplan.models.core.Vector`
+    (one amount per dimension: cpu, memory...).
+    """
 
     id: str
     label: str
-    capacity: int = 1
+    capacity: Capacity = 1
     windows: tuple[Window, ...] = ()
+
+    @property
+    def unary(self) -> bool:
+        return not isinstance(self.capacity, Vector) and self.capacity == 1
+
+
+def format_amount(x: Capacity | None) -> str:
+    """A capacity or demand for people: ``4``, or ``cpu 8, memory 32`` for a vector."""
+    if x is None:
+        return "–"
+    if isinstance(x, Vector):
+        return ", ".join(f"{k} {v:,}" for k, v in x.items()) or "0"
+    return f"{x:,}"
+
+
+def exceeds(amount: Capacity, capacity: Capacity) -> list[str]:
+    """Why ``amount`` does not fit ``capacity``: the dimensions over (``[""]`` for a plain count
+    over a plain capacity); empty when it fits."""
+    if isinstance(amount, Vector) or isinstance(capacity, Vector):
+        amt = amount if isinstance(amount, Vector) else Vector()
+        cap = capacity if isinstance(capacity, Vector) else Vector()
+        return amt.over(cap)
+    return [""] if amount > capacity else []
+
+
+def profile_steps(assignments: Iterable[Assignment], lane: str) -> list[tuple[int, int, Capacity]]:
+    """Demand on ``lane`` as ``(start, end, amount)`` steps, sorted by start.
+
+    The amount of a step is the sum of the :attr:`~opsplan.models.schedule.Assignment.amount`
+    of the assignments on ``lane`` running then: an int, or a :class:`Vector` when the lane's
+    assignments hold vectors (a plain-number amount then counts in no dimension). Steps
+    without demand are left out.
+    """
+    items = [a for a in assignments if a.resource == lane and a.end > a.start]
+    if any(isinstance(a.amount, Vector) for a in items):
+        return _vector_steps(items)
+    events: dict[int, int] = {}
+    for a in items:
+        amt = int(a.amount)
+        events[a.start] = events.get(a.start, 0) + amt
+        events[a.end] = events.get(a.end, 0) - amt
+    out: list[tuple[int, int, Capacity]] = []
+    load, prev = 0, None
+    for t in sorted(events):
+        if prev is not None and load != 0 and t > prev:
+            out.append((prev, t, load))
+        load += events[t]
+        prev = t
+    return out
+
+
+def _vector_steps(items: list[Assignment]) -> list[tuple[int, int, Capacity]]:
+    dims: list[str] = []
+    events: dict[int, dict[str, int]] = {}
+    for a in items:
+        if not isinstance(a.amount, Vector):
+            continue
+        for k, v in a.amount.items():
+            if k not in dims:
+                dims.append(k)
+            for t, sign in ((a.start, 1), (a.end, -1)):
+                ev = events.setdefault(t, {})
+                ev[k] = ev.get(k, 0) + sign * v
+    out: list[tuple[int, int, Capacity]] = []
+    load = dict.fromkeys(dims, 0)
+    prev = None
+    for t in sorted(events):
+        if prev is not None and t > prev and any(load.values()):
+            out.append((prev, t, Vector((k, load[k]) for k in dims)))
+        for k, v in events[t].items():
+            load[k] += v
+        prev = t
+    return out
 
 
 class KindAdapter:
-    """The kind-specific questions the views ask. Subclass once per scenario kind."""
+    """The kind-specific questions the views ask.
+
+    One instance per kind, in the kind's GUI bundle. The defaults read the kind's
+    descriptor; a kind overrides :meth:`allowed_lanes`, :meth:`move` and
+    :meth:`compact` to let the planner drag bars, and whatever else it knows better.
+    """
 
     kind: str = ""
     #: word for the things drawn as bars and the things that group them
     task_word = "task"
     group_word = "group"
+    resource_word = "resource"
 
+    def __init__(self, kind: str | None = None) -> None:
+        if kind is not None:
+            self.kind = kind
+            d = descriptor(kind)
+            self.task_word, self.group_word, self.resource_word = d.task_word, d.group_word, d.resource_word
+
+    # -- what is drawn -----------------------------------------------------------------
     def lanes(self, scenario: Any) -> list[Lane]:
-        raise NotImplementedError
+        """The rows of the board, top to bottom (the descriptor's resources by default)."""
+        return [Lane(r.id, r.label, r.capacity, tuple(r.calendar.windows))
+                for r in descriptor(scenario).resources(scenario)]
 
     def group_of(self, scenario: Any, task: str) -> str:
         """The colour key of a bar (a job, a vehicle, a wave)."""
-        raise NotImplementedError
+        return descriptor(scenario).group_of(scenario, task)
 
     def groups(self, scenario: Any) -> list[str]:
-        raise NotImplementedError
+        """Every group, in a stable order (it picks the colours)."""
+        d = descriptor(scenario)
+        return list(dict.fromkeys(d.group_of(scenario, t) for t in d.task_ids(scenario)))
 
     def related(self, scenario: Any, task: str) -> list[str]:
         """Tasks highlighted with ``task`` when it is selected (its job's route, in order)."""
@@ -60,8 +156,22 @@ class KindAdapter:
         return a.task
 
     def tooltip(self, scenario: Any, schedule: Schedule, a: Assignment, slack: int | None = None) -> str:
-        return f"{a.task} on {a.resource}: {a.start}-{a.end}"
+        unit = getattr(scenario, "time_unit", "min")
+        epoch = getattr(scenario, "epoch", None)
+        lines = [
+            f"<b>{a.task}</b> ({a.category})",
+            f"{self.resource_word}: {a.resource}",
+            f"start {format_time(a.start, unit, epoch)}, end {format_time(a.end, unit, epoch)}",
+        ]
+        if not (isinstance(a.amount, int) and a.amount == 1):
+            lines.append(f"demand: {format_amount(a.amount)}")
+        if slack is not None:
+            lines.append(f"slack: {slack}")
+        if a.task in schedule.pinned:
+            lines.append("pinned")
+        return "<br>".join(lines)
 
+    # -- editing the plan -----------------------------------------------------------------
     def allowed_lanes(self, scenario: Any, task: str) -> tuple[str, ...]:
         raise NotImplementedError
 
@@ -71,6 +181,12 @@ class KindAdapter:
     def compact(self, scenario: Any, schedule: Schedule) -> Schedule:
         raise NotImplementedError
 
+    def after_removal(self, scenario: Any, schedule: Schedule) -> Schedule:
+        """``schedule`` made whole again after tasks left the scenario and their bars the plan
+        (a job shop lays its setup bars again for the new neighbours). Default: as it is."""
+        return schedule
+
+    # -- reading the plan -------------------------------------------------------------------
     def critical_path(self, scenario: Any, schedule: Schedule) -> list[str]:
         return []
 
@@ -78,119 +194,38 @@ class KindAdapter:
         return {}
 
     def kpis(self, scenario: Any, schedule: Schedule) -> dict[str, Any]:
-        raise NotImplementedError
+        return descriptor(scenario).kpis(scenario, schedule)
 
     def check(self, scenario: Any, schedule: Schedule) -> list:
-        return check(scenario, schedule)
+        return descriptor(scenario).check(scenario, schedule)
 
-    def profile(self, scenario: Any, schedule: Schedule, lane: str) -> list[tuple[int, int, int]]:
-        """Load on ``lane`` as ``(start, end, load)`` steps with load > 0, sorted by start."""
-        events: dict[int, int] = {}
-        for a in schedule.assignments:
-            if a.resource == lane and a.end > a.start:
-                events[a.start] = events.get(a.start, 0) + 1
-                events[a.end] = events.get(a.end, 0) - 1
-        out, load, prev = [], 0, None
-        for t in sorted(events):
-            if prev is not None and load > 0 and t > prev:
-                out.append((prev, t, load))
-            load += events[t]
-            prev = t
+    def utilization(self, scenario: Any, schedule: Schedule) -> dict[str, float]:
+        """Busy share of each lane over the plan's span: demand-time against capacity-time.
+
+        The kind's own ``utilization`` KPI when it reports one (a job shop does); otherwise
+        computed from the demand profile, so every kind gets the KPI panel's table."""
+        own = self.kpis(scenario, schedule).get("utilization")
+        if isinstance(own, dict):
+            return {str(k): float(v) for k, v in own.items()}
+        span = max((a.end for a in schedule.work()), default=0)
+        out: dict[str, float] = {}
+        for lane in self.lanes(scenario):
+            busy = sum((e - s) * self.load_share(amt, lane.capacity) for s, e, amt in
+                       self.profile(scenario, schedule, lane.id))
+            out[lane.id] = busy / span if span > 0 else 0.0
         return out
 
+    def profile(self, scenario: Any, schedule: Schedule, lane: str) -> list[tuple[int, int, Capacity]]:
+        """Demand on ``lane`` as ``(start, end, amount)`` steps (see :func:`profile_steps`)."""
+        return profile_steps(schedule.assignments, lane)
+
+    def load_share(self, amount: Capacity, capacity: Capacity) -> float:
+        """How full ``amount`` makes a lane of ``capacity`` (the largest share over dimensions)."""
+        return load_share(amount, capacity)
+
     def new_scenario(self) -> Any:
-        raise NotImplementedError
+        """The template File → New starts from (the descriptor's)."""
+        return descriptor(self.kind).new_scenario()
 
 
-class JobShopAdapter(KindAdapter):
-    kind = "jobshop"
-    task_word = "operation"
-    group_word = "job"
-
-    def lanes(self, sc: JobShopScenario) -> list[Lane]:
-        return [Lane(m.id, m.label, m.capacity, tuple(m.calendar.windows)) for m in sc.machines]
-
-    def group_of(self, sc: JobShopScenario, task: str) -> str:
-        entry = sc.operation_index.get(task)
-        return entry[0].id if entry else ""
-
-    def groups(self, sc: JobShopScenario) -> list[str]:
-        return [j.id for j in sc.jobs]
-
-    def related(self, sc: JobShopScenario, task: str) -> list[str]:
-        entry = sc.operation_index.get(task)
-        return [op.id for op in entry[0].operations] if entry else [task]
-
-    def tasks_of(self, sc: JobShopScenario, obj: str) -> list[str]:
-        job = sc.job_index.get(obj)
-        if job is not None:
-            return [op.id for op in job.operations]
-        return [obj] if obj in sc.operation_index else []
-
-    def bar_label(self, sc: JobShopScenario, a: Assignment) -> str:
-        entry = sc.operation_index.get(a.task)
-        if not entry:
-            return a.task
-        job, k, _ = entry
-        return f"{job.label}·{k + 1}"
-
-    def tooltip(self, sc: JobShopScenario, schedule: Schedule, a: Assignment, slack: int | None = None) -> str:
-        entry = sc.operation_index.get(a.task)
-        job = entry[0] if entry else None
-
-        def when(t: int) -> str:  # in the scenario's calendar when it has an epoch, as the time axis
-            return format_time(t, sc.time_unit, sc.epoch)
-
-        lines = [
-            f"<b>{a.task}</b> ({a.category})",
-            f"job: {job.label if job else '?'}" + (f" (due {when(job.due)})" if job and job.due is not None else ""),
-            f"machine: {a.resource}",
-            f"start {when(a.start)}, end {when(a.end)}, duration {a.end - a.start} {sc.time_unit}",
-        ]
-        if slack is not None:
-            lines.append(f"slack: {slack}")
-        if a.task in edit.pinned_tasks(schedule):
-            lines.append("pinned")
-        return "<br>".join(lines)
-
-    def allowed_lanes(self, sc: JobShopScenario, task: str) -> tuple[str, ...]:
-        return edit.allowed_resources(sc, task)
-
-    def move(self, sc: JobShopScenario, schedule: Schedule, task: str, start: int, lane: str | None) -> Schedule:
-        return edit.move(sc, schedule, task, start, lane)
-
-    def compact(self, sc: JobShopScenario, schedule: Schedule) -> Schedule:
-        return edit.compact(sc, schedule)
-
-    def critical_path(self, sc: JobShopScenario, schedule: Schedule) -> list[str]:
-        return edit.critical_path(sc, schedule)
-
-    def slack(self, sc: JobShopScenario, schedule: Schedule) -> dict[str, int]:
-        try:
-            return edit.slack(sc, schedule)
-        except edit.EditError:
-            return {}
-
-    def kpis(self, sc: JobShopScenario, schedule: Schedule) -> dict[str, Any]:
-        return kpis(sc, schedule)
-
-    def new_scenario(self) -> JobShopScenario:
-        machines = (Resource("M1", "Machine 1", calendar=Calendar()), Resource("M2", "Machine 2", calendar=Calendar()))
-        jobs = (
-            Job("J1", (Operation("J1.1", (Mode("M1", 10),)), Operation("J1.2", (Mode("M2", 5),))), name="Job 1"),
-        )
-        return JobShopScenario("new job shop", machines, jobs)
-
-
-ADAPTERS: dict[str, KindAdapter] = {"jobshop": JobShopAdapter()}
-
-
-def adapter_for(kind: str) -> KindAdapter:
-    """The adapter of a scenario kind; a clear error for kinds the board cannot show yet."""
-    try:
-        return ADAPTERS[kind]
-    except KeyError:
-        raise ValueError(f"the plan board cannot show {kind!r} scenarios yet") from None
-
-
-__all__ = ["ADAPTERS", "JobShopAdapter", "KindAdapter", "Lane", "adapter_for"]
+__all__ = ["KindAdapter", "Lane", "exceeds", "format_amount", "profile_steps"]

@@ -153,7 +153,9 @@ def screenshot(window, out: str, size: str = "1600x1000", show: str | None = Non
     window.show()
     if show == "editor":
         window.findChild(QDockWidget, "editorDock").raise_()
-        window.editor.show_table("operations")
+        detail = window.editor.detail_table()  # a job's operations: the editor at its most telling
+        if detail is not None:
+            window.editor.show_table(detail)
     elif show == "compare":
         window.findChild(QDockWidget, "compareDock").raise_()
     elif show == "replay":  # a policy's plan, its decisions replayed half way

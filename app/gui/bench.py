@@ -1,7 +1,8 @@
 """``opsplan bench gui``: how fast the Gantt opens and repaints a big plan.
 
-:func:`bench_gui` builds a random job shop with exactly ``bars`` operations
-(20 machines), plans it with the SPT dispatch rule and then measures
+:func:`bench_gui` builds a synthetic plan with exactly ``bars`` tasks on 20 lanes
+(the kind's GUI bundle makes it: a random job shop by default), plans it with the SPT
+dispatch rule and then measures
 
 * ``open_ms``: creating the :class:`PlanDocument` and the :class:`GanttView`
   (lane layout, the checker's violations for the red outlines), showing it at
@@ -39,22 +40,28 @@ def _ensure_platform() -> None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-def bench_scenario(bars: int, machines: int = 20, seed: int = 7):
-    """A random job shop with exactly ``bars`` operations on ``machines`` machines."""
-    from opsplan.models.jobshop.build import classic, random_jobshop
+def bench_kinds() -> list[str]:
+    """The kinds whose GUI bundle makes a synthetic bench plan, the default first."""
+    from opsplan.app.gui.kinds import board_kinds, find_bundle
 
-    if bars < 1:
-        raise ValueError("bars must be at least 1")
-    machines = max(1, min(machines, bars))
-    if bars % machines == 0:
-        return random_jobshop(bars // machines, machines, seed=seed, name=f"bench-gui-{bars}")
-    rng = random.Random(seed)
-    routes, left = [], bars
-    while left > 0:
-        k = min(machines, left)
-        routes.append([(m, rng.randint(1, 99)) for m in rng.sample(range(machines), k)])
-        left -= k
-    return classic(f"bench-gui-{bars}", routes, machines)
+    return [k for k in board_kinds() if find_bundle(k).bench_scenario is not None]
+
+
+def bench_scenario(bars: int, machines: int = 20, seed: int = 7, kind: str | None = None):
+    """A synthetic scenario of ``kind`` (default: the first kind that makes one) with exactly ``bars``
+    tasks on ``machines`` lanes, from the kind's GUI bundle (a random job shop for job shops)."""
+    from opsplan.app.gui.kinds import bundle_for
+
+    kinds = bench_kinds()
+    kind = kind or (kinds[0] if kinds else None)
+    make = bundle_for(kind).bench_scenario if kind else None
+    if make is None:
+        raise ValueError(f"no synthetic bench plan for {kind!r} scenarios (kinds that have one: "
+                         f"{', '.join(kinds) or 'none'})")
+    return make(bars, machines, seed)
+
+
+BENCH_SOLVER = "dispatch:spt"  #: plans the synthetic scenario (fast, and every bar placed)
 
 
 def _stats(xs: list[float]) -> dict[str, float]:
@@ -67,8 +74,9 @@ def _stats(xs: list[float]) -> dict[str, float]:
 
 
 def bench_gui(bars: int = 20000, steps: int = 30, width: int = 1600, height: int = 900,
-              seed: int = 7) -> dict[str, Any]:
-    """Open a ``bars``-operation plan in the Gantt and time the first layout and zoom/pan frames (ms)."""
+              seed: int = 7, kind: str | None = None, solver: str = BENCH_SOLVER) -> dict[str, Any]:
+    """Open a ``bars``-task plan of ``kind`` (default: the first kind with a bench plan) in the Gantt,
+    planned by ``solver``, and time the first layout and zoom/pan frames (ms)."""
     _ensure_platform()
     import PySide6
     from PySide6.QtCore import qVersion
@@ -81,8 +89,8 @@ def bench_gui(bars: int = 20000, steps: int = 30, width: int = 1600, height: int
     from opsplan.solvers import Params, solve
 
     t = time.perf_counter()
-    sc = bench_scenario(bars, seed=seed)
-    schedule = solve(sc, "dispatch:spt", Params()).schedule.renamed("spt")
+    sc = bench_scenario(bars, seed=seed, kind=kind)
+    schedule = solve(sc, solver, Params()).schedule.renamed("spt")
     doc = Document(sc, (schedule,))
     setup_s = time.perf_counter() - t
     gc.collect()
@@ -146,6 +154,7 @@ def bench_gui(bars: int = 20000, steps: int = 30, width: int = 1600, height: int
     view.deleteLater()
     app.processEvents()
     return {
+        "kind": sc.kind,
         "bars": bars,
         **counts,
         "viewport": [width, height],
@@ -186,7 +195,7 @@ def format_report(r: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``opsplan bench gui --bars N [--steps S] [--json]``."""
+    """``opsplan bench gui --bars N [--steps S] [--kind KIND] [--json]``."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["gui"]:
         argv = argv[1:]
@@ -196,12 +205,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=30, help="zoom steps and pan steps to time (default 30 each)")
     ap.add_argument("--width", type=int, default=1600, help="viewport width in pixels (default 1600)")
     ap.add_argument("--height", type=int, default=900, help="viewport height in pixels (default 900)")
+    ap.add_argument("--kind", default=None,
+                    help="scenario kind of the synthetic plan (default: the first kind that makes one)")
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     args = ap.parse_args(argv)
     if args.bars < 1 or args.steps < 1:
         ap.error("--bars and --steps must be positive")
     _ensure_platform()
-    r = bench_gui(args.bars, args.steps, args.width, args.height)
+    try:
+        r = bench_gui(args.bars, args.steps, args.width, args.height, kind=args.kind)
+    except ValueError as exc:
+        ap.error(str(exc))
     print(json.dumps(r, indent=2) if args.json else format_report(r))
     return 0
 

@@ -1,13 +1,16 @@
-"""The disruption dialog: a machine breaks down or an operation runs late; re-plan from then on.
+"""The disruption dialog: something goes wrong in the running plan; re-plan from then on.
 
-Everything that started before the cut time stays as executed; the rest is
-re-planned by the chosen solver (in a worker thread), optionally with a limit
-on how many operations may change machine or move more than a tolerance.
-The new plan opens beside the old one, with the differences highlighted.
-The planner's pins are kept (and stay pinned on the new plan) unless the
-disruption makes them impossible: a pin on an interrupted operation, inside a
-breakdown, or before the operation's new earliest start is released, and the
-dialog says so. Cancel (or Esc) stops the solve and leaves the document alone.
+The disruptions offered are the kind's (its GUI bundle's :class:`DisruptionForm` s: a
+machine breaks down or an operation runs late, for a job shop), each with its target
+(a lane or a planned task) and its numbers. Everything that started before the cut
+time stays as executed; the rest is re-planned by the chosen solver (in a worker
+thread), optionally with a limit on how many tasks may change lane or move more than a
+tolerance. The new plan opens beside the old one, with the differences highlighted.
+The planner's pins are kept (and stay pinned on the new plan) unless the disruption
+makes them impossible (the bundle's ``usable_pins`` decides: for a job shop a pin on an
+interrupted operation, inside a breakdown, or before the operation's new earliest
+start is released), and the dialog says so. Cancel (or Esc) stops the solve and
+leaves the document alone. Nothing here names a kind.
 """
 
 from __future__ import annotations
@@ -15,20 +18,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 from opsplan.app.gui.document import PlanDocument
+from opsplan.app.gui.kinds import DisruptionForm, disruption_forms, find_bundle, keep_all_pins
 from opsplan.app.gui.solve_worker import SolveWorker
 from opsplan.models.errors import OpsPlanError
-from opsplan.models.jobshop import edit
+from opsplan.models.kinds import descriptor
+from opsplan.models.schedule import count_changes
 from opsplan.solvers import PINS, Params, Termination, registry
-from opsplan.solvers.reschedule import (
-    Disruption,
-    MachineDown,
-    OperationLate,
-    count_changes,
-    prepare,
-    validate_disruptions,
-)
+from opsplan.solvers.reschedule import prepare, validate_disruptions
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -43,7 +42,11 @@ from PySide6.QtWidgets import (
 
 
 class DisruptionDialog(QDialog):
-    """Describe a disruption, re-plan, and add the new plan to the document."""
+    """Describe a disruption, re-plan, and add the new plan to the document.
+
+    One radio button per disruption form of the kind (:meth:`choose`), each with a
+    target chooser (:meth:`target_box`) and a spin box per number (:meth:`field_box`).
+    """
 
     rescheduled = Signal(str)  # name of the new plan
 
@@ -57,30 +60,47 @@ class DisruptionDialog(QDialog):
         self._pins: frozenset[str] = frozenset()
         self.released: tuple[str, ...] = ()
         sc, s = plan.scenario, plan.schedule
-        horizon = max(1, s.makespan if s is not None else sc.horizon())
+        bundle = find_bundle(sc)
+        self.forms: tuple[DisruptionForm, ...] = disruption_forms(sc.kind)
+        self._usable_pins = bundle.usable_pins if bundle is not None else keep_all_pins
+        self._form: DisruptionForm | None = None
+        ad = plan.adapter
+        horizon = max(1, s.makespan if s is not None else descriptor(sc).horizon(sc))
 
-        self.kind_down = QRadioButton("Machine breakdown")
-        self.kind_late = QRadioButton("Operation late")
-        self.kind_down.setChecked(True)
-        self.machine = QComboBox()
-        self.machine.addItems([m.id for m in sc.machines])
-        self.at = QSpinBox()
-        self.at.setRange(0, 10 * horizon)
-        self.at.setValue(horizon // 3)
-        self.repair = QSpinBox()
-        self.repair.setRange(1, 10 * horizon)
-        self.repair.setValue(max(1, horizon // 10))
-        self.task = QComboBox()
-        self.task.addItems(sorted(a.task for a in s.work()) if s is not None else [])
-        self.delay = QSpinBox()
-        self.delay.setRange(1, 10 * horizon)
-        self.delay.setValue(max(1, horizon // 20))
+        form = QFormLayout()
+        self.kind_buttons: dict[str, QRadioButton] = {}
+        self.targets: dict[str, QComboBox] = {}
+        self.inputs: dict[str, dict[str, QSpinBox]] = {}
+        self._group = QButtonGroup(self)
+        lanes = [ln.id for ln in ad.lanes(sc)]
+        tasks = sorted(a.task for a in s.work()) if s is not None else []
+        for f in self.forms:
+            button = QRadioButton(f.label)
+            button.setObjectName(f"disruption_{f.name}")
+            self._group.addButton(button)
+            self.kind_buttons[f.name] = button
+            form.addRow(button)
+            target = QComboBox()
+            target.addItems(lanes if f.target == "resource" else tasks)
+            self.targets[f.name] = target
+            word = ad.resource_word if f.target == "resource" else ad.task_word
+            form.addRow(f"{word.capitalize()}:", target)
+            boxes: dict[str, QSpinBox] = {}
+            for fld in f.fields:
+                box = QSpinBox()
+                box.setRange(fld.minimum, max(fld.minimum, 10 * horizon))
+                box.setValue(max(fld.minimum, int(horizon * fld.default)))
+                boxes[fld.name] = box
+                form.addRow(f"{fld.label}:", box)
+            self.inputs[f.name] = boxes
+        if self.forms:
+            self.kind_buttons[self.forms[0].name].setChecked(True)
 
         self.solver = QComboBox()
         for name in registry.available(sc.kind):
             self.solver.addItem(name)
         self.solver.setCurrentText("cpsat")
-        self.limit_on = QCheckBox("Limit changed operations to")
+        self.limit_on = QCheckBox(f"Limit changed {ad.task_word}s to")
         self.limit = QSpinBox()
         self.limit.setRange(0, 100_000)
         self.limit.setValue(5)
@@ -89,23 +109,16 @@ class DisruptionDialog(QDialog):
         self.time_limit = QDoubleSpinBox()
         self.time_limit.setRange(0.5, 3600)
         self.time_limit.setValue(10)
-        self.status = QLabel("")
+        self.status = QLabel("" if self.forms else f"{descriptor(sc).label} plans have no disruptions to re-plan from.")
         self.status.setWordWrap(True)
 
-        form = QFormLayout()
-        form.addRow(self.kind_down)
-        form.addRow("Machine:", self.machine)
-        form.addRow("Down at:", self.at)
-        form.addRow("Expected repair time:", self.repair)
-        form.addRow(self.kind_late)
-        form.addRow("Operation:", self.task)
-        form.addRow("Late by:", self.delay)
         form.addRow("Solver:", self.solver)
         form.addRow(self.limit_on, self.limit)
         form.addRow("Start tolerance:", self.tolerance)
         form.addRow("Time limit (s):", self.time_limit)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Re-plan")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(self.forms))
         self.buttons.accepted.connect(self.run)
         self.buttons.rejected.connect(self._cancel)
         lay = QVBoxLayout(self)
@@ -115,6 +128,23 @@ class DisruptionDialog(QDialog):
         self.solver.currentTextChanged.connect(self._solver_changed)
         self._solver_changed(self.solver.currentText())
 
+    # -- the form ---------------------------------------------------------------------------
+    def choose(self, name: str) -> None:
+        """Pick the disruption form ``name`` (a key of :attr:`kind_buttons`)."""
+        self.kind_buttons[name].setChecked(True)
+
+    def chosen(self) -> DisruptionForm | None:
+        """The form picked, or None when the kind has none."""
+        return next((f for f in self.forms if self.kind_buttons[f.name].isChecked()), None)
+
+    def target_box(self, name: str) -> QComboBox:
+        """The chooser of what form ``name`` hits (a lane or a task)."""
+        return self.targets[name]
+
+    def field_box(self, name: str, field: str) -> QSpinBox:
+        """The spin box of number ``field`` of form ``name``."""
+        return self.inputs[name][field]
+
     def _solver_changed(self, name: str) -> None:
         ok = registry.supports(name, registry.CHANGE_BUDGET) if name else False
         self.limit_on.setEnabled(ok)
@@ -123,10 +153,14 @@ class DisruptionDialog(QDialog):
             self.limit_on.setChecked(False)
             self.limit_on.setToolTip(f"{name} cannot honour a change budget")
 
-    def disruptions(self) -> list[Disruption]:
-        if self.kind_down.isChecked():
-            return [MachineDown(self.machine.currentText(), self.at.value(), self.repair.value())]
-        return [OperationLate(self.task.currentText(), self.delay.value())]
+    def disruptions(self) -> list:
+        """The disruption the form describes, as the reschedule solver takes it (none without a form)."""
+        f = self.chosen()
+        if f is None:
+            return []
+        values = {name: box.value() for name, box in self.inputs[f.name].items()}
+        self._form = f
+        return [f.event(self.targets[f.name].currentText(), values)]
 
     def run(self) -> bool:
         """Start the re-plan in a worker thread; False (with the reason shown) when the input is wrong."""
@@ -134,6 +168,8 @@ class DisruptionDialog(QDialog):
             return False
         sc, s = self.plan.scenario, self.plan.schedule
         ds = self.disruptions()
+        if not ds:
+            return False
         issues = validate_disruptions(sc, s, ds)
         if issues:
             self.status.setText("; ".join(str(i) for i in issues))
@@ -143,9 +179,10 @@ class DisruptionDialog(QDialog):
         except OpsPlanError as exc:
             self.status.setText(str(exc))
             return False
-        kept, released = usable_pins(self._prep, edit.pinned_assignments(s))
+        kept, released = self._usable_pins(self._prep, s.pinned_assignments())
         name = self.solver.currentText()
-        why = registry.refusal(name, sc.kind, PINS, f"the {len(kept)} pinned operation(s)") if kept else ""
+        word = self.plan.adapter.task_word
+        why = registry.refusal(name, sc.kind, PINS, f"the {len(kept)} pinned {word}(s)") if kept else ""
         if why:
             self.status.setText(f"{why}, or unpin them first")
             return False
@@ -163,7 +200,7 @@ class DisruptionDialog(QDialog):
         note = f", {len(kept)} pinned" if kept else ""
         if released:
             note += f"; pins released by the disruption: {', '.join(self.released)}"
-        self.status.setText(f"re-planning from t={self._prep.at}: {len(self._prep.frozen)} operations frozen{note}…")
+        self.status.setText(f"re-planning from t={self._prep.at}: {len(self._prep.frozen)} {word}s frozen{note}…")
         self.worker.start()
         return True
 
@@ -175,22 +212,23 @@ class DisruptionDialog(QDialog):
         if result.schedule is None:
             why = f"no new plan: {result.termination} {result.message}".strip()
             if self._pins and result.termination == Termination.INFEASIBLE:
-                why += " (with the pinned operations kept: unpin some and try again)"
+                why += f" (with the pinned {self.plan.adapter.task_word}s kept: unpin some and try again)"
             self.status.setText(why)
             return
         prep = self._prep
         old_name = self.plan.current_name
         name = self.plan.unique_name(prep.name)
-        new = edit.with_pins(result.schedule.renamed(name), self._pins)
+        new = result.schedule.renamed(name).with_pins(self._pins)
         changes = count_changes(prep.baseline, new, self._tol)
-        what = ", ".join(_describe(d) for d in prep.disruptions)
+        what = ", ".join(self._form.text(d) if self._form is not None else str(d) for d in prep.disruptions)
         doc = replace(self.plan.doc, scenario=prep.scenario).with_schedule(new)
         self.plan.apply(doc, f"Re-plan after {what}", current=name)
         self.new_name = name
         self.changes = changes
         limit = f" (limit {self._max_changes})" if self._max_changes is not None else ""
         released = f"; pins released: {', '.join(self.released)}" if self.released else ""
-        self.status.setText(f"{name}: objective {result.objective}, {changes} operation(s) changed{limit}{released}")
+        word = self.plan.adapter.task_word
+        self.status.setText(f"{name}: objective {result.objective}, {changes} {word}(s) changed{limit}{released}")
         board = self.parent()
         if board is not None and hasattr(board, "compare_panel"):
             board.compare_panel.set_compare(old_name)  # the Compare panel and the Gantt's highlights, both
@@ -207,48 +245,3 @@ class DisruptionDialog(QDialog):
         if self.worker is not None and self.worker.is_running():
             self.worker.cancel()
         super().reject()
-
-
-def usable_pins(prep, pinned) -> tuple[tuple, list[str]]:
-    """The planner's pinned assignments the re-plan can keep, and the tasks whose pins it must release.
-
-    A pin is released when its operation was interrupted by a breakdown, overlaps a
-    breakdown on its machine, or starts before the operation's new earliest start
-    (a late operation, or one whose route predecessor is late: its earliest start is
-    carried along the route with the shortest durations). Pins of frozen operations are
-    kept (they do not move anyway).
-    """
-    interrupted = {a.task for a in prep.interrupted}
-    downs = [d for d in prep.disruptions if isinstance(d, MachineDown)]
-    earliest = _route_earliest(prep)
-    kept, released = [], []
-    for a in pinned:
-        bad = (a.task in interrupted
-               or a.start < earliest.get(a.task, a.start)
-               or any(a.resource == d.machine and a.start < d.end and d.at < a.end for d in downs))
-        (released.append(a.task) if bad else kept.append(a))
-    return tuple(kept), released
-
-
-def _route_earliest(prep) -> dict[str, int]:  # noqa: ANN001
-    """A lower bound on each operation's start in the re-plan: its own earliest start, and no
-    sooner than its route predecessor can end (a frozen one where it ends, any other at its
-    bound plus its shortest duration)."""
-    frozen = {a.task: a for a in prep.frozen}
-    out: dict[str, int] = {}
-    for job in prep.scenario.jobs:
-        ready = job.release
-        for op in job.operations:
-            if op.id in frozen:
-                out[op.id] = frozen[op.id].start
-                ready = frozen[op.id].end
-                continue
-            out[op.id] = max(ready, prep.earliest.get(op.id, 0))
-            ready = out[op.id] + op.min_duration
-    return out
-
-
-def _describe(d: Disruption) -> str:
-    if isinstance(d, MachineDown):
-        return f"{d.machine} down @{d.at}+{d.duration}"
-    return f"{d.task} late by {d.delay}"

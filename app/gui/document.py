@@ -11,11 +11,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from opsplan.app.gui.adapters import KindAdapter, adapter_for
+from opsplan.app.gui.adapters import KindAdapter
+from opsplan.app.gui.kinds import adapter_for
 from opsplan.models import validate
 from opsplan.models.core import Violation
 from opsplan.models.io import document as io
-from opsplan.models.jobshop import edit
 from opsplan.models.schedule import Schedule
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -159,7 +159,7 @@ class PlanDocument(QObject):
         """The conflicting constraints the last infeasible solve named, while they still hold.
 
         They hold while the scenario is unchanged and, for a solve that kept
-        pinned operations, while the current schedule pins the same operations
+        pinned tasks, while the current schedule pins the same tasks
         at the same places: after Unpin, or with another plan current, the
         explanation no longer describes the plan (undo brings it back).
         """
@@ -194,11 +194,11 @@ class PlanDocument(QObject):
         if schedule is None:
             return frozenset()
         return self._memo("pins", schedule,
-                          lambda: frozenset(self._pin_of(a) for a in edit.pinned_assignments(schedule)))
+                          lambda: frozenset(self._pin_of(a) for a in schedule.pinned_assignments()))
 
     def pinned(self) -> frozenset[str]:
         s = self.schedule
-        return edit.pinned_tasks(s) if s is not None else frozenset()
+        return s.pinned if s is not None else frozenset()
 
     # -- non-undoable view state --------------------------------------------------
     def set_current(self, name: str) -> None:
@@ -281,10 +281,10 @@ class PlanDocument(QObject):
         s = self.schedule
         if s is None or not tasks:
             return
-        pins = set(edit.pinned_tasks(s))
+        pins = set(s.pinned)
         pins = pins | set(tasks) if pinned else pins - set(tasks)
-        what = tasks[0] if len(tasks) == 1 else f"{len(tasks)} operations"
-        self.replace_schedule(edit.with_pins(s, pins), f"{'Pin' if pinned else 'Unpin'} {what}")
+        what = tasks[0] if len(tasks) == 1 else f"{len(tasks)} {self.adapter.task_word}s"
+        self.replace_schedule(s.with_pins(pins), f"{'Pin' if pinned else 'Unpin'} {what}")
 
     def compact(self) -> None:
         s = self.schedule

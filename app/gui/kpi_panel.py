@@ -1,16 +1,20 @@
 """KPI views: the current schedule's KPIs, and every schedule of the plan side by side.
 
-* :class:`KpiPanel` shows the current schedule's objective, makespan, total
-  weighted tardiness, max lateness, late jobs, mean utilization and checker
-  violations, plus a per-resource utilization table with an inline bar.
+The rows are the kind's: the objective, the KPIs of the kind's GUI bundle or, by
+default, of its descriptor's ``kpi_list`` (label, unit, which direction is better),
+then the checker's violations (:func:`opsplan.app.gui.kinds.kpi_rows`).
+
+* :class:`KpiPanel` shows the current schedule's KPIs, plus a per-resource
+  utilization table with an inline bar.
 * :class:`ComparePanel` puts every schedule in a column (rows are KPIs), marks
-  the best value of each row, and has a "compare with" selector that emits
-  ``compareRequested`` (the main window hands it to the Gantt) and counts the
-  operations that moved or changed resource versus the current schedule.
+  the best value of each row, colours each value better or worse than the current
+  schedule's, and has a "compare with" selector that emits ``compareRequested``
+  (the main window hands it to the Gantt) and counts the tasks that moved or
+  changed resource versus the current schedule.
 
 Both read the plan through :class:`PlanDocument` (``kpis()``, ``violations()``,
 ``adapter.lanes()``) and refresh on ``changed`` and ``currentChanged``; the diff
-is computed kind-neutrally from :meth:`Schedule.by_task`.
+is computed kind-neutrally from :meth:`Schedule.by_task`. Nothing here names a kind.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 from opsplan.app.gui.document import PlanDocument
+from opsplan.app.gui.kinds import kpi_rows
+from opsplan.models.kinds import HIGHER, KPI, LOWER
 from opsplan.models.schedule import Schedule, schedule_diff
 from PySide6.QtCore import QModelIndex, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette
@@ -37,26 +43,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-#: (key in ``plan.kpis()`` or "violations", label, lower is better)
-KPI_ROWS: tuple[tuple[str, str, bool], ...] = (
-    ("objective_value", "Objective", True),
-    ("makespan", "Makespan", True),
-    ("total_weighted_tardiness", "Total weighted tardiness", True),
-    ("max_lateness", "Max lateness", True),
-    ("late_jobs", "Late jobs", True),
-    ("mean_utilization", "Mean utilization", False),
-    ("violations", "Checker violations", True),
-)
-TIME_KEYS = frozenset({"makespan", "max_lateness"})
 BEST_BRUSH = QColor(200, 235, 200)
 BAD_COLOR = QColor(200, 40, 40)
+BETTER_COLOR = QColor(30, 120, 40)  #: a value better than the current schedule's
+WORSE_COLOR = QColor(180, 60, 20)  #: a value worse than the current schedule's
 
 
-def fmt_kpi(key: str, value: Any, unit: str = "") -> str:
-    """A KPI value for people."""
+def rows_for(plan: PlanDocument) -> tuple[KPI, ...]:
+    """The KPI rows of ``plan``'s kind: objective, the kind's KPIs, checker violations."""
+    return kpi_rows(plan.scenario.kind)
+
+
+def fmt_kpi(kpi: KPI, value: Any, time_unit: str = "") -> str:
+    """A KPI value for people: ``"%"`` KPIs as a percentage, ``"time"`` ones with the time unit."""
     if value is None:
         return "–"
-    if key in ("mean_utilization", "utilization"):
+    if kpi.unit == "%" and isinstance(value, int | float):
         return f"{float(value):.1%}"
     if isinstance(value, float) and abs(value - round(value)) > 1e-9:
         text = f"{value:,.2f}"
@@ -64,7 +66,21 @@ def fmt_kpi(key: str, value: Any, unit: str = "") -> str:
         text = f"{round(value):,}"
     else:
         return str(value)
-    return f"{text} {unit}" if unit and key in TIME_KEYS else text
+    return f"{text} {time_unit}" if time_unit and kpi.unit == "time" else text
+
+
+def _numeric(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def compare_values(kpi: KPI, value: Any, reference: Any) -> str:
+    """``"better"``, ``"worse"`` or ``"same"`` for ``value`` against ``reference`` by the KPI's
+    better direction; ``""`` when the KPI has none or either value is not a number."""
+    if kpi.better not in (LOWER, HIGHER) or not _numeric(value) or not _numeric(reference):
+        return ""
+    if abs(value - reference) <= 1e-9:
+        return "same"
+    return "better" if (value < reference) == (kpi.better == LOWER) else "worse"
 
 
 def kpi_values(plan: PlanDocument, schedule: Schedule) -> dict[str, Any]:
@@ -143,13 +159,9 @@ class KpiPanel(QWidget):
         bold = QFont(self.title.font())
         bold.setBold(True)
         self.title.setFont(bold)
-        form = QFormLayout()
+        self.form = QFormLayout()
         self._labels: dict[str, QLabel] = {}
-        for key, text, _ in KPI_ROWS:
-            lab = QLabel("–")
-            lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self._labels[key] = lab
-            form.addRow(text, lab)
+        self._rows: tuple[KPI, ...] = ()
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["Resource", "Utilization"])
         self.table.verticalHeader().setVisible(False)
@@ -161,7 +173,7 @@ class KpiPanel(QWidget):
         self.table.setItemDelegateForColumn(1, UtilizationBarDelegate(self.table))
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
-        lay.addLayout(form)
+        lay.addLayout(self.form)
         lay.addWidget(self.table, 1)
         self._values: dict[str, Any] = {}
         self.set_plan(plan)
@@ -179,6 +191,34 @@ class KpiPanel(QWidget):
         """The raw KPI values shown (empty without a schedule)."""
         return dict(self._values)
 
+    def row_keys(self) -> list[str]:
+        """The KPI keys shown, top to bottom."""
+        return [k.key for k in self._rows]
+
+    def row_label(self, key: str) -> str:
+        """The label of KPI row ``key`` ('' when not shown)."""
+        lab = self._labels.get(key)
+        if lab is None:
+            return ""
+        item = self.form.labelForField(lab)
+        return item.text() if item is not None else ""
+
+    def _set_rows(self, rows: tuple[KPI, ...]) -> None:
+        """Lay the form out for ``rows`` (a plan of another kind has other KPIs)."""
+        if rows == self._rows:
+            return
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self._labels = {}
+        for kpi in rows:
+            lab = QLabel("–")
+            lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            if kpi.unit:
+                lab.setToolTip(f"{kpi.label} ({'in the time unit' if kpi.unit == 'time' else kpi.unit})")
+            self._labels[kpi.key] = lab
+            self.form.addRow(kpi.label, lab)
+        self._rows = rows
+
     def utilization_rows(self) -> list[tuple[str, float]]:
         out = []
         for r in range(self.table.rowCount()):
@@ -189,6 +229,8 @@ class KpiPanel(QWidget):
     # -- refresh -------------------------------------------------------------------------------------------
     def refresh(self, *_: object) -> None:
         plan = self.plan
+        if plan is not None:
+            self._set_rows(rows_for(plan))
         schedule = plan.schedule if plan is not None else None
         if schedule is None:
             self.title.setText("No schedule")
@@ -201,8 +243,9 @@ class KpiPanel(QWidget):
         self._values = k
         unit = getattr(plan.scenario, "time_unit", "") or ""
         self.title.setText(f"KPIs of “{plan.current_name}”")
-        for key, _text, _ in KPI_ROWS:
-            text = fmt_kpi(key, k.get(key), unit)
+        for kpi in self._rows:
+            key = kpi.key
+            text = fmt_kpi(kpi, k.get(key), unit)
             if key == "objective_value" and k.get("objective"):
                 text = f"{text} ({str(k['objective']).replace('_', ' ')})"
             lab = self._labels[key]
@@ -210,6 +253,11 @@ class KpiPanel(QWidget):
             if key == "violations":
                 lab.setStyleSheet(f"color: {BAD_COLOR.name()}; font-weight: bold" if k.get(key) else "")
         util: dict[str, float] = k.get("utilization") or {}
+        if not util:
+            try:  # a kind without a per-resource utilization KPI: from the demand profile
+                util = plan.adapter.utilization(plan.scenario, schedule)
+            except Exception:
+                util = {}
         try:
             lanes = [(lane.id, lane.label or lane.id) for lane in plan.adapter.lanes(plan.scenario)]
         except Exception:
@@ -242,6 +290,7 @@ class ComparePanel(QWidget):
         self.plan: PlanDocument | None = None
         self._compare: str | None = None
         self._best: dict[str, list[str]] = {}
+        self._delta: dict[tuple[str, str], str] = {}
         self._diff: dict[str, str] = {}
         self._rebuilding = False
 
@@ -287,6 +336,12 @@ class ComparePanel(QWidget):
             return False
         item = self.table.item(rows.index(key), cols.index(schedule))
         return bool(item is not None and item.font().bold())
+
+    def delta(self, key: str, schedule: str) -> str:
+        """How ``schedule``'s value of KPI ``key`` compares with the current schedule's, by the KPI's
+        better direction: ``"better"``, ``"worse"``, ``"same"``, or ``""`` (the current one, no
+        direction, no number). Better values are drawn green, worse ones orange."""
+        return self._delta.get((key, schedule), "")
 
     def cell_text(self, key: str, schedule: str) -> str:
         rows, cols = self.row_keys(), self.column_names()
@@ -375,7 +430,7 @@ class ComparePanel(QWidget):
             self._rebuilding = False
         effective = self.compare_combo.currentData() or None
 
-        rows = [(k, t, low) for k, t, low in KPI_ROWS] + [(self.CHANGES_ROW, "Changed vs current", None)]
+        rows = [*rows_for(plan), KPI(self.CHANGES_ROW, "Changed vs current", "count", "")]
         self.table.clear()
         self.table.setRowCount(len(rows))
         self.table.setColumnCount(len(schedules))
@@ -394,31 +449,43 @@ class ComparePanel(QWidget):
                 head.setToolTip("the current schedule")
             self.table.setHorizontalHeaderItem(c, head)
         self._best = {}
-        for r, (key, text, lower) in enumerate(rows):
-            vh = QTableWidgetItem(text)
+        self._delta = {}
+        ref = values.get(current, {}) if base is not None else {}
+        for r, kpi in enumerate(rows):
+            key = kpi.key
+            vh = QTableWidgetItem(kpi.label)
             vh.setData(Qt.ItemDataRole.UserRole, key)
             self.table.setVerticalHeaderItem(r, vh)
-            numeric = {n: v[key] for n, v in values.items()
-                       if isinstance(v.get(key), int | float) and not isinstance(v.get(key), bool)}
+            numeric = {n: v[key] for n, v in values.items() if _numeric(v.get(key))}
             best_names: list[str] = []
-            if lower is not None and numeric:
-                target = min(numeric.values()) if lower else max(numeric.values())
+            if kpi.better in (LOWER, HIGHER) and numeric:
+                target = min(numeric.values()) if kpi.better == LOWER else max(numeric.values())
                 best_names = [n for n, v in numeric.items() if abs(v - target) <= 1e-9]
             self._best[key] = best_names
             for c, s in enumerate(schedules):
                 v = values[s.name].get(key)
-                item = QTableWidgetItem(fmt_kpi(key, v, unit))
+                item = QTableWidgetItem(fmt_kpi(kpi, v, unit))
                 item.setData(Qt.ItemDataRole.UserRole, v)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                tips = []
+                # against the current schedule, by the KPI's better direction
+                direction = compare_values(kpi, v, ref.get(key)) if s.name != current else ""
+                self._delta[(key, s.name)] = direction
+                if direction in ("better", "worse"):
+                    item.setForeground(QBrush(BETTER_COLOR if direction == "better" else WORSE_COLOR))
+                    tips.append(f"{direction} than “{current}” ({fmt_kpi(kpi, ref.get(key), unit)})")
                 if s.name in best_names:
                     f = item.font()
                     f.setBold(True)
                     item.setFont(f)
                     item.setBackground(QBrush(BEST_BRUSH))
-                    item.setForeground(QBrush(QColor(20, 90, 20)))
-                    item.setToolTip("best")
+                    if direction != "worse":
+                        item.setForeground(QBrush(QColor(20, 90, 20)))
+                    tips.insert(0, "best")
                 if key == "violations" and v:
                     item.setForeground(QBrush(BAD_COLOR))
+                if tips:
+                    item.setToolTip("; ".join(tips))
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
         self._update_diff(effective)
@@ -427,4 +494,5 @@ class ComparePanel(QWidget):
             self.compareRequested.emit(effective)
 
 
-__all__ = ["ComparePanel", "KpiPanel", "UtilizationBarDelegate", "fmt_kpi", "kpi_values", "schedule_diff"]
+__all__ = ["ComparePanel", "KpiPanel", "UtilizationBarDelegate", "compare_values", "fmt_kpi", "kpi_values", "rows_for",
+           "schedule_diff"]

@@ -6,10 +6,11 @@ import os
 from pathlib import Path
 
 from opsplan.app.gui import recovery
-from opsplan.app.gui.adapters import ADAPTERS
 from opsplan.app.gui.document import PlanDocument
+from opsplan.app.gui.kinds import board_kinds, default_kind, find_bundle
 from opsplan.models.errors import OpsPlanError, ValidationError
 from opsplan.models.io import document as io
+from opsplan.models.kinds import descriptor
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -47,6 +48,8 @@ class MainWindow(QMainWindow):
         self._ask = ask or self._ask_with_dialog
         self.plan: PlanDocument | None = None
         self._recovery: recovery.RecoveryStore | None = None
+        self._extra_docks: list[QDockWidget] = []
+        self.extra_views: dict[str, object] = {}  # title -> widget of the kind's extra views
         self._autosave = QTimer(self)
         self._autosave.setSingleShot(True)
         self._autosave.setInterval(autosave_ms)
@@ -56,7 +59,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._status = QLabel()
         self.statusBar().addPermanentWidget(self._status)
-        self.set_plan(plan or PlanDocument(io.Document(ADAPTERS["jobshop"].new_scenario())))
+        self.set_plan(plan or self._new_plan(default_kind()))
         self._restore_window_state()
 
     # ------------------------------------------------------------------ widgets
@@ -123,8 +126,29 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(dock("issuesDock"), dock("replayDock"))
             self.resizeDocks([dock("issuesDock")], [140], Qt.Orientation.Vertical)
             self.resizeDocks([dock("editorDock"), dock("kpiDock")], [380, 400], Qt.Orientation.Horizontal)
+        self._build_extra_views(plan)
         self.findChild(QDockWidget, "kpiDock").raise_()
         self.findChild(QDockWidget, "issuesDock").raise_()
+
+    def _build_extra_views(self, plan: PlanDocument) -> None:
+        """Docks of the kind's extra views (its bundle's ``extra_views``, e.g. a route map);
+        the previous plan's go."""
+        for dock in self._extra_docks:
+            self.view_menu.removeAction(dock.toggleViewAction())
+            self.removeDockWidget(dock)
+            dock.deleteLater()
+        self._extra_docks = []
+        self.extra_views = {}
+        bundle = find_bundle(plan.scenario)
+        for k, factory in enumerate(bundle.extra_views if bundle is not None else ()):
+            title, widget = factory(self)
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"extraDock_{plan.scenario.kind}_{k}")
+            dock.setWidget(widget)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            self.view_menu.addAction(dock.toggleViewAction())
+            self._extra_docks.append(dock)
+            self.extra_views[title] = widget
 
     def _show_replay_if_traced(self, _name: str) -> None:
         """A policy's schedule was added: bring its decision replay to the front."""
@@ -144,7 +168,8 @@ class MainWindow(QMainWindow):
         self.act_open = act("&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
         self.act_save = act("&Save", self.save, QKeySequence.StandardKey.Save)
         self.act_save_as = act("Save &As…", self.save_as_dialog, QKeySequence.StandardKey.SaveAs)
-        self.act_import = act("&Import…", self.import_dialog, "Ctrl+I", "Import a benchmark or data file")
+        self.act_import = act("Any file (detect the format)…", lambda: self.import_dialog(), "Ctrl+I",
+                              "Import a benchmark or data file; the format is detected or chosen")
         self.act_quit = act("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.act_fit = act("&Fit to window", lambda: self.gantt.fit_to_window(), "Ctrl+0")
         self.act_zoom_in = act("Zoom &in", lambda: self.gantt.zoom_by(1.25), QKeySequence.StandardKey.ZoomIn)
@@ -160,23 +185,24 @@ class MainWindow(QMainWindow):
                              "Keep pinned bars and re-plan the rest from the current plan")
         self.act_cancel = act("Ca&ncel solve", lambda: self.solve_panel.cancel(), "Esc")
         self.act_reschedule = act("&Disruption…", self.reschedule_dialog, "Ctrl+D",
-                                  "A machine breakdown or a late operation: re-plan from that time")
+                                  "Something went wrong in the running plan: re-plan from that time")
         self.act_rename = act("Re&name plan…", self.rename_schedule_dialog)
         self.act_delete = act("De&lete plan", self.delete_schedule)
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
         fm = mb.addMenu("&File")
-        new_menu = fm.addMenu("&New")
-        for kind in ADAPTERS:
-            a = new_menu.addAction(kind.replace("jobshop", "Job shop"))
-            a.triggered.connect(lambda _=False, k=kind: self.new_document(k))
+        self.new_menu = fm.addMenu("&New")
+        self.new_menu.aboutToShow.connect(self._fill_new_menu)  # kinds registered later show up too
+        self._fill_new_menu()
         fm.addAction(self.act_open)
         self.recent_menu = fm.addMenu("Open &Recent")
         fm.addAction(self.act_save)
         fm.addAction(self.act_save_as)
         fm.addSeparator()
-        fm.addAction(self.act_import)
+        self.import_menu = fm.addMenu("&Import")
+        self.import_menu.aboutToShow.connect(self._fill_import_menu)
+        self._fill_import_menu()
         em = fm.addMenu("&Export")
         for label, fmt in (("Plan as JSON…", "json"), ("Plan as CSV…", "csv"), ("Plan as Excel…", "xlsx")):
             em.addAction(label).triggered.connect(lambda _=False, f=fmt: self.export_schedule_dialog(f))
@@ -208,6 +234,38 @@ class MainWindow(QMainWindow):
         self.schedule_combo.setMinimumWidth(180)
         self.schedule_combo.setToolTip("The plan shown on the board")
         self.schedule_combo.activated.connect(lambda i: self.plan.set_current(self.schedule_combo.itemText(i)))
+
+    def _fill_new_menu(self) -> None:
+        """File → New: one entry per kind the board can show, by the kind's label."""
+        m = self.new_menu
+        m.clear()
+        for kind in board_kinds():
+            a = m.addAction(descriptor(kind).label)
+            a.setObjectName(f"new_{kind}")
+            a.setData(kind)
+            a.triggered.connect(lambda _=False, k=kind: self.new_document(k))
+
+    def _fill_import_menu(self) -> None:
+        """File → Import: any file (format detected), then each kind's formats under the kind's label."""
+        from opsplan.models.io.importers import formats_for, importers
+
+        m = self.import_menu
+        m.clear()
+        m.addAction(self.act_import)
+        specs = importers()
+        for kind in board_kinds():
+            fmts = [f for f in formats_for(kind) if f in specs]
+            if not fmts:
+                continue
+            sub = m.addMenu(descriptor(kind).label)
+            sub.setObjectName(f"import_{kind}")
+            for fmt in fmts:
+                spec = specs[fmt]
+                text = f"{spec.description or fmt} ({fmt})…" if spec.description else f"{fmt}…"
+                a = sub.addAction(text)
+                a.setData(fmt)
+                a.setObjectName(f"import_{fmt}")
+                a.triggered.connect(lambda _=False, f=fmt: self.import_dialog(f))
 
     def _rebuild_edit_menu(self) -> None:
         m = self.edit_menu
@@ -300,10 +358,19 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"autosave failed: {exc}", 8000)
             return None
 
-    def new_document(self, kind: str = "jobshop") -> None:
+    @staticmethod
+    def _new_plan(kind: str) -> PlanDocument:
+        return PlanDocument(io.Document(descriptor(kind).new_scenario()))
+
+    def new_document(self, kind: str | None = None) -> None:
+        """A new plan of ``kind`` (default: the first kind the board shows) from the kind's template."""
         if not self.maybe_save():
             return
-        self.set_plan(PlanDocument(io.Document(ADAPTERS[kind].new_scenario())))
+        kind = kind or default_kind()
+        if find_bundle(kind) is None:
+            self._error("Cannot create", f"the plan board cannot show {kind!r} scenarios yet")
+            return
+        self.set_plan(self._new_plan(kind))
 
     def open_path(self, path: str | Path) -> bool:
         try:
@@ -324,6 +391,10 @@ class MainWindow(QMainWindow):
         except (OpsPlanError, OSError) as exc:
             self._error("Cannot open", str(exc))
             return False
+        if find_bundle(plan.doc.kind) is None:
+            self._error("Cannot open", f"the plan board cannot show {plan.doc.kind!r} scenarios yet")
+            plan.deleteLater()
+            return False
         self.set_plan(plan)
         self._add_recent(str(Path(path).resolve()))
         self.offer_recovery(path)  # unsaved work on this very file from a session that crashed
@@ -336,20 +407,34 @@ class MainWindow(QMainWindow):
         if path:
             self.open_path(path)
 
-    def import_dialog(self) -> None:
-        from opsplan.models.io.importers import importers
+    def import_dialog(self, fmt: str | None = None) -> None:
+        """Pick a file and import it in format ``fmt`` (None: detect it, or ask when that fails).
+
+        A format that reads one instance of a file holding several asks which one.
+        """
+        from opsplan.models.io.importers import detect_format, importers
 
         if not self.maybe_save():
             return
-        path, _ = QFileDialog.getOpenFileName(self, "Import", "", "All files (*)")
+        specs = importers()
+        spec = specs.get(fmt) if fmt else None
+        filters = "All files (*)"
+        if spec is not None and spec.suffixes:
+            filters = f"{spec.description or spec.name} ({' '.join('*' + s for s in spec.suffixes)});;{filters}"
+        path, _ = QFileDialog.getOpenFileName(self, f"Import {spec.description or spec.name}" if spec else "Import",
+                                              "", filters)
         if not path:
             return
-        fmts = ["auto", *importers()]
-        fmt, ok = QInputDialog.getItem(self, "Import", "Format:", fmts, 0, False)
-        if not ok:
-            return
+        if spec is None:
+            try:
+                fmt = detect_format(path)
+            except (OpsPlanError, OSError):
+                fmt, ok = QInputDialog.getItem(self, "Import", "Format:", list(specs), 0, False)
+                if not ok:
+                    return
+            spec = specs.get(fmt)
         index = None
-        if fmt == "orlib-wt" or (fmt == "auto" and "wt" in Path(path).name.lower()):
+        if spec is not None and spec.takes_index:
             index, ok = QInputDialog.getInt(self, "Import", "Instance number (1-based):", 1, 1, 10_000)
             if not ok:
                 return
@@ -362,6 +447,9 @@ class MainWindow(QMainWindow):
             doc = import_file(path, fmt, index=index)
         except (OpsPlanError, OSError) as exc:
             self._error("Cannot import", str(exc))
+            return False
+        if find_bundle(doc.kind) is None:
+            self._error("Cannot import", f"the plan board cannot show {doc.kind!r} scenarios yet")
             return False
         plan = PlanDocument(doc)
         self.set_plan(plan)

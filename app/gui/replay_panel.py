@@ -1,14 +1,14 @@
 """Policy replay: step through the dispatch decisions of a learned policy on the Gantt.
 
 A schedule made by a ``policy`` solver keeps its decision trace in the schedule
-extras under ``"trace"``: ``[[op_id, machine_id, start], ...]`` in decision
-order (forced decisions included, pinned operations not). Extras are plain JSON
+extras under ``"trace"``: ``[[task_id, resource_id, start], ...]`` in decision
+order (forced decisions included, pinned tasks not). Extras are plain JSON
 data saved with the schedule, so the trace survives saving and loading, and an
 older reader simply carries it along.
 
 The panel shows decision ``k`` of ``n`` with a slider, step buttons and
 play/pause. For ``k < n`` the Gantt draws a *preview* (:meth:`GanttView.set_preview`):
-the pinned operations and the first ``k`` decided ones, with the ``k``-th
+the pinned tasks and the first ``k`` decided ones, with the ``k``-th
 selected. The preview is view state only: the document and its undo stack do
 not change. At ``k = n``, when the plan changes, or when the panel is hidden,
 the Gantt shows the current schedule again.
@@ -32,8 +32,8 @@ TraceStep = tuple[str, str, int]
 
 
 def with_trace(schedule: Schedule, trace: Sequence[Sequence[Any]]) -> Schedule:
-    """A copy of ``schedule`` whose extras hold ``trace`` (``(op_id, machine_id, start)`` per decision)."""
-    steps = tuple((str(op), str(machine), int(start)) for op, machine, start in trace)
+    """A copy of ``schedule`` whose extras hold ``trace`` (``(task_id, resource_id, start)`` per decision)."""
+    steps = tuple((str(task), str(resource), int(start)) for task, resource, start in trace)
     extras = tuple((k, v) for k, v in schedule.extras if k != TRACE) + ((TRACE, steps),)
     return replace(schedule, extras=extras)
 
@@ -46,8 +46,8 @@ def trace_of(schedule: Schedule | None) -> list[TraceStep]:
     out: list[TraceStep] = []
     for step in raw:
         try:
-            op, machine, start = step
-            out.append((str(op), str(machine), int(start)))
+            task, resource, start = step
+            out.append((str(task), str(resource), int(start)))
         except (TypeError, ValueError):
             return []
     return out
@@ -57,11 +57,11 @@ def trace_mismatch(schedule: Schedule, trace: Sequence[TraceStep]) -> str:
     """Why ``trace`` does not describe ``schedule`` ('' when every decision is a bar of it)."""
     work = schedule.by_task()
     seen: set[str] = set()
-    for op, machine, start in trace:
-        a = work.get(op)
-        if op in seen or a is None or a.resource != machine or a.start != start:
-            return f"the plan was edited after the policy made it ({op} no longer on {machine} at {start})"
-        seen.add(op)
+    for task, resource, start in trace:
+        a = work.get(task)
+        if task in seen or a is None or a.resource != resource or a.start != start:
+            return f"the plan was edited after the policy made it ({task} no longer on {resource} at {start})"
+        seen.add(task)
     return ""
 
 
@@ -86,7 +86,7 @@ class ReplayPanel(QWidget):
         self.info = QLabel("")
         self.info.setWordWrap(True)
         self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setToolTip("Decision shown: the Gantt draws the operations dispatched so far")
+        self.slider.setToolTip("Decision shown: the Gantt draws the bars dispatched so far")
         self.slider.valueChanged.connect(self.set_step)
         self.back_button = QPushButton("◀ Step back")
         self.back_button.setToolTip("Show one decision less")
@@ -282,10 +282,11 @@ class ReplayPanel(QWidget):
         elif k == 0:
             self.label.setText(f"decision 0 of {n}: nothing dispatched yet")
         else:
-            op, machine, start = self._trace[k - 1]
+            task, resource, start = self._trace[k - 1]
             sc = self.plan.scenario if self.plan is not None else None
             at = format_time(start, getattr(sc, "time_unit", "min"), getattr(sc, "epoch", None))
-            self.label.setText(f"decision {k} of {n}: operation {op} on {machine} at {at}")
+            word = self.plan.adapter.task_word if self.plan is not None else "task"
+            self.label.setText(f"decision {k} of {n}: {word} {task} on {resource} at {at}")
 
     # -- closing ---------------------------------------------------------------------------------------
     def _stop_quietly(self) -> None:

@@ -1,10 +1,14 @@
-"""Load of every resource over time against its capacity, aligned with the Gantt.
+"""Demand on every resource over time against its capacity, aligned with the Gantt.
 
-:class:`ResourceView` draws one row per adapter lane: the load profile
-(``adapter.profile``) as a filled step chart, the capacity as a dashed line,
-load above capacity in red and the lane's calendar windows shaded. It shows the
-time range it is given (:meth:`ResourceView.set_time_range`), usually the
-Gantt's (:meth:`ResourceView.follow`).
+:class:`ResourceView` draws one row per adapter lane: the demand profile
+(``adapter.profile``: the sum of the running assignments' amounts) as a filled step
+chart, the capacity as a dashed line, demand above capacity in red and the lane's
+calendar windows shaded. A lane with a plain capacity (1 unary, n cumulative) plots
+the demand itself; a lane with a vector capacity (cpu, memory...) plots the share of
+its capacity the demand fills, the largest over the dimensions
+(:func:`~opsplan.models.core.load_share`), with the capacity line at 100 %, and marks
+an overload in any dimension. It shows the time range it is given
+(:meth:`ResourceView.set_time_range`), usually the Gantt's (:meth:`ResourceView.follow`).
 
 Painting is per pixel column with numpy: the highest load in each column's
 time slice comes from a sparse table (range maximum in O(1)), so a lane with
@@ -20,10 +24,12 @@ from typing import Any
 
 import numpy as np
 from opsplan.app.gui import timeaxis
+from opsplan.app.gui.adapters import Lane, exceeds, format_amount
 from opsplan.app.gui.picture import write_picture
-from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, QSize, Qt
+from opsplan.models.core import Capacity, Vector, load_share
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QImage, QPainter, QPen
-from PySide6.QtWidgets import QAbstractScrollArea, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
 
 ROW_H = 64
 HEADER_H = 24
@@ -38,11 +44,14 @@ STRIPE = QColor(246, 246, 246)
 #: opaque colours of the 8-bit load image (opaque so that drawing it is a plain copy): empty even row,
 #: load, overload, empty odd row
 _COLOR_TABLE = [QColor("white").rgba(), LOAD_COLOR.rgba(), OVERLOAD_COLOR.rgba(), STRIPE.rgba()]
+#: the level drawn for a vector demand over capacity in a dimension the lane has none of (its share is
+#: not a number): just above full, so that it is drawn red
+_OVER_LEVEL = 1.0 + 1e-6
 
 
 def _range_max(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """``max(values[lo[i]:hi[i]])`` for every i with ``hi > lo`` (0 elsewhere), via a sparse table."""
-    out = np.zeros(len(lo), dtype=np.int64)
+    out = np.zeros(len(lo), dtype=values.dtype)
     ok = hi > lo
     if not len(values) or not ok.any():
         return out
@@ -54,7 +63,7 @@ def _range_max(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray
         k *= 2
     lo_ok, hi_ok = lo[ok], hi[ok]
     level = np.floor(np.log2(hi_ok - lo_ok)).astype(np.int64)
-    res = np.zeros(len(lo_ok), dtype=np.int64)
+    res = np.zeros(len(lo_ok), dtype=values.dtype)
     for lv in np.unique(level).tolist():
         m = level == lv
         tab = table[lv]
@@ -64,16 +73,31 @@ def _range_max(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray
 
 
 class _Profile:
-    """Load steps of one lane as arrays (sorted, non-overlapping)."""
+    """Demand steps of one lane as arrays (sorted, non-overlapping), measured against its capacity.
 
-    __slots__ = ("steps", "starts", "ends", "loads", "peak")
+    ``loads`` are the levels drawn: the demand itself on a lane with a plain capacity
+    (``cap_level`` is the capacity), the share of the capacity it fills on a lane with a
+    vector capacity (``cap_level`` is 1.0). ``over`` marks the steps whose demand exceeds
+    the capacity (in any dimension).
+    """
 
-    def __init__(self, steps: list[tuple[int, int, int]]) -> None:
+    __slots__ = ("steps", "starts", "ends", "loads", "peak", "cap_level", "over", "vector")
+
+    def __init__(self, steps: list[tuple[int, int, Capacity]], capacity: Capacity = 1, share=load_share) -> None:
         self.steps = steps
         self.starts = np.array([s for s, _, _ in steps], dtype=np.float64)
         self.ends = np.array([e for _, e, _ in steps], dtype=np.float64)
-        self.loads = np.array([v for _, _, v in steps], dtype=np.int64)
-        self.peak = int(self.loads.max()) if len(self.loads) else 0
+        self.over = np.array([bool(exceeds(v, capacity)) for _, _, v in steps], dtype=bool)
+        self.vector = isinstance(capacity, Vector) or any(isinstance(v, Vector) for _, _, v in steps)
+        if self.vector:
+            levels = [share(v, capacity) for _, _, v in steps]
+            levels = [max(x, _OVER_LEVEL) if o else x for x, o in zip(levels, self.over.tolist())]
+            self.loads = np.array(levels, dtype=np.float64)
+            self.cap_level: float = 1.0
+        else:
+            self.loads = np.array([v for _, _, v in steps], dtype=np.int64)
+            self.cap_level = int(capacity)
+        self.peak = self.loads.max().item() if len(self.loads) else 0
 
     def column_max(self, t_edges: np.ndarray) -> np.ndarray:
         """Highest load in each slice ``[t_edges[c], t_edges[c + 1])`` (0 where nothing runs)."""
@@ -147,14 +171,54 @@ class ResourceView(QAbstractScrollArea):
     def lane_ids(self) -> list[str]:
         return [ln.id for ln in self._lanes]
 
-    def profile(self, lane: str) -> list[tuple[int, int, int]]:
-        """``(start, end, load)`` steps of ``lane`` in the current schedule."""
+    def profile(self, lane: str) -> list[tuple[int, int, Capacity]]:
+        """``(start, end, demand)`` steps of ``lane`` in the current schedule: the summed amounts
+        of the assignments running then (an int, or a Vector on a multi-dimensional lane)."""
         return list(self._profile(lane).steps)
 
-    def overloads(self, lane: str) -> list[tuple[int, int, int]]:
-        """The steps of ``lane`` whose load exceeds its capacity (drawn red)."""
-        cap = self._capacity(lane)
-        return [st for st in self._profile(lane).steps if st[2] > cap]
+    def overloads(self, lane: str) -> list[tuple[int, int, Capacity]]:
+        """The steps of ``lane`` whose demand exceeds its capacity, in any dimension (drawn red)."""
+        prof = self._profile(lane)
+        return [st for st, over in zip(prof.steps, prof.over.tolist()) if over]
+
+    def capacity(self, lane: str) -> Capacity:
+        """The capacity of ``lane`` (the dashed line)."""
+        return self._capacity(lane)
+
+    def levels(self, lane: str) -> list[tuple[int, int, float]]:
+        """``(start, end, level)`` as drawn: the demand on a plain lane, the share of the capacity
+        (the largest over dimensions) on a lane with a vector capacity."""
+        prof = self._profile(lane)
+        return [(s, e, x) for (s, e, _), x in zip(prof.steps, prof.loads.tolist())]
+
+    def peak(self, lane: str) -> float:
+        """The highest level of ``lane`` (see :meth:`levels`); 0 when nothing runs."""
+        return self._profile(lane).peak
+
+    def demand_at(self, lane: str, t: float) -> Capacity:
+        """The demand on ``lane`` at time ``t`` (0 when nothing runs)."""
+        for s, e, v in self._profile(lane).steps:
+            if s <= t < e:
+                return v
+        return 0
+
+    def tooltip_at(self, pos: QPointF) -> str:
+        """What the tooltip at viewport position ``pos`` says: the lane's demand against its capacity."""
+        k = (int(pos.y()) - HEADER_H + self.verticalScrollBar().value()) // ROW_H
+        if pos.y() < HEADER_H or not 0 <= k < len(self._lanes) or pos.x() < self._label_w:
+            return ""
+        ln = self._lanes[k]
+        t0, t1 = self.time_range()
+        plot_w = max(1, self.viewport().width() - self._label_w)
+        t = t0 + (pos.x() - self._label_w) * (t1 - t0) / plot_w
+        demand, cap = self.demand_at(ln.id, t), self._capacity(ln.id)
+        share = load_share(demand, cap)
+        over = exceeds(demand, cap)
+        text = f"<b>{ln.label}</b> at {t:.0f}: demand {format_amount(demand)} of {format_amount(cap)} ({share:.0%})"
+        if over:
+            text += "<br><span style='color:#c00000'>overload" + (f" in {', '.join(over)}" if over != [""] else "")
+            text += "</span>"
+        return text
 
     def windows(self, lane: str) -> list[tuple[int, int]]:
         """Calendar windows of ``lane`` (drawn shaded)."""
@@ -203,8 +267,6 @@ class ResourceView(QAbstractScrollArea):
         self._lanes = list(plan.adapter.lanes(plan.scenario))
         known = {ln.id for ln in self._lanes}
         if plan.schedule is not None:
-            from opsplan.app.gui.adapters import Lane
-
             for a in plan.schedule.assignments:
                 if a.resource not in known:
                     known.add(a.resource)
@@ -229,14 +291,15 @@ class ResourceView(QAbstractScrollArea):
         prof = self._profiles.get(lane)
         if prof is None:
             s = self._plan.schedule
-            steps = [] if s is None else list(self._plan.adapter.profile(self._plan.scenario, s, lane))
-            prof = self._profiles[lane] = _Profile(steps)
+            ad = self._plan.adapter
+            steps = [] if s is None else list(ad.profile(self._plan.scenario, s, lane))
+            prof = self._profiles[lane] = _Profile(steps, self._capacity(lane), ad.load_share)
         return prof
 
-    def _capacity(self, lane: str) -> int:
+    def _capacity(self, lane: str) -> Capacity:
         for ln in self._lanes:
             if ln.id == lane:
-                return int(ln.capacity or 1)
+                return ln.capacity if isinstance(ln.capacity, Vector) else int(ln.capacity or 1)
         return 1
 
     def _update_scroll(self) -> None:
@@ -252,6 +315,17 @@ class ResourceView(QAbstractScrollArea):
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802
         self.viewport().update()
+
+    def viewportEvent(self, event) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.ToolTip:
+            text = self.tooltip_at(QPointF(event.pos()))
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.viewport())
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().viewportEvent(event)
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(800, HEADER_H + ROW_H * min(6, max(1, len(self._lanes))) + 4)
@@ -311,17 +385,21 @@ class ResourceView(QAbstractScrollArea):
         """Stripe, label and calendar windows of row ``k`` (row coordinates)."""
         ln = self._lanes[k]
         prof = self._profile(ln.id)
-        cap = int(ln.capacity or 1)
+        cap = self._capacity(ln.id)
         if k % 2:
             p.fillRect(QRectF(0, 0, lw + plot_w, ROW_H), STRIPE)
         fm = QFontMetrics(p.font())
         p.setPen(QColor("#222"))
         p.drawText(QRectF(6, 4, lw - 10, ROW_H / 2 - 4), Qt.AlignmentFlag.AlignVCenter,
                    fm.elidedText(ln.label, Qt.TextElideMode.ElideRight, lw - 12))
-        over = prof.peak > cap
+        over = bool(prof.over.any())
         p.setPen(OVERLOAD_COLOR if over else QColor("#666"))
+        if prof.vector:
+            text = f"peak {prof.peak:.0%} of {format_amount(cap)}"
+        else:
+            text = f"capacity {cap}, peak {prof.peak}"
         p.drawText(QRectF(6, ROW_H / 2, lw - 10, ROW_H / 2 - 4), Qt.AlignmentFlag.AlignVCenter,
-                   f"capacity {cap}, peak {prof.peak}" + (" (overload)" if over else ""))
+                   fm.elidedText(text + (" (overload)" if over else ""), Qt.TextElideMode.ElideRight, lw - 12))
         p.setPen(QColor("#e2e2e2"))
         p.drawLine(QLineF(0, ROW_H - 0.5, lw + plot_w, ROW_H - 0.5))
 
@@ -349,7 +427,7 @@ class ResourceView(QAbstractScrollArea):
         column shows the highest load in its time slice (red above capacity).
         """
         profs = [self._profile(self._lanes[k].id) for k in ks]
-        caps = np.array([int(self._lanes[k].capacity or 1) for k in ks], dtype=np.int64)
+        caps = np.array([pr.cap_level for pr in profs], dtype=np.float64)
         ymax = np.maximum(np.maximum(caps, [pr.peak for pr in profs]), 1) * 1.15
         ph = ROW_H - PLOT_TOP - PLOT_BOTTOM
         n_rows = len(ks)

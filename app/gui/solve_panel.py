@@ -6,8 +6,8 @@ result with a schedule is added to the plan as a new named schedule (one
 undoable command) and becomes current; without one the status line says why.
 
 *Solve* uses the current schedule as a warm start when it passes the checker.
-*Re-optimize* keeps the current schedule's pinned operations exactly
-(machine and start) and re-plans the rest from the current schedule.
+*Re-optimize* keeps the current schedule's pinned tasks exactly
+(resource and start) and re-plans the rest from the current schedule.
 
 Learned dispatch policies are solvers too: the shipped ones come from the
 registry, *Open policy file…* adds any ``.onnx`` file that passes
@@ -28,7 +28,6 @@ from opsplan.app.gui.document import PlanDocument
 from opsplan.app.gui.replay_panel import with_trace
 from opsplan.app.gui.solve_worker import SolveWorker, start_solve
 from opsplan.models.errors import OpsPlanError
-from opsplan.models.jobshop import edit
 from opsplan.solvers import PINS, Params, Progress, Result, SolutionStatus, Termination
 from opsplan.solvers import registry as reg
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
@@ -94,15 +93,13 @@ def rel_gap(objective: float | None, bound: float | None) -> float | None:
 def solver_choices(kind: str) -> list[tuple[str, bool, str]]:
     """``(name, installed, tooltip)`` for every known solver that handles scenarios of ``kind``."""
     out = []
-    for name in reg.known():
+    for name in reg.known(kind):  # only this kind's: two kinds' rule names never mix
         try:
-            backend, variant = reg.split_name(name)
+            backend, variant = reg.split_name(name, kind)
         except Exception:  # a broken registry entry must not break the panel
             continue
-        if kind not in backend.kinds:
-            continue
-        installed = reg.is_installed(backend)
-        caps = ", ".join(sorted(backend.capabilities)) or "none"
+        installed = reg.is_installed(backend, kind)
+        caps = ", ".join(sorted(reg.capabilities(name, kind))) or "none"
         what = backend.description or backend.name
         if variant:
             what = f"{what}: {variant}"
@@ -114,11 +111,12 @@ def solver_choices(kind: str) -> list[tuple[str, bool, str]]:
     return out
 
 
-def no_schedule_reason(result: Result, pinned: bool = False) -> str:
-    """Why ``result`` brought no schedule, in words (``pinned``: the solve had to keep pins)."""
+def no_schedule_reason(result: Result, pinned: bool = False, task_word: str = "task") -> str:
+    """Why ``result`` brought no schedule, in words (``pinned``: the solve had to keep pins of
+    ``task_word`` s)."""
     t = result.termination
     if t == Termination.INFEASIBLE:
-        why = "infeasible: no schedule satisfies the constraints" + (" with the pinned operations" if pinned else "")
+        why = "infeasible: no schedule satisfies the constraints" + (f" with the pinned {task_word}s" if pinned else "")
     elif t == Termination.TIME_LIMIT:
         why = "time limit reached without a solution"
     elif t == Termination.CANCELLED:
@@ -206,8 +204,8 @@ class SolvePanel(QWidget):
         self.race_members.setPlaceholderText("the scenario's default")
         self.race_members.setToolTip("Solvers the race runs in parallel processes, comma-separated; "
                                      "they share improving solutions and the first proof stops all. "
-                                     "Empty: the default for the scenario (cpsat,tabu on a classic job "
-                                     "shop, ils,cpsat,mip on a weighted-tardiness line, else cpsat,mip)")
+                                     "Empty: the race's default for the scenario (chosen by its kind "
+                                     "and shape)")
         form = QFormLayout()
         solver_row = QHBoxLayout()
         solver_row.addWidget(self.solver_combo, 1)
@@ -226,7 +224,7 @@ class SolvePanel(QWidget):
         self.solve_button = QPushButton("Solve")
         self.solve_button.setToolTip("Solve the scenario (the current schedule is the warm start when it is feasible)")
         self.reopt_button = QPushButton("Re-optimize")
-        self.reopt_button.setToolTip("Keep the pinned operations of the current schedule and re-plan the rest")
+        self.reopt_button.setToolTip("Keep the pinned bars of the current schedule and re-plan the rest")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the running solve (keeps the best schedule found so far)")
         self.solve_button.clicked.connect(lambda: self.solve())
@@ -451,7 +449,7 @@ class SolvePanel(QWidget):
     def reoptimize(self, solver: str | None = None, time_limit: float | None = None, *,
                    threads: int | None = None, seed: int | None = None,
                    gap: float | None = None) -> SolveWorker | None:
-        """Keep the pinned operations of the current schedule and re-plan the rest (warm start: the schedule)."""
+        """Keep the pinned tasks of the current schedule and re-plan the rest (warm start: the schedule)."""
         return self._start("reoptimize", solver, time_limit, threads, seed, gap)
 
     def cancel(self) -> None:
@@ -494,14 +492,15 @@ class SolvePanel(QWidget):
             if current is None:
                 self._set_status("Nothing to re-optimize: the plan has no schedule")
                 return None
-            pinned = edit.pinned_assignments(current)
-            why = reg.refusal(name, self.plan.scenario.kind, PINS, "pinned operations") if pinned else ""
+            pinned = current.pinned_assignments()
+            word = self.plan.adapter.task_word
+            why = reg.refusal(name, self.plan.scenario.kind, PINS, f"pinned {word}s") if pinned else ""
             if why:
                 self._set_status(f"Cannot re-optimize: {why}")
                 return None
             overrides["warm_start"] = current
             overrides["pinned"] = pinned
-            note = f"keeping {len(pinned)} pinned" if pinned else "no pinned operations: re-planning all"
+            note = f"keeping {len(pinned)} pinned" if pinned else f"no pinned {word}s: re-planning all"
         elif current is not None and not self.plan.violations(current):
             overrides["warm_start"] = current
             note = f"warm start: {self.plan.current_name}"
@@ -587,7 +586,7 @@ class SolvePanel(QWidget):
             if result.gap is not None:
                 parts.append(f"gap {result.gap:.1%}")
         else:
-            parts.append(no_schedule_reason(result, bool(self._pinned)))
+            parts.append(no_schedule_reason(result, bool(self._pinned), self.plan.adapter.task_word))
             if result.conflicts:
                 n = len(result.conflicts)
                 parts.append(f"{n} conflicting constraint{'s' if n > 1 else ''} listed in the Issues panel")
@@ -622,7 +621,7 @@ class SolvePanel(QWidget):
         shown = self._shown_name(result)
         schedule = result.schedule.renamed(f"{shown} {stamp}")
         if self._pinned:
-            schedule = edit.with_pins(schedule, (a.task for a in self._pinned))
+            schedule = schedule.with_pins(a.task for a in self._pinned)
         trace = (result.stats or {}).get("trace") if is_policy(self._solver) else None
         if trace:
             schedule = with_trace(schedule, trace)

@@ -18,9 +18,10 @@ def test_breakdown_rescheduled_from_the_dialog(plan, qtbot):
     at = old.makespan // 3
     dlg = DisruptionDialog(plan)
     qtbot.addWidget(dlg)
-    dlg.machine.setCurrentText(busiest)
-    dlg.at.setValue(at)
-    dlg.repair.setValue(60)
+    dlg.choose("machine_down")
+    dlg.target_box("machine_down").setCurrentText(busiest)
+    dlg.field_box("machine_down", "at").setValue(at)
+    dlg.field_box("machine_down", "duration").setValue(60)
     dlg.solver.setCurrentText("cpsat")
     dlg.limit_on.setChecked(True)
     dlg.limit.setValue(6)
@@ -50,9 +51,9 @@ def test_late_operation_rescheduled_from_the_dialog(plan, qtbot):
     late = min(old.work(), key=lambda a: (a.start, a.task))
     dlg = DisruptionDialog(plan)
     qtbot.addWidget(dlg)
-    dlg.kind_late.setChecked(True)
-    dlg.task.setCurrentText(late.task)
-    dlg.delay.setValue(45)
+    dlg.choose("operation_late")
+    dlg.target_box("operation_late").setCurrentText(late.task)
+    dlg.field_box("operation_late", "delay").setValue(45)
     dlg.solver.setCurrentText("dispatch:mwkr")
     assert not dlg.limit_on.isEnabled()  # a rule cannot honour a change budget
     assert dlg.run()
@@ -69,9 +70,9 @@ def _breakdown_dialog(plan, qtbot, solver="cpsat", time_limit=5.0):
     busiest = max(old.by_resource().items(), key=lambda kv: len(kv[1]))[0]
     dlg = DisruptionDialog(plan)
     qtbot.addWidget(dlg)
-    dlg.machine.setCurrentText(busiest)
-    dlg.at.setValue(old.makespan // 3)
-    dlg.repair.setValue(60)
+    dlg.target_box("machine_down").setCurrentText(busiest)
+    dlg.field_box("machine_down", "at").setValue(old.makespan // 3)
+    dlg.field_box("machine_down", "duration").setValue(60)
     dlg.solver.setCurrentText(solver)
     dlg.time_limit.setValue(time_limit)
     return dlg, busiest, old.makespan // 3
@@ -126,11 +127,12 @@ def test_solver_that_cannot_keep_pins_is_refused(plan, qtbot):
 def test_a_late_operation_releases_the_pin_of_its_route_successor_it_makes_impossible():
     """A late by 3 cannot end before B's pin at 5: that pin is released and named (it was kept,
     and the re-plan failed with 'no new plan')."""
-    from opsplan.app.gui.disruption import usable_pins
+    from opsplan.app.gui.kinds.jobshop import usable_pins
     from opsplan.models.core import Calendar, Resource
+    from opsplan.models.jobshop.disruptions import OperationLate
     from opsplan.models.jobshop.scenario import Job, JobShopScenario, Mode, Operation
     from opsplan.models.schedule import Assignment, Schedule
-    from opsplan.solvers.reschedule import OperationLate, prepare
+    from opsplan.solvers.reschedule import prepare
 
     sc = JobShopScenario("late", (Resource("M1", calendar=Calendar()), Resource("M2", calendar=Calendar())),
                          (Job("J1", (Operation("A", (Mode("M1", 5),)), Operation("B", (Mode("M2", 5),)))),))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from opsplan.app.gui.editor import EDITOR_SPECS, ScenarioEditor, parse_path
+from opsplan.app.gui.editor import ScenarioEditor
+from opsplan.app.gui.editor_spec import parse_path
+from opsplan.app.gui.kinds import bundle_for
 from opsplan.models.core import Window
 from PySide6.QtCore import Qt
 
@@ -39,7 +41,7 @@ def test_tables_follow_the_spec(editor, plan):
     assert editor.model("windows").rowCount() == sum(len(m.calendar.windows) for m in sc.machines)
     assert editor.model("operations").rowCount() == len(sc.jobs[0].operations)
     assert _cell(editor, "operations", 0, "modes") == "MIX1:20, MIX2:20"
-    assert "jobshop" in EDITOR_SPECS
+    assert bundle_for("jobshop").editor_spec is not None and isinstance(editor.spec, bundle_for("jobshop").editor_spec)
     assert parse_path("jobs[3].operations[1].modes[0].duration") == [
         ("jobs", 3), ("operations", 1), ("modes", 0), ("duration", None)]
 

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 from opsplan.app.gui import recovery
@@ -237,8 +236,8 @@ def test_window_layout_is_remembered(qtbot):
     assert again.findChild(QDockWidget, "issuesDock").isHidden()
 
 
-def test_import_benchmark_files(window, tmp_path):
-    bench = ROOT.parent / "shared" / "benchmarks"
+def test_import_benchmark_files(window, tmp_path, bench_dir):
+    bench = bench_dir
     assert window.import_path(str(bench / "jobshop" / "ft06.txt"), "orlib-jobshop")
     assert len(window.plan.scenario.jobs) == 6 and window.plan.schedule is None
     assert window.import_path(str(bench / "tardiness" / "wt40.txt"), "orlib-wt", index=3)
@@ -339,7 +338,7 @@ def _long_solve_window(qtbot, answer):
     from opsplan.app.gui.document import PlanDocument
     from opsplan.models.io.importers import import_file
 
-    bench = Path(os.environ.get("OPSPLAN_BENCHMARKS", ROOT.parent / "shared" / "benchmarks"))
+    bench = ROOT / "tests" / "data" / "benchmarks"  # the copies the tests carry
     doc = import_file(bench / "jobshop" / "abz7.txt", "orlib-jobshop")
     w = MainWindow(PlanDocument(doc), ask=lambda what, text: answer.get(what, "discard"))
     qtbot.addWidget(w)

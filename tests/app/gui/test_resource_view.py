@@ -93,3 +93,76 @@ def test_export_image(rv, tmp_path, ext, magic):
 def test_export_refuses_other_formats(rv, tmp_path):
     with pytest.raises(ValueError):
         rv.export_image(tmp_path / "load.bmp")
+
+
+# --------------------------------------------------------------------------- demand against capacity
+def _demand_plan(qtbot, assignments):
+    """A plan on a crew of 4 (cumulative) and a node of cpu 8, memory 32 (a vector capacity)."""
+    from opsplan.app.gui.document import PlanDocument
+    from opsplan.models.core import Calendar, Resource, Vector
+    from opsplan.models.io.document import Document
+    from opsplan.models.jobshop.scenario import Job, JobShopScenario, Mode, Operation
+    from opsplan.models.schedule import Schedule
+
+    sc = JobShopScenario("demand", (Resource("CREW", "Crew", 4, Calendar()),
+                                    Resource("NODE", "Node", Vector(cpu=8, memory=32), Calendar())),
+                         (Job("J", (Operation("J.1", (Mode("CREW", 10),)),)),))
+    plan = PlanDocument(Document(sc, (Schedule.of(assignments, "p"),)))
+    v = ResourceView(plan)
+    qtbot.addWidget(v)
+    v.resize(1000, 400)
+    v.show()
+    qtbot.waitExposed(v)
+    return plan, v
+
+
+def test_demand_is_the_sum_of_amounts_not_a_count_of_bars(qtbot):
+    """A task holding 3 of a crew of 4 loads it 3 (a count of bars would say 1); with 2 more the
+    crew is over its capacity: marked, and drawn red only there."""
+    from opsplan.models.schedule import Assignment
+
+    plan, v = _demand_plan(qtbot, [Assignment("A", "CREW", 0, 100, amount=3)])
+    assert v.profile("CREW") == [(0, 100, 3)] and v.capacity("CREW") == 4
+    assert v.overloads("CREW") == [] and v.peak("CREW") == 3
+    img = v.viewport().grab().toImage()
+    assert _red_pixels(img, v.row_rect("CREW"), v.label_width()) == 0
+
+    plan, v = _demand_plan(qtbot, [Assignment("A", "CREW", 0, 100, amount=3),
+                                   Assignment("B", "CREW", 50, 150, amount=2)])
+    assert v.profile("CREW") == [(0, 50, 3), (50, 100, 5), (100, 150, 2)]
+    assert v.overloads("CREW") == [(50, 100, 5)]
+    assert v.demand_at("CREW", 75) == 5 and "5 of 4" in v.tooltip_at(_point(v, "CREW", 75))
+    img = v.viewport().grab().toImage()
+    row = v.row_rect("CREW")
+    red_x = [x for x in range(v.label_width(), row.right()) if _is_red(img.pixelColor(x, row.bottom() - 10))]
+    assert red_x and v.x_of_time(50) - 2 <= min(red_x) and max(red_x) <= v.x_of_time(100) + 2
+
+
+def test_a_vector_capacity_shows_the_fullest_dimension_and_overloads_per_dimension(qtbot):
+    from opsplan.app.gui.adapters import KindAdapter
+    from opsplan.models.core import Vector
+    from opsplan.models.schedule import Assignment, Schedule
+
+    a = Assignment("P1", "NODE", 0, 100, amount=Vector(cpu=6, memory=8))
+    b = Assignment("P2", "NODE", 50, 150, amount=Vector(cpu=4, memory=8))
+    steps = KindAdapter().profile(None, Schedule.of([a, b]), "NODE")  # the generic profile sums amounts
+    assert steps == [(0, 50, Vector(cpu=6, memory=8)), (50, 100, Vector(cpu=10, memory=16)),
+                     (100, 150, Vector(cpu=4, memory=8))]
+    plan, v = _demand_plan(qtbot, [a, b])
+    assert v.profile("NODE") == steps
+    # drawn as the share of the fullest dimension: cpu 6/8, 10/8, 4/8
+    assert v.levels("NODE") == [(0, 50, 0.75), (50, 100, 1.25), (100, 150, 0.5)]
+    assert v.overloads("NODE") == [(50, 100, Vector(cpu=10, memory=16))]
+    assert "overload in cpu" in v.tooltip_at(_point(v, "NODE", 75))
+    img = v.viewport().grab().toImage()
+    assert _red_pixels(img, v.row_rect("NODE"), v.label_width()) > 0
+
+
+def _is_red(c) -> bool:
+    return abs(c.red() - OVERLOAD_COLOR.red()) + abs(c.green() - OVERLOAD_COLOR.green()) < 20 and c.blue() < 80
+
+
+def _point(v, lane, t):
+    from PySide6.QtCore import QPointF
+
+    return QPointF(v.x_of_time(t), v.row_rect(lane).center().y())
