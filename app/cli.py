@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -81,8 +82,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
             line.update(f"  {p.elapsed_s:7.2f}s  objective {_fmt_num(p.objective)}  "
                         f"bound {_fmt_num(p.bound)}{gap}{who}")
 
-    try:
-        with interrupts(stop.set):
+    try:  # Ctrl+C or a kill (SIGTERM) cancels the search: the best plan so far is kept (-o) and reported
+        with interrupts(stop.set, (signal.SIGINT, signal.SIGTERM)):
             result = in_worker(solve, sc, args.solver, params, on_progress, stop)
     finally:
         line.done()
@@ -257,7 +258,7 @@ def cmd_reschedule(args: argparse.Namespace) -> int:
             line.update(f"  {p.elapsed_s:7.2f}s  objective {_fmt_num(p.objective)}  bound {_fmt_num(p.bound)}")
 
     try:
-        with interrupts(stop.set):
+        with interrupts(stop.set, (signal.SIGINT, signal.SIGTERM)):
             new_sc, result = in_worker(reschedule, sc, old, disruptions, args.solver, _params(args),
                                        args.max_changes, args.tolerance, on_progress, stop, at=args.at)
     finally:

@@ -1048,3 +1048,30 @@ def test_bench_pool_says_what_it_cannot_use(tmp_path, capsys):
     with pytest.raises(SystemExit) as info:  # reports are pool's arguments, not jobshop's
         main(["bench", "jobshop", a])
     assert info.value.code == 2 and f"unrecognized arguments: {a}" in capsys.readouterr().err
+
+
+def test_a_kill_during_solve_keeps_the_best_plan_so_far(bench_dir, tmp_path):
+    """SIGTERM while CP-SAT searches abz7 with -o: the search stops within seconds and the best plan
+    found so far is written, marked cancelled (before, the kill lost it)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "abz7-plan.json"
+    cmd = [sys.executable, "-m", "opsplan.app.cli", "solve", str(bench_dir / "jobshop" / "abz7.txt"),
+           "--format", "orlib-jobshop", "--solver", "cpsat", "--time-limit", "60", "--threads", "1",
+           "--json", "-o", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(5)
+    t = time.monotonic()
+    os.kill(proc.pid, signal.SIGTERM)
+    stdout, err = proc.communicate(timeout=70)
+    assert time.monotonic() - t < 10, err
+    summary = json.loads(stdout.strip().splitlines()[-1])
+    assert summary["termination"] == "cancelled" and summary["violations"] == 0, summary
+    from opsplan.models.io.document import load
+
+    doc = load(out)
+    assert len(doc.schedules) == 1 and doc.schedules[0].makespan == summary["objective"]
