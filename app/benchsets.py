@@ -11,12 +11,12 @@ builds ``bench``'s subcommands from :func:`bench_sets` and names no set and no k
 from __future__ import annotations
 
 import argparse
-import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from opsplan.models.errors import OpsPlanError
+from opsplan.models.plugins import LazyRegistrations
 
 # the module that registers the sets shipped with OpsPlan (a registration, not generic code)
 BUILTIN_REGISTRATIONS = "opsplan.app.bench_registrations"
@@ -53,14 +53,10 @@ class BenchSetSpec:
 
 
 _SETS: dict[str, BenchSetSpec] = {}
-_LOADED = False
 
 
-def _ensure_builtin() -> None:
-    global _LOADED
-    if not _LOADED:
-        _LOADED = True
-        importlib.import_module(BUILTIN_REGISTRATIONS)
+_BUILTIN = LazyRegistrations(BUILTIN_REGISTRATIONS)
+_ensure_builtin = _BUILTIN.ensure
 
 
 def register_bench_set(spec: BenchSetSpec) -> BenchSetSpec:

@@ -10,7 +10,6 @@ registers more with :func:`register_kind`.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 from opsplan.models.core import Issue, Violation
 from opsplan.models.errors import OpsPlanError
+from opsplan.models.plugins import LazyRegistrations
 from opsplan.models.schedule import Category, Schedule
 
 Scenario = Any  # the frozen scenario document of some kind
@@ -232,16 +232,12 @@ class KindDescriptor:
 
 
 _KINDS: dict[str, KindDescriptor] = {}
-_LOADED = False
 # the module that registers the kinds shipped with OpsPlan (a registration, not generic code)
 BUILTIN_REGISTRATIONS = "opsplan.models.registrations"
 
 
-def _ensure_builtin() -> None:
-    global _LOADED
-    if not _LOADED:
-        _LOADED = True
-        importlib.import_module(BUILTIN_REGISTRATIONS)
+_BUILTIN = LazyRegistrations(BUILTIN_REGISTRATIONS)
+_ensure_builtin = _BUILTIN.ensure
 
 
 def register_kind(descriptor: KindDescriptor) -> KindDescriptor:

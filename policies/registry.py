@@ -11,33 +11,20 @@ by writing into the registries.
 
 from __future__ import annotations
 
-import importlib
-import threading
 from collections.abc import Iterator, MutableMapping
 from typing import TypeVar
+
+from opsplan.models.plugins import LazyRegistrations
 
 # the module that registers the kinds shipped with OpsPlan (a registration, not generic code)
 BUILTIN_REGISTRATIONS = "opsplan.policies.registrations"
 
-_LOCK = threading.RLock()
-_STATE = "new"  # new -> loading -> loaded
+_BUILTIN = LazyRegistrations(BUILTIN_REGISTRATIONS)
 
 
 def ensure_builtin() -> None:
     """Import :data:`BUILTIN_REGISTRATIONS` once per process (thread-safe; re-entry while loading is a no-op)."""
-    global _STATE
-    if _STATE == "loaded":
-        return
-    with _LOCK:
-        if _STATE != "new":  # loaded meanwhile, or being loaded by this very thread
-            return
-        _STATE = "loading"
-        try:
-            importlib.import_module(BUILTIN_REGISTRATIONS)
-        except BaseException:
-            _STATE = "new"
-            raise
-        _STATE = "loaded"
+    _BUILTIN.ensure()
 
 
 V = TypeVar("V")

@@ -6,7 +6,6 @@ import time
 from dataclasses import replace
 
 from opsplan.models.errors import SolverError, ValidationError
-from opsplan.models.schedule import Category
 from opsplan.solvers.registry import (
     CAPABILITIES,
     CHANGE_BUDGET,
@@ -79,9 +78,10 @@ def solve(
         if options.get(key) is not None and capability not in caps:
             able = ", ".join(available(kind, capability)) or "none installed"
             raise SolverError(f"solver '{solver}' cannot honour {what}; use one of: {able}")
-    if params is not None and any(a.category != Category.WORK for a in params.pinned):
-        # pins may come straight from a plan's assignments: its setup bars are not tasks
-        params = replace(params, pinned=tuple(a for a in params.pinned if a.category == Category.WORK))
+    pinnable = descriptor(kind).pinnable
+    if params is not None and any(a.category not in pinnable for a in params.pinned):
+        # pins may come straight from a plan's assignments: a job shop's setup bars are not tasks
+        params = replace(params, pinned=tuple(a for a in params.pinned if a.category in pinnable))
     if params is not None and params.pinned and PINS not in caps:
         raise SolverError("solver " + refusal(solver, kind, PINS, f"pinned {descriptor(kind).task_word}s"))
     issues = validate(scenario)

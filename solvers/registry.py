@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from opsplan.models.errors import SolverError
+from opsplan.models.plugins import LazyRegistrations
 
 # Capabilities a backend may declare (what of ``Params`` it honours beyond limits and seed).
 PINS = "pins"  # ``Params.pinned``: assignments kept exactly
@@ -126,28 +127,18 @@ _KINDS: dict[str, KindSolvers] = {}
 BUILTIN_REGISTRATIONS = "opsplan.solvers.registrations"
 _MODULES: list[str] = []  # registration modules loaded, in order (built-in first)
 _LOCK = threading.RLock()
-_STATE = "new"  # new -> loading -> loaded
+_BUILTIN = LazyRegistrations(BUILTIN_REGISTRATIONS)
 
 
 def _ensure_builtin() -> None:
-    """Import :data:`BUILTIN_REGISTRATIONS` once (thread-safe; re-entry while loading is a no-op)."""
-    global _STATE
-    if _STATE == "loaded":
-        return
-    with _LOCK:
-        if _STATE != "new":
-            return
-        _STATE = "loading"
-        try:
-            importlib.import_module(BUILTIN_REGISTRATIONS)
-        except BaseException:
-            _STATE = "new"
-            raise
-        _STATE = "loaded"
-        if BUILTIN_REGISTRATIONS not in _MODULES:
-            _MODULES.insert(0, BUILTIN_REGISTRATIONS)
-    for module in plugin_registrations():
-        add_registrations(module)
+    """Import :data:`BUILTIN_REGISTRATIONS` once, then the plug-ins' (thread-safe; re-entry while
+    loading is a no-op)."""
+    if _BUILTIN.ensure():
+        with _LOCK:
+            if BUILTIN_REGISTRATIONS not in _MODULES:
+                _MODULES.insert(0, BUILTIN_REGISTRATIONS)
+        for module in plugin_registrations():
+            add_registrations(module)
 
 
 # The entry-point group through which layers above (the policies' ``policy`` family) and plug-ins

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,15 +59,9 @@ def test_solve_unknown_objective_is_one_line_naming_the_kinds_objectives(capsys)
 @pytest.fixture
 def two_shops(tmp_path, bench_dir):
     """A job-shop benchmark folder holding ft06 and la01 only."""
-    src = bench_dir / "jobshop"
-    index = json.loads((src / "index.json").read_text())
-    keep = {k: index[k] for k in ("ft06", "la01")}
-    folder = tmp_path / "set"
-    folder.mkdir()
-    for k in keep:
-        shutil.copy(src / keep[k]["file"], folder / keep[k]["file"])
-    (folder / "index.json").write_text(json.dumps(keep))
-    return folder
+    from tests.app.test_cli import _two_instance_set
+
+    return _two_instance_set(bench_dir, tmp_path)
 
 
 def test_bench_objective_other_than_the_sets_has_no_gaps(capsys, tmp_path, two_shops):

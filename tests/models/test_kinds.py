@@ -176,3 +176,31 @@ def test_version_0_and_future_versions_are_refused(tmp_path):
         p.write_text(json.dumps({**data, "version": v}))
         with pytest.raises(FileFormatError, match=needle):
             load(p)
+
+
+def test_lazy_registrations_load_once_ignore_reentry_and_retry_after_a_failure(tmp_path, monkeypatch):
+    """A registration module is imported on the first look-up only; a failed import is tried again."""
+    import sys
+
+    from opsplan.models.plugins import LazyRegistrations
+
+    (tmp_path / "toy_regs.py").write_text(
+        "import toy_state\n"
+        "toy_state.calls += 1\n"
+        "if toy_state.fail:\n"
+        "    raise RuntimeError('broken registration')\n"
+        "toy_state.lazy.ensure()  # a look-up while registering is a no-op\n")
+    (tmp_path / "toy_state.py").write_text("calls = 0\nfail = True\nlazy = None\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import toy_state
+
+    lazy = toy_state.lazy = LazyRegistrations("toy_regs")
+    with pytest.raises(RuntimeError, match="broken"):
+        lazy.ensure()
+    assert not lazy.loaded and toy_state.calls == 1
+    sys.modules.pop("toy_regs", None)
+    toy_state.fail = False
+    assert lazy.ensure() is True and lazy.loaded and toy_state.calls == 2
+    assert lazy.ensure() is False and toy_state.calls == 2
+    for name in ("toy_regs", "toy_state"):
+        sys.modules.pop(name, None)

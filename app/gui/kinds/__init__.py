@@ -26,7 +26,6 @@ plug-in adds one with :func:`register_bundle` (and removes it with
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +33,7 @@ from typing import Any
 from opsplan.app.gui.adapters import KindAdapter
 from opsplan.app.gui.editor_spec import EditorSpec
 from opsplan.models.kinds import KPI, LOWER, KindDescriptor, descriptor, is_kind, kinds
+from opsplan.models.plugins import LazyRegistrations
 
 
 @dataclass(frozen=True)
@@ -142,16 +142,12 @@ class GuiBundle:
 
 
 _BUNDLES: dict[str, GuiBundle] = {}
-_LOADED = False
 # the module that registers the bundles shipped with OpsPlan (a registration, not generic code)
 BUILTIN_REGISTRATIONS = "opsplan.app.gui.kinds.registrations"
 
 
-def _ensure_builtin() -> None:
-    global _LOADED
-    if not _LOADED:
-        _LOADED = True
-        importlib.import_module(BUILTIN_REGISTRATIONS)
+_BUILTIN = LazyRegistrations(BUILTIN_REGISTRATIONS)
+_ensure_builtin = _BUILTIN.ensure
 
 
 def register_bundle(bundle: GuiBundle) -> GuiBundle:

@@ -10,7 +10,6 @@ from opsplan.app.gui.document import PlanDocument
 from opsplan.app.gui.solve_panel import SolvePanel
 from opsplan.app.gui.solve_worker import active_workers, start_solve
 from opsplan.models.io import document as io
-from opsplan.models.jobshop.build import random_jobshop
 from opsplan.solvers import Params, Termination
 from opsplan.solvers import registry as reg
 from PySide6.QtCore import QTimer
@@ -93,8 +92,12 @@ def test_reoptimize_refuses_a_solver_without_pins(qtbot, plan, panel):
     assert "cannot keep pinned" in panel.status_text() and not panel.is_running()
 
 
-def test_cancel_returns_fast_and_the_gui_stays_responsive(qtbot):
-    sc = random_jobshop(30, 15, seed=1)
+def test_cancel_returns_fast_and_the_gui_stays_responsive(qtbot, bench_dir):
+    # abz7: no solver proves it within a minute (a random 30x15 shop was solved to its trivial
+    # bound within the first second once the tabu kernel was warm, and the test then flaked)
+    from opsplan.models.io.importers import import_file
+
+    sc = import_file(bench_dir / "jobshop" / "abz7.txt", "orlib-jobshop").scenario
     plan = PlanDocument(io.Document(sc))
     panel = SolvePanel(plan)
     qtbot.addWidget(panel)
@@ -108,7 +111,7 @@ def test_cancel_returns_fast_and_the_gui_stays_responsive(qtbot):
     try:
         assert panel.solve("cpsat", time_limit=60, threads=2) is not None
         qtbot.wait(1000)
-        assert panel.is_running()
+        assert panel.is_running(), panel.status_text()
         assert len(ticks) >= 10, "the event loop stalled while solving"
         n = len(ticks)
         t0 = time.perf_counter()
