@@ -355,7 +355,7 @@ def cmd_policy(args: argparse.Namespace) -> int:
                   "seed": args.seed, "time_budget_s": args.time_budget}
         config = TrainConfig(**{k: v for k, v in fields.items() if v is not None})
         command = "opsplan policy train " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["policy"] else None
-        new = train(config, out, args.name or "jobshop-policy", command=command)
+        new = train(config, out, args.name, command=command)  # no name: "<kind>-policy"
     print(f"wrote {out / new['onnx']} and its card {out / (new['name'] + '.json')}")
     return 0
 

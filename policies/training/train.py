@@ -310,7 +310,7 @@ def _mwkr_values(scenarios: Sequence[JobShopScenario]) -> list[int]:
 def train(
     config: TrainConfig,
     out_dir: str | Path,
-    name: str,
+    name: str | None = None,
     log: Log = print,
     *,
     spec: FeatureSpec = JOBSHOP_V1,
@@ -326,6 +326,7 @@ def train(
     """
     if spec.kind != "jobshop":
         raise ValueError(f"self-labeling training is for job shops, got {spec.id}")
+    name = name or f"{spec.kind}-policy"
     out_dir = Path(out_dir)
     old_threads = torch.get_num_threads()
     if config.threads is not None:
