@@ -123,13 +123,10 @@ def check_objective(kind: str, name: str) -> str:
 
 
 def objective_name(scenario: Any) -> str | None:
-    """The name of the objective ``scenario`` is judged by (one of its kind's ``objectives``), or None.
+    """The name of the objective ``scenario`` is judged by (one of its kind's ``objectives``), or None."""
+    from opsplan.models.kinds import descriptor
 
-    Read from the scenario's ``objective`` field (an enum or a plain name): the kind descriptor
-    declares the names and ``with_objective`` but no reader.
-    """
-    obj = getattr(scenario, "objective", None)
-    return None if obj is None else str(getattr(obj, "value", obj))
+    return descriptor(scenario).objective_of(scenario) or None
 
 
 __all__ = [

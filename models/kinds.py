@@ -129,6 +129,12 @@ class ImporterSpec:
     takes_index: bool = False
 
 
+def objective_field(scenario: Scenario) -> str:
+    """The default :attr:`KindDescriptor.objective_of`: the scenario's ``objective`` field (an enum or a name)."""
+    obj = getattr(scenario, "objective", "")
+    return str(getattr(obj, "value", obj))
+
+
 @dataclass(frozen=True)
 class KindDescriptor:
     """Everything generic code needs to know about one scenario kind.
@@ -151,8 +157,9 @@ class KindDescriptor:
         ``kpis(sc, schedule) -> dict`` (plain data, keys of :attr:`kpi_list` among them).
     kpi_list
         The KPIs, in the order they are shown.
-    objectives, with_objective
-        The objective names the kind knows, and ``with_objective(sc, name) -> sc``.
+    objectives, with_objective, objective_of
+        The objective names the kind knows, ``with_objective(sc, name) -> sc`` and
+        ``objective_of(sc) -> name`` (by default the scenario's ``objective`` field).
     task_word, group_word, resource_word
         Words for a task, its group (the colour key) and a resource, singular.
     task_ids, group_of, horizon
@@ -213,6 +220,7 @@ class KindDescriptor:
     # ``export_sheets(writer, scenario)``: adds the scenario's own sheets to an Excel export (a pandas
     # ExcelWriter), so that the exported workbook imports back through the kind's tabular importer
     export_sheets: Callable[[Any, Scenario], None] | None = None
+    objective_of: Callable[[Scenario], str] = objective_field
     extras: Mapping[str, Any] = field(default_factory=dict)
 
     def kpi(self, key: str) -> KPI | None:

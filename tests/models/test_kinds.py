@@ -62,6 +62,8 @@ def test_with_objective_overrides_and_refuses_unknown_names(tiny_jobshop):
     """An objective the kind declares replaces the scenario's; an unknown one is refused by name."""
     sc = with_objective(tiny_jobshop, "max_lateness")
     assert sc.objective.value == "max_lateness" and tiny_jobshop.objective.value == "makespan"
+    d = descriptor(sc)
+    assert d.objective_of(sc) == "max_lateness" and d.objective_of(tiny_jobshop) == "makespan"
     with pytest.raises(OpsPlanError, match="no objective 'speed'.*makespan"):
         with_objective(tiny_jobshop, "speed")
 
