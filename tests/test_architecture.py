@@ -183,6 +183,7 @@ GENERIC = [
     "solvers/race_server.py", "solvers/reschedule.py", "solvers/explain.py", "solvers/starting.py",
     "solvers/cpsat/__init__.py", "solvers/cpsat/engine.py", "solvers/cpsat/builder.py", "solvers/cpsat/parts.py",
     "solvers/cpsat/explain.py", "solvers/mip/__init__.py", "solvers/mip/builder.py", "solvers/mip/highs_run.py",
+    "solvers/mip/parts.py",
     "solvers/dispatch/__init__.py", "solvers/local/__init__.py",
     "policies/__init__.py", "policies/env.py", "policies/features.py", "policies/backend.py",
     "policies/runtime.py", "policies/registry.py", "policies/solver_registrations.py",
