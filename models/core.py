@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 # The largest time, duration, weight or setup a scenario may hold (2^31 - 1: 68 years in
 # seconds). Solvers add and multiply these; far larger values overflow their integers.
 MAX_TIME = 2**31 - 1
+# The longest id a file may hold (the document schema's $defs.id.maxLength).
+MAX_ID_LENGTH = 200
 
 
 def first_free(base: str, taken, template: str = "{base} ({k})") -> str:  # noqa: ANN001 - a set or mapping
@@ -144,11 +146,6 @@ class Vector(Mapping[str, int]):
 
 
 Capacity = int | Vector  # 1 = unary, n > 1 cumulative, a Vector for multi-dimensional packing
-
-
-def dimensions(x: Capacity) -> tuple[str, ...]:
-    """The named dimensions of a capacity or amount (``()`` for a plain count)."""
-    return tuple(x) if isinstance(x, Vector) else ()
 
 
 def capacity_to_json(x: Capacity) -> int | dict[str, int]:

@@ -230,6 +230,13 @@ class KindDescriptor:
                 return k
         return None
 
+    def objective(self, name: str) -> str:
+        """``name`` when the kind declares that objective; else an error naming the ones it does."""
+        if name not in self.objectives:
+            known = ", ".join(self.objectives)
+            raise OpsPlanError(f"{self.label} scenarios have no objective '{name}' (known: {known})")
+        return name
+
     def disruption(self, name: str) -> Disruption:
         """The disruption type ``name``; an error listing the kind's types otherwise."""
         for d in self.disruptions:
@@ -290,11 +297,7 @@ def descriptor(kind_or_scenario: str | Scenario) -> KindDescriptor:
 def with_objective(scenario: Scenario, name: str) -> Scenario:
     """``scenario`` judged by objective ``name`` instead; an error naming the kind's objectives."""
     d = descriptor(scenario)
-    if name not in d.objectives:
-        raise OpsPlanError(
-            f"{d.label} scenarios have no objective '{name}' (known: {', '.join(d.objectives)})"
-        )
-    return d.with_objective(scenario, name)
+    return d.with_objective(scenario, d.objective(name))
 
 
 __all__ = [

@@ -158,7 +158,6 @@ def schedule_diff(old: Schedule, new: Schedule, tolerance: int = 0) -> dict[str,
     return out
 
 
-
 def count_changes(old: Schedule, new: Schedule, tolerance: int = 0) -> int:
     """How many tasks changed from ``old`` to ``new`` (moved, reassigned, added or removed);
     the quantity a change budget bounds."""

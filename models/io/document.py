@@ -58,7 +58,6 @@ def _v1_to_v2(data: JsonDict) -> JsonDict:
 MIGRATIONS: dict[int, Callable[[JsonDict], JsonDict]] = {1: _v1_to_v2}
 
 
-
 # --------------------------------------------------------------------------- document
 @dataclass(frozen=True)
 class Document:
@@ -104,10 +103,6 @@ class Document:
 
 
 # --------------------------------------------------------------------------- schedules
-def _enum_value(x: Any) -> Any:
-    return getattr(x, "value", x)
-
-
 def _jsonable(x: Any) -> Any:
     """Plain JSON data from extras values: tuples become lists, enums their values."""
     if isinstance(x, dict):

@@ -84,26 +84,45 @@ def schedule_kpis(scenario: Any, schedule: Schedule) -> dict[str, Any] | None:
     return plain if isinstance(plain, dict) else {"value": plain}
 
 
-def _epoch(scenario: Any) -> datetime | None:
+def epoch_of(scenario: Any) -> datetime | None:
+    """The scenario's epoch as a date-time (None without one); an OpsPlanError when it is not ISO 8601."""
     value = getattr(scenario, "epoch", None)
     if not value:
         return None
     try:
         return datetime.fromisoformat(value)
-    except ValueError:
+    except (TypeError, ValueError):  # TypeError: not a string at all
         raise OpsPlanError(f"scenario epoch is not an ISO 8601 instant: {value!r}") from None
+
+
+def excel_pandas(what: str) -> Any:
+    """The pandas module, after checking that openpyxl (its Excel engine) is there too; an
+    OpsPlanError saying how to install them otherwise. ``what`` names the feature that needs them."""
+    try:
+        import openpyxl  # noqa: F401  (pandas' engine; fail early with a clear message)
+        import pandas as pd
+    except ImportError:
+        raise OpsPlanError(
+            f"{what} needs pandas and openpyxl: install them with  pip install 'opsplan[excel]'"
+        ) from None
+    return pd
 
 
 def _unit_seconds(scenario: Any) -> int:
     return TimeUnit(getattr(scenario, "time_unit", TimeUnit.MINUTE)).seconds
 
 
+def _has_amounts(schedule: Schedule) -> bool:
+    """Whether the ``amount`` column is written: some assignment holds more than 1."""
+    return any(a.amount != 1 for a in schedule.assignments)
+
+
 def schedule_rows(scenario: Any, schedule: Schedule) -> list[dict[str, Any]]:
     """One dict per assignment with the CSV/Excel columns (time columns only with an epoch)."""
-    epoch = _epoch(scenario)
+    epoch = epoch_of(scenario)
     unit = _unit_seconds(scenario)
     extra = descriptor(scenario).extra_columns
-    amounts = any(a.amount != 1 for a in schedule.assignments)
+    amounts = _has_amounts(schedule)
     rows = []
     for a in schedule.assignments:
         row: dict[str, Any] = {"task": a.task}
@@ -133,8 +152,8 @@ def schedule_rows(scenario: Any, schedule: Schedule) -> list[dict[str, Any]]:
 
 def _columns(scenario: Any, schedule: Schedule) -> tuple[str, ...]:
     own = tuple(name for name, _ in descriptor(scenario).extra_columns)
-    amounts = ("amount",) if any(a.amount != 1 for a in schedule.assignments) else ()
-    return COLUMNS[:1] + own + COLUMNS[1:] + amounts + (TIME_COLUMNS if _epoch(scenario) is not None else ())
+    amounts = ("amount",) if _has_amounts(schedule) else ()
+    return COLUMNS[:1] + own + COLUMNS[1:] + amounts + (TIME_COLUMNS if epoch_of(scenario) is not None else ())
 
 
 # --------------------------------------------------------------------------- writers
@@ -171,13 +190,7 @@ def _csv_text(scenario: Any, schedule: Schedule) -> str:
 
 
 def _write_xlsx(scenario: Any, schedule: Schedule, path: Path) -> None:
-    try:
-        import openpyxl  # noqa: F401  (pandas' engine; fail early with a clear message)
-        import pandas as pd
-    except ImportError:
-        raise OpsPlanError(
-            "Excel export needs pandas and openpyxl: install them with  pip install 'opsplan[excel]'"
-        ) from None
+    pd = excel_pandas("Excel export")
     rows = schedule_rows(scenario, schedule)
     for row in rows:
         for key in TIME_COLUMNS:

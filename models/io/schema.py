@@ -16,25 +16,25 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+from opsplan.models.core import MAX_ID_LENGTH, MAX_TIME
 from opsplan.models.kinds import descriptors
 
 SCHEMA_VERSION = 2
 SCHEMA_FILE = f"schema/opsplan-v{SCHEMA_VERSION}.schema.json"
 
-_INT32 = 2147483647
 COMMON_DEFS: dict[str, Any] = {
-    "id": {"type": "string", "minLength": 1, "maxLength": 200},
-    "time": {"type": "integer", "minimum": 0, "maximum": _INT32},
+    "id": {"type": "string", "minLength": 1, "maxLength": MAX_ID_LENGTH},
+    "time": {"type": "integer", "minimum": 0, "maximum": MAX_TIME},
     "text": {"type": "string"},
-    "count": {"type": "integer", "minimum": 0, "maximum": _INT32},
+    "count": {"type": "integer", "minimum": 0, "maximum": MAX_TIME},
     "vector": {
         "type": "object",
         "description": "Named integer dimensions, e.g. {\"cpu\": 8, \"memory\": 32}.",
-        "additionalProperties": {"type": "integer", "minimum": 0, "maximum": _INT32},
+        "additionalProperties": {"type": "integer", "minimum": 0, "maximum": MAX_TIME},
     },
     "capacity": {
         "description": "1 = unary, n > 1 cumulative, or named dimensions for packing.",
-        "oneOf": [{"type": "integer", "minimum": 1, "maximum": _INT32}, {"$ref": "#/$defs/vector"}],
+        "oneOf": [{"type": "integer", "minimum": 1, "maximum": MAX_TIME}, {"$ref": "#/$defs/vector"}],
     },
     "amount": {
         "description": "How much of its resource's capacity an assignment holds (default 1).",
@@ -87,8 +87,8 @@ COMMON_DEFS: dict[str, Any] = {
         "properties": {
             "task": {"type": "string"},
             "resource": {"type": "string"},
-            "start": {"type": "integer", "minimum": -_INT32, "maximum": _INT32},
-            "end": {"type": "integer", "minimum": -_INT32, "maximum": _INT32},
+            "start": {"type": "integer", "minimum": -MAX_TIME, "maximum": MAX_TIME},
+            "end": {"type": "integer", "minimum": -MAX_TIME, "maximum": MAX_TIME},
             "category": {"enum": ["work", "setup", "travel", "migration", "downtime"]},
             "amount": {"$ref": "#/$defs/amount"},
         },
@@ -132,12 +132,14 @@ def build_schema() -> dict[str, Any]:
     }
 
 
-def schema_text(schema: dict[str, Any] | None = None) -> str:
+def schema_text() -> str:
     """The published text of the schema (stable formatting, so the file diffs well)."""
-    return json.dumps(build_schema() if schema is None else schema, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(build_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
-_CACHE: dict[tuple[int, ...], jsonschema.Draft202012Validator] = {}
+# ids of the registered descriptors -> (those descriptors, their validator); holding the descriptors
+# keeps their ids from being reused by later, different ones
+_CACHE: dict[tuple[int, ...], tuple[tuple[Any, ...], jsonschema.Draft202012Validator]] = {}
 
 
 def load_schema() -> dict[str, Any]:
@@ -147,13 +149,13 @@ def load_schema() -> dict[str, Any]:
 
 def validator() -> jsonschema.Draft202012Validator:
     """A draft 2020-12 validator for :func:`build_schema`, rebuilt only when the registered kinds change."""
-    key = tuple(id(d) for d in descriptors())
-    v = _CACHE.get(key)
-    if v is None:
+    kinds = tuple(descriptors())
+    key = tuple(id(d) for d in kinds)
+    if key not in _CACHE:
         schema = build_schema()
         jsonschema.Draft202012Validator.check_schema(schema)
-        v = _CACHE[key] = jsonschema.Draft202012Validator(schema)
-    return v
+        _CACHE[key] = (kinds, jsonschema.Draft202012Validator(schema))
+    return _CACHE[key][1]
 
 
 def published_path() -> Path:

@@ -65,7 +65,6 @@ def _sizes_and_job_lines(
     return n_jobs, n_machines, body
 
 
-
 # --------------------------------------------------------------------------- orlib-jobshop
 def import_orlib_jobshop(path: Path, *, index: int | None = None, n: int | None = None) -> Document:
     """Read an OR-Library job-shop file (machines numbered from 0)."""
@@ -196,8 +195,6 @@ def import_orlib_wt(path: Path, *, index: int | None = None, n: int | None = Non
         description=f"OR-Library single-machine weighted tardiness, instance {idx} of {path.name} ({n} jobs)",
     )
     return Document(scenario)
-
-
 
 
 # --------------------------------------------------------------------------- detection

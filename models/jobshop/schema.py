@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from opsplan.models.core import MAX_TIME
+
 ROOT = "jobshop_scenario"
 
 SCHEMA_DEFS: dict[str, Any] = {'jobshop_scenario': {'type': 'object',
@@ -42,14 +44,14 @@ SCHEMA_DEFS: dict[str, Any] = {'jobshop_scenario': {'type': 'object',
                                 'release': {'$ref': '#/$defs/time'},
                                 'due': {'type': ['integer', 'null'],
                                         'minimum': 0,
-                                        'maximum': 2147483647,
+                                        'maximum': MAX_TIME,
                                         'description': 'Due date; null when the job has none.'},
                                 'deadline': {'type': ['integer', 'null'],
                                              'minimum': 0,
-                                             'maximum': 2147483647,
+                                             'maximum': MAX_TIME,
                                              'description': "Hard deadline: the job's last operation must "
                                                             'end by it; null when the job has none.'},
-                                'weight': {'type': 'integer', 'minimum': 0, 'maximum': 2147483647},
+                                'weight': {'type': 'integer', 'minimum': 0, 'maximum': MAX_TIME},
                                 'operations': {'type': 'array',
                                                'items': {'$ref': '#/$defs/jobshop_operation'}}}},
  'jobshop_operation': {'type': 'object',
@@ -64,7 +66,7 @@ SCHEMA_DEFS: dict[str, Any] = {'jobshop_scenario': {'type': 'object',
                   'additionalProperties': False,
                   'required': ['resource', 'duration'],
                   'properties': {'resource': {'$ref': '#/$defs/id'},
-                                 'duration': {'type': 'integer', 'minimum': 0, 'maximum': 2147483647}}},
+                                 'duration': {'type': 'integer', 'minimum': 0, 'maximum': MAX_TIME}}},
  'jobshop_setup': {'type': 'object',
                    'additionalProperties': False,
                    'required': ['machine', 'jobs', 'matrix'],
@@ -74,4 +76,4 @@ SCHEMA_DEFS: dict[str, Any] = {'jobshop_scenario': {'type': 'object',
                                              'items': {'type': 'array',
                                                        'items': {'type': 'integer',
                                                                  'minimum': 0,
-                                                                 'maximum': 2147483647}}}}}}
+                                                                 'maximum': MAX_TIME}}}}}}

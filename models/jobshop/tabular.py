@@ -59,8 +59,11 @@ from typing import Any
 from opsplan.models.core import MAX_TIME, Calendar, Resource, TimeUnit, Window
 from opsplan.models.errors import FileFormatError, OpsPlanError, ValidationError
 from opsplan.models.io.atomic import atomic_path, atomic_write_text
-from opsplan.models.io.document import MAX_INPUT_BYTES, Document, decode_text, read_bytes
+from opsplan.models.io.document import Document, decode_text, read_bytes
+from opsplan.models.io.exporters import epoch_of, excel_pandas
+from opsplan.models.io.textfile import INT, NUMBER, name_of
 from opsplan.models.jobshop.scenario import Job, JobShopScenario, Mode, Objective, Operation, SetupMatrix
+from opsplan.models.jobshop.validate import validate_jobshop
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIX = ".csv"
@@ -257,40 +260,18 @@ def _read_workbook(path: Path) -> list[_Grid]:
     source = str(path)
     if path.suffix.lower() == ".xls":
         raise FileFormatError(source, None, "an old .xls workbook: save it as .xlsx (Excel Workbook) and import that")
-    if not path.exists():
-        raise FileFormatError(source, None, "file not found")
-    if path.is_dir():
-        raise FileFormatError(source, None, "is a folder, not a file")
-    try:
-        size = path.stat().st_size
-    except OSError as e:
-        raise FileFormatError(source, None, f"cannot read: {e.strerror or e}") from None
-    if size > MAX_INPUT_BYTES:
-        raise FileFormatError(source, None, f"larger than {MAX_INPUT_BYTES // (1 << 20)} MiB: not a scenario file")
-    pd = _pandas("Excel import")
+    data = read_bytes(path)  # missing, a folder, unreadable or too large: the error every format gives
+    pd = excel_pandas("Excel import")
     try:
         # keep_default_na=False: an order named "NA" or a machine called "None" stays text
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="openpyxl",
+        sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine="openpyxl",
                                keep_default_na=False)
-    except PermissionError:
-        raise FileFormatError(source, None, "permission denied") from None
     except Exception as e:  # noqa: BLE001 - a broken file raises anything from zipfile, XML or openpyxl
         raise FileFormatError(source, None, f"not a readable Excel workbook: {type(e).__name__}: {e}") from None
     return [
         _Grid(f"sheet '{name}'", str(name), _grid_rows(frame.itertuples(index=False, name=None)))
         for name, frame in sheets.items()
     ]
-
-
-def _pandas(what: str) -> Any:
-    try:
-        import openpyxl  # noqa: F401  (pandas' engine; fail early with a clear message)
-        import pandas as pd
-    except ImportError:
-        raise OpsPlanError(
-            f"{what} needs pandas and openpyxl: install them with  pip install 'opsplan[excel]'"
-        ) from None
-    return pd
 
 
 PathArg = str | os.PathLike[str]
@@ -352,7 +333,7 @@ def _load(path: PathArg | Sequence[PathArg] | Mapping[str, PathArg]) -> _Source:
     source = str(path)
     if p.suffix.lower() in (*WORKBOOK_SUFFIXES, ".xls"):
         grids = _read_workbook(p)
-        src = _Source(source, True, _stem_name(p), [g.name for g in grids])
+        src = _Source(source, True, name_of(p), [g.name for g in grids])
         for grid in grids:
             spec = _spec_of(grid.name)
             if spec is not None:
@@ -388,11 +369,6 @@ def _common_folder(paths: list[Path]) -> Path:
         return paths[0].parent
 
 
-def _stem_name(p: Path) -> str:
-    # a file name with bytes that are not UTF-8 still gives a name that can be saved
-    return os.fsencode(p.stem).decode("utf-8", "replace")
-
-
 def _folder_name(p: Path) -> str:
     return os.fsencode(Path(os.path.abspath(p)).name).decode("utf-8", "replace") or "scenario"
 
@@ -402,9 +378,7 @@ class _Bad(Exception):
     """One bad cell: the message says what is wrong (the caller knows where)."""
 
 
-_INT = re.compile(r"[+-]?[0-9]+\Z")
 _WHOLE_FLOAT = re.compile(r"[+-]?[0-9]+\.0*\Z")
-_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
 _DATE_LIKE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -432,13 +406,13 @@ def _whole(x: Any, what: str) -> int:
         return int(x)
     if isinstance(x, str):
         s = x.strip()
-        if _INT.match(s):
+        if INT.match(s):
             if len(s) > 30:
                 raise _Bad(f"{what} {s[:20]}... is beyond the largest value {MAX_TIME}")
             return int(s)
         if _WHOLE_FLOAT.match(s):
             return int(s.split(".")[0])
-        if _NUMBER.match(s):
+        if NUMBER.match(s):
             raise _Bad(f"{what} {s} is not a whole number")
         raise _Bad(f"{what} {_show(x)} is not a number")
     if isinstance(x, (datetime, date, time, timedelta)):
@@ -508,23 +482,28 @@ class _Clock:
         delta = when - epoch
         if delta < timedelta(0):
             raise _Bad(f"{what} {_show(x)} is before the epoch {epoch.isoformat(sep=' ')}")
-        seconds = delta.days * 86400 + delta.seconds
-        if delta.microseconds or seconds % self.unit.seconds:
+        units = self._units(delta)
+        if units is None:
             raise _Bad(f"{what} {_show(x)} is not a whole number of {self.unit.value} after the epoch")
-        return _bounded(seconds // self.unit.seconds, what, 0)
+        return _bounded(units, what, 0)
 
     def duration(self, x: Any, what: str) -> int:
         if isinstance(x, (timedelta, time)) and not isinstance(x, datetime):
             # a workbook cell formatted h:mm holds a time of day or a duration
             if isinstance(x, time):
                 x = timedelta(hours=x.hour, minutes=x.minute, seconds=x.second, microseconds=x.microsecond)
-            total = x.days * 86400 + x.seconds
-            if x.microseconds or total % self.unit.seconds:
+            units = self._units(x)
+            if units is None:
                 raise _Bad(f"{what} {x} is not a whole number of {self.unit.value}")
-            return _bounded(total // self.unit.seconds, what, 0)
+            return _bounded(units, what, 0)
         if isinstance(x, (datetime, date)) or (isinstance(x, str) and _DATE_LIKE.match(x.strip())):
             raise _Bad(f"{what} must be a number of {self.unit.value}, got the date {_show(x)}")
         return _bounded(_whole(x, what), what, 0)
+
+    def _units(self, delta: timedelta) -> int | None:
+        """``delta`` in whole time units; None when it is not a whole number of them."""
+        units, rest = divmod(delta, timedelta(seconds=self.unit.seconds))
+        return None if rest else units
 
     @staticmethod
     def _date(x: Any) -> datetime | None:
@@ -756,7 +735,7 @@ class _Builder:
         self.machines: dict[str, Resource] = {}
         self.machine_rows: dict[str, int] = {}
         self.windows: dict[str, list[Window]] = {}
-        self.orders: list[tuple[int, str, dict[str, Any]]] = []
+        self.orders: dict[str, dict[str, Any]] = {}  # order id -> its values, in row order
         self.order_rows: dict[str, int] = {}
         self.steps: dict[str, dict[int, _Step]] = {}
         self.routed: set[str] = set()  # orders with at least one routing row
@@ -787,6 +766,16 @@ class _Builder:
             return False
         return True
 
+    @staticmethod
+    def first_row(t: _Table, row: int, word: str, ident: str, rows: dict[str, int]) -> bool:
+        """Record that ``ident`` (a machine or an order id) is on ``row``; False, with a problem,
+        when an earlier row already holds it."""
+        if ident in rows:
+            t.bad(row, "id", f"{word} '{ident}' is listed twice (first on row {rows[ident]})")
+            return False
+        rows[ident] = row
+        return True
+
     # -- one method per table, in reading order -------------------------------------------------
     def read_machines(self) -> None:
         t, rows = self.rows(_MACHINES)
@@ -795,12 +784,8 @@ class _Builder:
             mid = t.get(row, cells, "id", _ident)
             name = t.get(row, cells, "name", _text, "")
             cap = t.get(row, cells, "capacity", lambda x: _bounded(_whole(x, "capacity"), "capacity", 1), 1)
-            if mid is _BAD:
+            if mid is _BAD or not self.first_row(t, row, "machine", mid, self.machine_rows):
                 continue
-            if mid in self.machine_rows:
-                t.bad(row, "id", f"machine '{mid}' is listed twice (first on row {self.machine_rows[mid]})")
-                continue
-            self.machine_rows[mid] = row
             if _ok(name, cap):
                 self.machines[mid] = Resource(mid, name, cap)
 
@@ -832,13 +817,8 @@ class _Builder:
                 "deadline": t.get(row, cells, "deadline", lambda x: clock.time(x, "deadline")),
                 "weight": t.get(row, cells, "weight", lambda x: _bounded(_whole(x, "weight"), "weight", 0), 1),
             }
-            if jid is _BAD:
-                continue
-            if jid in self.order_rows:
-                t.bad(row, "id", f"order '{jid}' is listed twice (first on row {self.order_rows[jid]})")
-                continue
-            self.order_rows[jid] = row
-            self.orders.append((row, jid, values))
+            if jid is not _BAD and self.first_row(t, row, "order", jid, self.order_rows):
+                self.orders[jid] = values
 
     def read_routings(self) -> None:
         t, rows = self.rows(_ROUTINGS)
@@ -893,7 +873,7 @@ class _Builder:
         self._operation_ids(t)
         orders = self.tables.get(_ORDERS.key)
         if t.usable and orders is not None:
-            for row, jid, _ in self.orders:
+            for jid, row in self.order_rows.items():
                 if jid not in self.routed:
                     orders.bad(row, "id", f"order '{jid}' has no row in {t.grid.label}")
 
@@ -947,7 +927,7 @@ class _Builder:
             ordered = sorted(self.problems, key=lambda p: p.rank)  # sheet, row, column: as a planner reads
             raise TableFormatError(self.src.path, [(p.where, p.what) for p in ordered])
         jobs = []
-        for _, jid, v in self.orders:
+        for jid, v in self.orders.items():
             by_step = self.steps[jid]
             ops = tuple(Operation(by_step[s].op_id or "", tuple(by_step[s].modes), by_step[s].name)
                         for s in sorted(by_step))
@@ -1034,9 +1014,7 @@ def import_jobshop_tables(
         where = str(path) if isinstance(path, (str, os.PathLike)) else "tables"
         raise FileFormatError(where, None, f"a workbook or CSV folder holds one scenario; no instance {index}")
     source, scenario = _read(path)
-    from opsplan.models import validate  # lazily: the kind registry validate() reads may import this module
-
-    issues = validate(scenario)
+    issues = validate_jobshop(scenario)
     if issues:
         raise ValidationError(issues, source=source)
     return Document(scenario)
@@ -1059,10 +1037,7 @@ def scenario_tables(scenario: JobShopScenario, *, dates: bool | None = None
     reading the tables back gives an equal scenario.
     """
     unit = TimeUnit(scenario.time_unit)
-    try:
-        epoch = datetime.fromisoformat(scenario.epoch) if scenario.epoch else None
-    except (TypeError, ValueError):
-        raise OpsPlanError(f"scenario epoch is not an ISO 8601 instant: {scenario.epoch!r}") from None
+    epoch = epoch_of(scenario)
     if dates and epoch is None:
         raise OpsPlanError("dates need the scenario's epoch (the date-time of time 0)")
 
@@ -1126,7 +1101,7 @@ def write_scenario_sheets(writer: Any, scenario: JobShopScenario, *, dates: bool
     The hook for the schedule export: an exported workbook that also holds these sheets imports
     back to the same scenario with :func:`import_jobshop_tables` (its other sheets are ignored).
     """
-    pd = _pandas("Excel export")
+    pd = excel_pandas("Excel export")
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
@@ -1184,7 +1159,7 @@ def write_jobshop_tables(scenario: JobShopScenario, path: PathArg, *, dates: boo
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".xlsx":
-        pd = _pandas("Excel export")
+        pd = excel_pandas("Excel export")
         with atomic_path(p) as tmp:
             with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
                 write_scenario_sheets(writer, scenario, dates=dates)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from opsplan.models.core import MAX_TIME, Issue
+from opsplan.models.core import MAX_ID_LENGTH, MAX_TIME, Issue
 from opsplan.models.jobshop.scenario import JobShopScenario
-
-MAX_ID_LENGTH = 200  # the file schema's limit (resources/schema: $defs.id.maxLength)
 
 
 def validate_jobshop(sc: JobShopScenario) -> list[Issue]:
