@@ -69,7 +69,7 @@ def solve(
 
     kind = scenario.kind
     backend, variant = split_name(solver, kind)
-    caps = capabilities(solver, kind)
+    caps = capabilities(backend, kind)
     options = params.options if params is not None else {}
     for key, capability, what in (
         ("earliest", EARLIEST, "earliest start times"),
@@ -78,17 +78,18 @@ def solve(
         if options.get(key) is not None and capability not in caps:
             able = ", ".join(available(kind, capability)) or "none installed"
             raise SolverError(f"solver '{solver}' cannot honour {what}; use one of: {able}")
-    pinnable = descriptor(kind).pinnable
+    kind_descriptor = descriptor(kind)
+    pinnable = kind_descriptor.pinnable
     if params is not None and any(a.category not in pinnable for a in params.pinned):
         # pins may come straight from a plan's assignments: a job shop's setup bars are not tasks
         params = replace(params, pinned=tuple(a for a in params.pinned if a.category in pinnable))
     if params is not None and params.pinned and PINS not in caps:
-        raise SolverError("solver " + refusal(solver, kind, PINS, f"pinned {descriptor(kind).task_word}s"))
+        raise SolverError("solver " + refusal(solver, kind, PINS, f"pinned {kind_descriptor.task_word}s"))
     issues = validate(scenario)
     if issues:
         raise ValidationError(issues, source=getattr(scenario, "name", None))
     params = params or Params()
-    reason = why_not(solver, scenario, params)
+    reason = why_not(backend, scenario, params)
     if reason:
         raise SolverError(f"solver '{solver}' cannot run on '{getattr(scenario, 'name', kind)}': {reason}")
     module = load(backend, kind)

@@ -15,11 +15,11 @@ from opsplan.models import check
 from opsplan.models.jobshop.scenario import JobShopScenario, Objective
 from opsplan.models.schedule import Schedule
 from opsplan.solvers.result import Params, StopToken
-from opsplan.solvers.starting import Budget, past
+from opsplan.solvers.starting import HINT, SEED, Budget, past
 
 
 def heuristic_start(sc: JobShopScenario, params: Params, earliest: Mapping[str, int], budget: Budget | None = None,
-                    *, rules: Iterable[str] | None = None, purpose: str = "seed", deadline: float | None = None,
+                    *, rules: Iterable[str] | None = None, purpose: str = SEED, deadline: float | None = None,
                     stop: StopToken | None = None) -> tuple[Schedule, str, int] | None:
     """The best of the dispatch ``rules`` (default: every deterministic rule; for an exact solver's
     hint on a makespan, the rules the README's benchmarks were measured with), each under both
@@ -37,7 +37,7 @@ def heuristic_start(sc: JobShopScenario, params: Params, earliest: Mapping[str, 
     if rules is None:
         # due-date rules only differ from their base rule when there are due dates: for a
         # makespan the hint tries the rules the benchmarks in the README were measured with
-        makespan_hint = purpose == "hint" and sc.objective == Objective.MAKESPAN
+        makespan_hint = purpose == HINT and sc.objective == Objective.MAKESPAN
         rules = MAKESPAN_HINT_RULES if makespan_hint else DETERMINISTIC
     should_stop = stop.is_set if stop is not None else None
     try:

@@ -89,19 +89,19 @@ def members(sc, params: Params, skipped: dict[str, str] | None = None) -> list[s
         backend, _ = registry.split_name(name)  # raises on unknown names
         if backend.name == NAME:
             raise SolverError("a race cannot be a member of a race")
-        if not registry.handles(name, sc.kind):
+        if sc.kind not in backend.kinds:
             raise SolverError(f"race member '{name}' does not handle {sc.kind} scenarios")
         registry.split_name(name, sc.kind)  # its variant must be one of the kind's
         if not registry.is_installed(backend, sc.kind):
             if raw:
                 raise SolverError(f"race member '{name}' is not installed (needs: {', '.join(backend.requires)})")
             continue  # a default member that is missing is left out
-        caps = registry.capabilities(name, sc.kind)
+        caps = registry.capabilities(backend, sc.kind)
         if params.pinned and PINS not in caps:
             raise SolverError(f"race member '{name}' cannot keep pinned {descriptor(sc).task_word}s")
         if params.options.get("earliest") and EARLIEST not in caps:
             raise SolverError(f"race member '{name}' cannot honour earliest start times")
-        why = registry.why_not(name, sc, params)
+        why = registry.why_not(backend, sc, params)
         if why:
             if skipped is not None:
                 skipped[name] = why
@@ -353,7 +353,7 @@ class _Server:
     """Gets the members' process context ready in the background (starting the fork server takes
     about as long as a fresh process), so the race can compute its seed meanwhile."""
 
-    def __init__(self, names: list[str], kind: str | None = None) -> None:
+    def __init__(self, names: list[str], kind: str) -> None:
         self._ctx = _context(names, kind)
         self._thread: threading.Thread | None = None
         if self._ctx.get_start_method() == "forkserver":

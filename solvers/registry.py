@@ -191,9 +191,6 @@ def register_family(backend: Backend) -> Backend:
         return _BACKENDS[backend.name]
 
 
-register = register_family  # the name before families were registered per kind
-
-
 def register_solver(family: str, kind: str, module: str, *, variants: Ref | None = None,
                     why_not: Ref | None = None, parts: Mapping[str, Ref] | None = None,
                     capabilities: Iterable[str] | None = None, requires: Iterable[str] = (),
@@ -281,24 +278,6 @@ def entry(name: str | Backend, kind: str) -> SolverEntry:
     raise SolverError(f"solver '{backend.name}' does not handle {kind} scenarios")
 
 
-def entries(kind: str | None = None) -> list[SolverEntry]:
-    """Every (family, kind) entry, families in registration order; only ``kind``'s when given."""
-    out: list[SolverEntry] = []
-    for b in families():
-        for k in b.kinds:
-            if kind is None or k == kind:
-                out.append(entry(b, k))
-    return out
-
-
-def handles(name: str, kind: str) -> bool:
-    """True when solver ``name`` has an entry for ``kind`` (installed or not)."""
-    try:
-        return kind in family(name).kinds
-    except SolverError:
-        return False
-
-
 def kind_solvers(kind: str) -> KindSolvers:
     """The kind's defaults (an empty :class:`KindSolvers` when it registered none)."""
     _ensure_builtin()
@@ -369,8 +348,13 @@ def split_name(name: str, kind: str | None = None) -> tuple[Backend, str | None]
     return backend, variant or None
 
 
-def _solver_names(backend: Backend, kind: str) -> list[str]:
-    vs = _names(entry(backend, kind).variants)
+def _entry_of(backend: Backend, kind: str | None) -> SolverEntry | None:
+    """The family's entry for ``kind``; None without a kind or for a kind the family does not handle."""
+    return entry(backend, kind) if kind is not None and kind in backend.kinds else None
+
+
+def _solver_names(backend: Backend, e: SolverEntry) -> list[str]:
+    vs = _names(e.variants)
     return [backend.name] if vs is None else [f"{backend.name}:{v}" for v in vs]
 
 
@@ -380,28 +364,31 @@ def known(kind: str | None = None) -> list[str]:
     for b in families():
         for k in b.kinds:
             if kind is None or k == kind:
-                out += _solver_names(b, k)
+                out += _solver_names(b, entry(b, k))
     return list(dict.fromkeys(out))
 
 
-def capabilities(name: str, kind: str | None = None) -> frozenset[str]:
+def _capabilities(backend: Backend, e: SolverEntry | None) -> frozenset[str]:
+    return e.capabilities if e is not None and e.capabilities is not None else backend.capabilities
+
+
+def capabilities(name: str | Backend, kind: str | None = None) -> frozenset[str]:
     """What solver ``name`` honours (for ``kind``: its entry may narrow the family's)."""
-    backend = family(name)
-    if kind is not None and kind in backend.kinds:
-        caps = entry(backend, kind).capabilities
-        if caps is not None:
-            return caps
-    return backend.capabilities
+    backend = name if isinstance(name, Backend) else family(name)
+    return _capabilities(backend, _entry_of(backend, kind))
 
 
-def _requires(backend: Backend, kind: str | None = None) -> tuple[str, ...]:
-    extra = entry(backend, kind).requires if kind is not None and kind in backend.kinds else ()
-    return (*backend.requires, *extra)
+def _requires(backend: Backend, e: SolverEntry | None) -> tuple[str, ...]:
+    return (*backend.requires, *(e.requires if e is not None else ()))
+
+
+def _installed(backend: Backend, e: SolverEntry | None) -> bool:
+    return all(importlib.util.find_spec(mod) is not None for mod in _requires(backend, e))
 
 
 def is_installed(backend: Backend, kind: str | None = None) -> bool:
     """Whether the family's (and, with ``kind``, that entry's) dependencies are importable; imports nothing."""
-    return all(importlib.util.find_spec(mod) is not None for mod in _requires(backend, kind))
+    return _installed(backend, _entry_of(backend, kind))
 
 
 def supports(name: str, capability: str, kind: str | None = None) -> bool:
@@ -410,8 +397,8 @@ def supports(name: str, capability: str, kind: str | None = None) -> bool:
     ``capability`` is one of :data:`CAPABILITIES`, e.g. ``supports("cpsat", CHANGE_BUDGET)``.
     Raises SolverError for an unknown solver name.
     """
-    split_name(name)
-    return capability in capabilities(name, kind)
+    backend, _ = split_name(name)
+    return capability in capabilities(backend, kind)
 
 
 def refusal(name: str, kind: str, capability: str, what: str) -> str:
@@ -420,7 +407,7 @@ def refusal(name: str, kind: str, capability: str, what: str) -> str:
     For example ``refusal("cpsat-textbook", "jobshop", PINS, "pinned operations")``: the one
     message the solver, the solve panel and the disruption dialog give.
     """
-    if supports(name, capability, kind if handles(name, kind) else None):
+    if supports(name, capability, kind):
         return ""
     able = ", ".join(available(kind, capability)) or "none installed"
     return f"'{name}' cannot keep {what}; use one of: {able}"
@@ -438,15 +425,16 @@ def available(kind: str | None = None, capability: str | None = None) -> list[st
         for k in b.kinds:
             if kind is not None and k != kind:
                 continue
-            if capability is not None and capability not in capabilities(b.name, k):
+            e = entry(b, k)
+            if capability is not None and capability not in _capabilities(b, e):
                 continue
-            if not is_installed(b, k):
+            if not _installed(b, e):
                 continue
-            out += _solver_names(b, k)
+            out += _solver_names(b, e)
     return list(dict.fromkeys(out))
 
 
-def why_not(name: str, scenario: Any, params: Any) -> str | None:
+def why_not(name: str | Backend, scenario: Any, params: Any) -> str | None:
     """Why solver ``name`` cannot run on ``scenario`` with ``params`` (a shape it does not handle),
     None when it can; SolverError when it does not handle the scenario's kind at all."""
     e = entry(name, scenario.kind)
@@ -459,9 +447,11 @@ def why_not(name: str, scenario: Any, params: Any) -> str | None:
 def load(backend: Backend | str, kind: str | None = None):  # noqa: ANN201 - returns a module
     """The module that solves ``kind`` for the family (its default module without ``kind``)."""
     b = backend if isinstance(backend, Backend) else family(backend)
-    if not is_installed(b, kind):
-        raise SolverError(f"solver '{b.name}' is not installed (needs: {', '.join(_requires(b, kind))})")
-    module = entry(b, kind).module if kind is not None else b.module
+    e = _entry_of(b, kind)
+    if not _installed(b, e):
+        raise SolverError(f"solver '{b.name}' is not installed (needs: {', '.join(_requires(b, e))})")
+    # entry() raises for a kind the family does not handle
+    module = b.module if kind is None else (e if e is not None else entry(b, kind)).module
     if not module:
         raise SolverError(f"solver '{b.name}' needs a scenario kind to pick its module")
     return importlib.import_module(module)
@@ -480,11 +470,9 @@ __all__ = [
     "add_registrations",
     "available",
     "capabilities",
-    "entries",
     "entry",
     "families",
     "family",
-    "handles",
     "is_installed",
     "kind_defaults",
     "kind_solvers",

@@ -33,7 +33,6 @@ from opsplan.models.schedule import Assignment, Category, Schedule, count_change
 from opsplan.solvers.result import Params, ProgressCallback, Result, StopToken
 
 Scenario = Any  # a scenario of any kind
-Disruption = DisruptionEvent  # what a plan suffers (the name callers used before kinds declared their types)
 RESOURCE, TASK = "resource", "task"  # what a disruption type hits
 
 
@@ -414,9 +413,9 @@ def _in_the_callers_terms(conflicts, scenario: Scenario, plan: ReschedulePlan) -
     (a breakdown window in a calendar) is the disruption (``disruptions[i]``), since the caller's
     file has no such constraint; the pin that keeps a task already started is that start (code
     ``started``), not a pin the planner set; the earliest start the cut time imposes is the cut time."""
-    word = descriptor(scenario).task_word
-    frozen = {a.task: a for a in plan.frozen}
     d = descriptor(scenario)
+    word = d.task_word
+    frozen = {a.task: a for a in plan.frozen}
     late = {e.target for e in plan.disruptions if (k := _type_of(d, e)) is not None and k.target == TASK}
     out = []
     for c in conflicts:
@@ -437,7 +436,6 @@ def _in_the_callers_terms(conflicts, scenario: Scenario, plan: ReschedulePlan) -
 
 
 __all__ = [
-    "Disruption",
     "DisruptionError",
     "DisruptionEvent",
     "ReschedulePlan",

@@ -19,7 +19,6 @@ from opsplan.solvers import registry
 from opsplan.solvers.cpsat import parts
 from opsplan.solvers.cpsat.builder import CpModelBuilder
 from opsplan.solvers.cpsat.engine import (
-    MIN_SEARCH_S,
     NAME,
     VERSION,
     SolutionCallback,
@@ -162,4 +161,4 @@ def solve(sc, params: Params, on_progress: ProgressCallback | None, stop: StopTo
     )
 
 
-__all__ = ["MIN_SEARCH_S", "NAME", "VERSION", "builder_for", "new_solver", "solve"]
+__all__ = ["NAME", "VERSION", "builder_for", "solve"]

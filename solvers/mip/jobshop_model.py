@@ -26,7 +26,6 @@ from opsplan.models.jobshop.edit import setup_bars
 from opsplan.models.jobshop.scenario import JobShopScenario, Objective
 from opsplan.models.schedule import Assignment, Schedule
 from opsplan.solvers.mip import parts
-from opsplan.solvers.mip.highs_run import BuildStopped  # noqa: F401 - BuildStopped: for callers
 from opsplan.solvers.mip.parts import Block, Pair, TaskVars
 from pyomo.common.collections import ComponentMap
 
@@ -150,11 +149,6 @@ def add_objective(jm: JobShopModel) -> None:
 
 
 # -- warm values and reading back ---------------------------------------------------
-def set_values(jm: JobShopModel, schedule: Schedule) -> int:
-    """Set the start and mode variables from ``schedule``; returns the number of operations set."""
-    return parts.set_task_values(jm.ops, schedule)
-
-
 def complete_values(jm: JobShopModel, schedule: Schedule) -> dict | None:
     """A value for every variable of the model from ``schedule`` (a complete MIP start), or None.
 

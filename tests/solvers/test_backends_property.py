@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import opsplan.policies  # noqa: F401 - registers the policy family, as the application does: every backend
 import pytest
 from hypothesis import HealthCheck, given, settings
 from opsplan.models import check, objective_value
