@@ -1,8 +1,6 @@
 """The application layer: the command line (:mod:`.cli`) and the desktop application (:mod:`.gui`).
 
-The application puts the layers together: importing :mod:`opsplan.policies` registers the
-learned policies' solver family (``policy:<name>``) with the solvers' registry (the entry
-point ``opsplan.solvers`` does the same for any program that only imports the solvers).
+The learned policies' solver family (``policy:<name>``) reaches the solvers' registry through the
+``opsplan.solvers`` entry point (pyproject.toml), loaded with the registry's built-in solvers on
+its first look-up; importing this package loads nothing, so ``opsplan --help`` stays quick.
 """
-
-import opsplan.policies  # noqa: F401

@@ -4,12 +4,9 @@ policies (:mod:`.runtime`) and the ``policy`` solver backend (:mod:`.backend`). 
 environment and feature specifications (the job shop's: :mod:`.jobshop_env`,
 :mod:`.jobshop_features`) are registered by :mod:`.registrations` (:mod:`.registry`); the
 ``policy`` solver family is registered with the solvers' registry by
-:mod:`.solver_registrations`, which the solvers find through the ``opsplan.solvers`` entry
-point (pyproject.toml) and which importing this package loads too.
+:mod:`.solver_registrations`, which the registry loads through the ``opsplan.solvers`` entry
+point (pyproject.toml) together with its built-in solvers, on its first look-up.
 
-No torch or onnxruntime is imported here; training and the ONNX runtime load them lazily.
+Importing this package imports nothing: no solver registry, no torch, no onnxruntime (training
+and the ONNX runtime load them lazily).
 """
-
-from opsplan.solvers.registry import add_registrations
-
-add_registrations("opsplan.policies.solver_registrations")

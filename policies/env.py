@@ -293,7 +293,6 @@ class RolloutRun:
     inference_calls: int = 0
     inference_s: float = 0.0
     env_s: float = 0.0
-    steps: int = 0
 
 
 def run_rollouts(
@@ -374,7 +373,6 @@ def run_rollouts(
             for b in np.flatnonzero(live):
                 run.actions[b].append(int(act[b]))
         obs = env.step(act)
-        run.steps += 1
         run.env_s += time.perf_counter() - t
     return run
 

@@ -55,6 +55,7 @@ from opsplan.models.errors import FileFormatError, OpsPlanError
 from opsplan.models.schedule import Assignment, Schedule
 from opsplan.policies.env import ENVIRONMENTS, Observation, TraceStep, environment_for, run_rollouts
 from opsplan.policies.features import SPECS, FeatureMismatch, FeatureSpec, spec_for
+from opsplan.policies.solver_registrations import shipped, shipped_dir
 
 ENV_PROVIDER = "OPSPLAN_ORT_PROVIDER"
 CPU = "CPUExecutionProvider"
@@ -91,17 +92,9 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def shipped_dir() -> Path:
-    """The folder of shipped policies (``<name>.onnx`` + card ``<name>.json``)."""
-    return Path(__file__).resolve().parent / "shipped"
-
-
 def shipped_policies() -> tuple[str, ...]:
     """Names of the shipped policies (one per card ``shipped/*.json``), sorted."""
-    folder = shipped_dir()
-    if not folder.is_dir():
-        return ()
-    return tuple(sorted(p.stem for p in folder.glob("*.json") if p.is_file()))
+    return tuple(sorted(shipped(folder=shipped_dir())))
 
 
 # -- quiet ONNX Runtime --------------------------------------------------------------------------

@@ -1,9 +1,9 @@
-"""Registers the ``policy`` solver family with the solvers' registry (imported by :mod:`opsplan.policies`).
+"""Registers the ``policy`` solver family with the solvers' registry (its ``opsplan.solvers`` entry point).
 
-The solvers never import the policies layer; the policies layer plugs its backend into their
-registry (:func:`~opsplan.solvers.registry.add_registrations`), and the application imports
-:mod:`opsplan.policies` so that ``policy:<name>`` is there for the command line and the GUI.
-Importing this module loads neither onnxruntime nor a kind's environment.
+The solvers never import the policies layer; the registry loads this module through the entry
+point (pyproject.toml) with its built-in solvers, so ``policy:<name>`` is there for the command
+line, the GUI and any script that solves. Importing this module loads neither onnxruntime nor a
+kind's environment; the runtime reads the shipped policies from here too (:func:`shipped`).
 
 Per kind with a learned-dispatch environment: the backend (:mod:`opsplan.policies.backend`) and
 as its variants the shipped policies of that kind (a card ``shipped/<name>.json`` whose
@@ -25,9 +25,10 @@ def shipped_dir() -> Path:
     return Path(__file__).resolve().parent / "shipped"
 
 
-def shipped(kind: str | None = None) -> tuple[str, ...]:
-    """Names of the shipped policies (for ``kind`` only when given: a card without a kind counts for every kind)."""
-    folder = shipped_dir()
+def shipped(kind: str | None = None, folder: Path | None = None) -> tuple[str, ...]:
+    """Names of the shipped policies, one per card ``*.json`` in ``folder`` (default :func:`shipped_dir`), in
+    the cards' order (for ``kind`` only when given: a card without a kind counts for every kind)."""
+    folder = shipped_dir() if folder is None else folder
     if not folder.is_dir():
         return ()
     names = []
