@@ -12,7 +12,7 @@ kind.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,10 +34,6 @@ class Lane:
     label: str
     capacity: Capacity = 1
     windows: tuple[Window, ...] = ()
-
-    @property
-    def unary(self) -> bool:
-        return not isinstance(self.capacity, Vector) and self.capacity == 1
 
 
 def format_amount(x: Capacity | None) -> str:
@@ -199,12 +195,14 @@ class KindAdapter:
     def check(self, scenario: Any, schedule: Schedule) -> list:
         return descriptor(scenario).check(scenario, schedule)
 
-    def utilization(self, scenario: Any, schedule: Schedule) -> dict[str, float]:
+    def utilization(self, scenario: Any, schedule: Schedule,
+                    kpis: Mapping[str, Any] | None = None) -> dict[str, float]:
         """Busy share of each lane over the plan's span: demand-time against capacity-time.
 
         The kind's own ``utilization`` KPI when it reports one (a job shop does); otherwise
-        computed from the demand profile, so every kind gets the KPI panel's table."""
-        own = self.kpis(scenario, schedule).get("utilization")
+        computed from the demand profile, so every kind gets the KPI panel's table. ``kpis``:
+        the schedule's KPIs when the caller has them already (computed here otherwise)."""
+        own = (kpis if kpis is not None else self.kpis(scenario, schedule)).get("utilization")
         if isinstance(own, dict):
             return {str(k): float(v) for k, v in own.items()}
         span = max((a.end for a in schedule.work()), default=0)
@@ -222,10 +220,6 @@ class KindAdapter:
     def load_share(self, amount: Capacity, capacity: Capacity) -> float:
         """How full ``amount`` makes a lane of ``capacity`` (the largest share over dimensions)."""
         return load_share(amount, capacity)
-
-    def new_scenario(self) -> Any:
-        """The template File → New starts from (the descriptor's)."""
-        return descriptor(self.kind).new_scenario()
 
 
 __all__ = ["KindAdapter", "Lane", "exceeds", "format_amount", "profile_steps"]

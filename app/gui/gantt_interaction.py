@@ -33,6 +33,17 @@ def _num(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
 
 
+def show_viewport_tooltip(area: Any, event: Any, text: str) -> bool:
+    """Answer a ToolTip ``event`` on the viewport of the scroll area ``area`` with ``text``
+    (the tooltip hides when it is empty); the Gantt's and the resource view's ``viewportEvent``."""
+    if text:
+        QToolTip.showText(event.globalPos(), text, area.viewport())
+    else:
+        QToolTip.hideText()
+        event.ignore()
+    return True
+
+
 def _fmt_delta(v: float) -> str:
     if v == 0:
         return "±0"
@@ -208,13 +219,7 @@ class GanttInteraction:
     # ------------------------------------------------------------------ events
     def viewportEvent(self, event) -> bool:  # noqa: N802
         if event.type() == QEvent.Type.ToolTip:
-            text = self.tooltip_at(event.pos()) if self._drag is None else ""
-            if text:
-                QToolTip.showText(event.globalPos(), text, self.viewport())
-            else:
-                QToolTip.hideText()
-                event.ignore()
-            return True
+            return show_viewport_tooltip(self, event, self.tooltip_at(event.pos()) if self._drag is None else "")
         return super().viewportEvent(event)
 
     def wheelEvent(self, event) -> None:  # noqa: N802

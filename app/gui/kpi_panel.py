@@ -252,12 +252,10 @@ class KpiPanel(QWidget):
             lab.setText(text)
             if key == "violations":
                 lab.setStyleSheet(f"color: {BAD_COLOR.name()}; font-weight: bold" if k.get(key) else "")
-        util: dict[str, float] = k.get("utilization") or {}
-        if not util:
-            try:  # a kind without a per-resource utilization KPI: from the demand profile
-                util = plan.adapter.utilization(plan.scenario, schedule)
-            except Exception:
-                util = {}
+        try:  # the kind's per-resource utilization KPI, else from the demand profile
+            util = plan.adapter.utilization(plan.scenario, schedule, k)
+        except Exception:
+            util = {}
         try:
             lanes = [(lane.id, lane.label or lane.id) for lane in plan.adapter.lanes(plan.scenario)]
         except Exception:

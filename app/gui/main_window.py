@@ -367,8 +367,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             return
         kind = kind or default_kind()
-        if find_bundle(kind) is None:
-            self._error("Cannot create", f"the plan board cannot show {kind!r} scenarios yet")
+        if self._refuse_unshown(kind, "Cannot create"):
             return
         self.set_plan(self._new_plan(kind))
 
@@ -391,8 +390,7 @@ class MainWindow(QMainWindow):
         except (OpsPlanError, OSError) as exc:
             self._error("Cannot open", str(exc))
             return False
-        if find_bundle(plan.doc.kind) is None:
-            self._error("Cannot open", f"the plan board cannot show {plan.doc.kind!r} scenarios yet")
+        if self._refuse_unshown(plan.doc.kind, "Cannot open"):
             plan.deleteLater()
             return False
         self.set_plan(plan)
@@ -448,8 +446,7 @@ class MainWindow(QMainWindow):
         except (OpsPlanError, OSError) as exc:
             self._error("Cannot import", str(exc))
             return False
-        if find_bundle(doc.kind) is None:
-            self._error("Cannot import", f"the plan board cannot show {doc.kind!r} scenarios yet")
+        if self._refuse_unshown(doc.kind, "Cannot import"):
             return False
         plan = PlanDocument(doc)
         self.set_plan(plan)
@@ -647,6 +644,13 @@ class MainWindow(QMainWindow):
         box.exec()
         clicked = box.clickedButton()
         return "restore" if clicked is restore else "discard" if clicked is discard else "later"
+
+    def _refuse_unshown(self, kind: str, title: str) -> bool:
+        """True, with the reason shown under ``title``, when the plan board has no GUI bundle for ``kind``."""
+        if find_bundle(kind) is not None:
+            return False
+        self._error(title, f"the plan board cannot show {kind!r} scenarios yet")
+        return True
 
     def _error(self, title: str, text: str) -> None:
         self.statusBar().showMessage(f"{title}: {text}", 10000)

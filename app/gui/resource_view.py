@@ -25,11 +25,12 @@ from typing import Any
 import numpy as np
 from opsplan.app.gui import timeaxis
 from opsplan.app.gui.adapters import Lane, exceeds, format_amount
+from opsplan.app.gui.gantt_interaction import show_viewport_tooltip
 from opsplan.app.gui.picture import write_picture
 from opsplan.models.core import Capacity, Vector, load_share
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QImage, QPainter, QPen
-from PySide6.QtWidgets import QAbstractScrollArea, QToolTip, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
 ROW_H = 64
 HEADER_H = 24
@@ -87,16 +88,17 @@ class _Profile:
         self.steps = steps
         self.starts = np.array([s for s, _, _ in steps], dtype=np.float64)
         self.ends = np.array([e for _, e, _ in steps], dtype=np.float64)
-        self.over = np.array([bool(exceeds(v, capacity)) for _, _, v in steps], dtype=bool)
         self.vector = isinstance(capacity, Vector) or any(isinstance(v, Vector) for _, _, v in steps)
         if self.vector:
+            self.over = np.array([bool(exceeds(v, capacity)) for _, _, v in steps], dtype=bool)
             levels = [share(v, capacity) for _, _, v in steps]
             levels = [max(x, _OVER_LEVEL) if o else x for x, o in zip(levels, self.over.tolist())]
             self.loads = np.array(levels, dtype=np.float64)
             self.cap_level: float = 1.0
-        else:
+        else:  # plain counts: compared with the capacity in one numpy step
             self.loads = np.array([v for _, _, v in steps], dtype=np.int64)
             self.cap_level = int(capacity)
+            self.over = self.loads > self.cap_level
         self.peak = self.loads.max().item() if len(self.loads) else 0
 
     def column_max(self, t_edges: np.ndarray) -> np.ndarray:
@@ -318,13 +320,7 @@ class ResourceView(QAbstractScrollArea):
 
     def viewportEvent(self, event) -> bool:  # noqa: N802
         if event.type() == QEvent.Type.ToolTip:
-            text = self.tooltip_at(QPointF(event.pos()))
-            if text:
-                QToolTip.showText(event.globalPos(), text, self.viewport())
-            else:
-                QToolTip.hideText()
-                event.ignore()
-            return True
+            return show_viewport_tooltip(self, event, self.tooltip_at(QPointF(event.pos())))
         return super().viewportEvent(event)
 
     def sizeHint(self) -> QSize:  # noqa: N802

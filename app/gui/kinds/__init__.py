@@ -27,7 +27,7 @@ plug-in adds one with :func:`register_bundle` (and removes it with
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from opsplan.app.gui.adapters import KindAdapter
@@ -133,7 +133,6 @@ class GuiBundle:
     usable_pins: Callable[[Any, Sequence[Any]], tuple[tuple, list[str]]] = keep_all_pins
     extra_views: tuple[Callable[[Any], tuple[str, Any]], ...] = ()
     bench_scenario: Callable[[int, int, int], Any] | None = None
-    extras: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -175,10 +174,14 @@ def board_kinds() -> list[str]:
     return [k for k in kinds() if k in _BUNDLES]
 
 
+def _kind_of(kind_or_scenario: Any) -> Any:
+    return kind_or_scenario if isinstance(kind_or_scenario, str) else getattr(kind_or_scenario, "kind", None)
+
+
 def find_bundle(kind_or_scenario: Any) -> GuiBundle | None:
     """The bundle of a kind name or of a scenario's kind, or None."""
     _ensure_builtin()
-    kind = kind_or_scenario if isinstance(kind_or_scenario, str) else getattr(kind_or_scenario, "kind", None)
+    kind = _kind_of(kind_or_scenario)
     return _BUNDLES.get(kind) if isinstance(kind, str) else None
 
 
@@ -186,7 +189,7 @@ def bundle_for(kind_or_scenario: Any) -> GuiBundle:
     """The bundle of a kind name or of a scenario's kind; a clear error for kinds the board cannot show."""
     bundle = find_bundle(kind_or_scenario)
     if bundle is None:
-        kind = kind_or_scenario if isinstance(kind_or_scenario, str) else getattr(kind_or_scenario, "kind", None)
+        kind = _kind_of(kind_or_scenario)
         known = ", ".join(board_kinds()) or "none"
         raise ValueError(f"the plan board cannot show {kind!r} scenarios yet (it shows: {known})")
     return bundle
