@@ -260,6 +260,12 @@ class GanttView(GanttInteraction, GanttPainting, GanttScene, GanttExport, QGraph
         """Viewport x of time ``t``."""
         return t * self._ppu - self._scene_left()
 
+    def content_height(self) -> int:
+        """The view height that shows every lane without scrolling (header, lanes, frame and the
+        horizontal scroll bar): what the board gives the Gantt when it can."""
+        bar = self.horizontalScrollBar().sizeHint().height()
+        return int(HEADER_H + self._total_h + 2 * self.frameWidth() + bar + 2)
+
     # ------------------------------------------------------------------ geometry
     def _update_geometry(self) -> None:
         plan = self._plan

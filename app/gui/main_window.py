@@ -12,20 +12,25 @@ from opsplan.models.errors import OpsPlanError, ValidationError
 from opsplan.models.io import document as io
 from opsplan.models.kinds import descriptor
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSplitter,
     QToolBar,
 )
 
 APP_NAME = "OpsPlan"
+#: docks whose panels scroll inside them (tall forms that would otherwise set the window's minimum
+#: height: with them a 1280×800 screen had a 240 px timeline); tables scroll by themselves
+SCROLLED_DOCKS = ("kpiDock", "solverDock")
 MAX_RECENT = 8
 AUTOSAVE_DELAY_MS = 1500
 
@@ -72,19 +77,34 @@ class MainWindow(QMainWindow):
         from opsplan.app.gui.resource_view import ResourceView
         from opsplan.app.gui.solve_panel import SolvePanel
 
-        old_central = self.centralWidget()
+        first = getattr(self, "gantt", None) is None
+        # the docks keep the sizes the planner gave them: Qt's dock layout would otherwise
+        # re-divide the window by the new widgets' size hints (a full editor table asks for
+        # most of the width and squeezed the Gantt to a 70 px strip after File → Open)
+        state = None if first else self.saveState()
         self.gantt = GanttView(plan)
         self.resource_view = ResourceView(plan)
         self.resource_view.follow(self.gantt)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.gantt)
-        split.addWidget(self.resource_view)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
-        split.setObjectName("boardSplitter")
-        self.setCentralWidget(split)
-        if old_central is not None:
-            old_central.deleteLater()
+        split = self.centralWidget()
+        if not isinstance(split, QSplitter):
+            split = QSplitter(Qt.Orientation.Vertical)
+            split.setObjectName("boardSplitter")
+            split.setChildrenCollapsible(False)
+            split.addWidget(self.gantt)
+            split.addWidget(self.resource_view)
+            split.setStretchFactor(0, 3)
+            split.setStretchFactor(1, 2)
+            self.setCentralWidget(split)
+        else:
+            sizes = split.sizes()
+            for k, widget in enumerate((self.gantt, self.resource_view)):
+                gone = split.widget(k)
+                gone.hide()
+                gone.setParent(None)  # out of the splitter now; (insertWidget hands the new one to it)
+                gone.deleteLater()
+                split.insertWidget(k, widget)
+            split.setSizes(sizes)
+        self._board_split = split
 
         self.editor = ScenarioEditor(plan)
         self.issues = IssuesPanel(plan, self.editor)
@@ -113,22 +133,86 @@ class MainWindow(QMainWindow):
                 dock.setObjectName(name)
                 self.addDockWidget(area, dock)
                 self.view_menu.addAction(dock.toggleViewAction())
-            old = dock.widget()
-            if old is widget:
-                continue
-            dock.setWidget(widget)
-            if old is not None:
-                old.deleteLater()
-        if not getattr(self, "_docks_sized", False):
-            self._docks_sized = True
-            dock = lambda name: self.findChild(QDockWidget, name)  # noqa: E731
-            self.tabifyDockWidget(dock("kpiDock"), dock("compareDock"))
-            self.tabifyDockWidget(dock("issuesDock"), dock("replayDock"))
-            self.resizeDocks([dock("issuesDock")], [140], Qt.Orientation.Vertical)
-            self.resizeDocks([dock("editorDock"), dock("kpiDock")], [380, 400], Qt.Orientation.Horizontal)
+            self._set_dock_panel(dock, widget, scroll=name in SCROLLED_DOCKS)
+        if first:
+            self.default_layout()
+        elif state is not None:
+            self.restoreState(state)
         self._build_extra_views(plan)
         self.findChild(QDockWidget, "kpiDock").raise_()
         self.findChild(QDockWidget, "issuesDock").raise_()
+
+    @staticmethod
+    def _set_dock_panel(dock: QDockWidget, widget, scroll: bool) -> None:
+        """Show ``widget`` in ``dock`` (the previous panel is deleted); with ``scroll`` inside a
+        scroll area, so that a tall form scrolls rather than raise the window's minimum size."""
+        if scroll:
+            holder = dock.widget()
+            if not isinstance(holder, QScrollArea):
+                holder = QScrollArea()
+                holder.setWidgetResizable(True)
+                holder.setFrameShape(QFrame.Shape.NoFrame)
+                dock.setWidget(holder)
+            old = holder.widget()
+            if old is widget:
+                return
+            holder.takeWidget()
+            holder.setWidget(widget)
+        else:
+            old = dock.widget()
+            if old is widget:
+                return
+            dock.setWidget(widget)
+        if old is not None:
+            old.deleteLater()
+
+    def dock_panel(self, name: str):
+        """The panel shown in dock ``name`` (each sits in a scroll area of its dock)."""
+        holder = self.findChild(QDockWidget, name).widget()
+        return holder.widget() if isinstance(holder, QScrollArea) else holder
+
+    def default_layout(self) -> None:
+        """The board's layout out of the box: editor left, KPIs/Compare and Solver right, Issues
+        under the board, and the board (Gantt above the resource view) taking what is left."""
+        dock = lambda name: self.findChild(QDockWidget, name)  # noqa: E731
+        for name in ("editorDock", "issuesDock", "kpiDock", "compareDock", "solverDock", "replayDock"):
+            dock(name).setFloating(False)
+            dock(name).show()
+        self.tabifyDockWidget(dock("kpiDock"), dock("compareDock"))
+        self.tabifyDockWidget(dock("issuesDock"), dock("replayDock"))
+        w, h = max(self.width(), 800), max(self.height(), 500)
+        side = max(290, min(400, int(w * 0.23)))
+        self.resizeDocks([dock("editorDock"), dock("kpiDock")], [side - 20, side], Qt.Orientation.Horizontal)
+        self.resizeDocks([dock("issuesDock")], [max(90, min(150, int(h * 0.14)))], Qt.Orientation.Vertical)
+        self.resizeDocks([dock("kpiDock"), dock("solverDock")], [int(h * 0.35), int(h * 0.45)],
+                         Qt.Orientation.Vertical)
+        dock("kpiDock").raise_()
+        dock("issuesDock").raise_()
+        self.fit_board()
+
+    def board_share(self) -> tuple[float, float]:
+        """The Gantt's share of the window's width and height (a collapsed layout shows as tiny)."""
+        g = self.gantt
+        return g.width() / max(1, self.width()), g.height() / max(1, self.height())
+
+    def layout_collapsed(self) -> bool:
+        """True when the board is squeezed out of sight (under a third of the width or a sixth
+        of the height): never saved, and repaired on start-up."""
+        wf, hf = self.board_share()
+        return wf < 1 / 3 or hf < 1 / 6
+
+    def fit_board(self) -> None:
+        """Divide the board between the Gantt and the resource view by what each shows: the Gantt
+        gets the height its lanes need (no empty band under them) up to 60 %, the resource view
+        the rest (its rows stretch to fill it)."""
+        split = self._board_split
+        total = sum(split.sizes()) or split.height()
+        if total <= 0:
+            return
+        want = self.gantt.content_height() if hasattr(self.gantt, "content_height") else total * 3 // 5
+        rv_min = self.resource_view.minimum_rows_height() if hasattr(self.resource_view, "minimum_rows_height") else 0
+        g = max(min(want, int(total * 0.6)), min(want, total - rv_min), int(total * 0.3))
+        split.setSizes([g, max(1, total - g)])
 
     def _build_extra_views(self, plan: PlanDocument) -> None:
         """Docks of the kind's extra views (its bundle's ``extra_views``, e.g. a route map);
@@ -234,6 +318,7 @@ class MainWindow(QMainWindow):
         self.schedule_combo.setMinimumWidth(180)
         self.schedule_combo.setToolTip("The plan shown on the board")
         self.schedule_combo.activated.connect(lambda i: self.plan.set_current(self.schedule_combo.itemText(i)))
+        self._build_edit_menu()
 
     def _fill_new_menu(self) -> None:
         """File → New: one entry per kind the board can show, by the kind's label."""
@@ -267,22 +352,30 @@ class MainWindow(QMainWindow):
                 a.setObjectName(f"import_{fmt}")
                 a.triggered.connect(lambda _=False, f=fmt: self.import_dialog(f))
 
-    def _rebuild_edit_menu(self) -> None:
-        m = self.edit_menu
-        m.clear()
-        undo = self.plan.undo_stack.createUndoAction(self, "&Undo")
+    def _build_edit_menu(self) -> None:
+        """Edit menu and toolbar, built once: Undo/Redo follow the current plan's undo stack
+        through an undo group, so opening a plan never rebuilds (and loses) toolbar widgets."""
+        self.undo_group = QUndoGroup(self)
+        undo = self.undo_group.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = self.plan.undo_stack.createRedoAction(self, "&Redo")
+        redo = self.undo_group.createRedoAction(self, "&Redo")
         redo.setShortcut(QKeySequence.StandardKey.Redo)
         self.act_undo, self.act_redo = undo, redo
+        m = self.edit_menu
         m.addAction(undo)
         m.addAction(redo)
         m.addSeparator()
         for a in (self.act_pin, self.act_unpin, self.act_compact):
             m.addAction(a)
+        # the toolbar's Undo/Redo keep short labels (the menu's say what they undo: 'Undo Solve with
+        # dispatch:mwkr' made the toolbar push the Plan selector out of sight); their tooltips say it
+        tb_undo, tb_redo = QAction("Undo", self), QAction("Redo", self)
+        for short, full, group_do in ((tb_undo, undo, self.undo_group.undo), (tb_redo, redo, self.undo_group.redo)):
+            short.triggered.connect(group_do)
+            full.changed.connect(lambda s=short, f=full: (s.setEnabled(f.isEnabled()), s.setToolTip(f.text())))
+            short.setEnabled(False)
         tb = self._toolbar
-        tb.clear()
-        for a in (self.act_open, self.act_save, None, undo, redo, None, self.act_solve, self.act_reopt,
+        for a in (self.act_open, self.act_save, None, tb_undo, tb_redo, None, self.act_solve, self.act_reopt,
                   self.act_cancel, None, self.act_fit, self.act_compact, self.act_critical):
             tb.addSeparator() if a is None else tb.addAction(a)
         tb.addSeparator()
@@ -304,15 +397,18 @@ class MainWindow(QMainWindow):
         plan.setParent(self)
         self._recovery = recovery.RecoveryStore(str(plan.path.resolve()) if plan.path else None)
         self._build_views(plan)
-        self._rebuild_edit_menu()
+        self.undo_group.addStack(plan.undo_stack)
+        self.undo_group.setActiveStack(plan.undo_stack)
         plan.changed.connect(self._on_changed)
         plan.currentChanged.connect(lambda _name: self._refresh_status())
         plan.dirtyChanged.connect(lambda _d: self._refresh_title())
         plan.pathChanged.connect(lambda _p: self._refresh_title())
         self._on_changed(autosave=False)
+        QTimer.singleShot(0, self.fit_board)
         if self.plan.schedule is not None:
             QTimer.singleShot(0, self.gantt.fit_to_window)
         if old is not None and old is not plan:
+            self.undo_group.removeStack(old.undo_stack)
             old.deleteLater()
 
     def _on_changed(self, autosave: bool = True) -> None:
@@ -354,8 +450,10 @@ class MainWindow(QMainWindow):
             return None
         try:
             return self._recovery.write(self.plan.doc, self.plan.path)
-        except OSError as exc:
-            self.statusBar().showMessage(f"autosave failed: {exc}", 8000)
+        except (OSError, OpsPlanError, ValueError) as exc:
+            # said, not raised: the timer tries again after the next change (a raise here would
+            # end the autosave for the session without a word)
+            self.statusBar().showMessage(f"autosave failed: {exc}", 15000)
             return None
 
     @staticmethod
@@ -480,9 +578,19 @@ class MainWindow(QMainWindow):
         if self.plan.schedule is None:
             self._error("Nothing to export", "This document has no plan yet.")
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export plan", f"{self.plan.current_name}.{fmt}")
+        path = self._save_name(f"Export plan as {fmt.upper()}", (self.plan.current_name,), fmt)
         if path:
             self.export_schedule(path, fmt)
+
+    def _save_name(self, title: str, parts: tuple[str, ...], fmt: str) -> str:
+        """Ask where to export: a safe name from the scenario and ``parts`` (``bakery-night-shift-cpsat.xlsx``)
+        in the document's folder, the format's file type offered, its suffix added when left out."""
+        from opsplan.app.gui.plan_names import export_name, file_filter, with_suffix
+
+        folder = self.plan.path.parent if self.plan.path else None
+        suggested = export_name((self.plan.scenario.name, *parts), fmt, folder)
+        path, _ = QFileDialog.getSaveFileName(self, title, suggested, file_filter(fmt))
+        return with_suffix(path, fmt) if path else ""
 
     def export_schedule(self, path: str, fmt: str | None = None) -> bool:
         from opsplan.models.io.exporters import export_schedule
@@ -496,7 +604,7 @@ class MainWindow(QMainWindow):
         return True
 
     def export_view_dialog(self, view: str, fmt: str) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {view}", f"{view.lower().replace(' ', '-')}.{fmt}")
+        path = self._save_name(f"Export {view} as {fmt.upper()}", (self.plan.current_name, view), fmt)
         if path:
             self.export_view(view, path)
 
@@ -517,8 +625,19 @@ class MainWindow(QMainWindow):
         if not self.plan.current_name:
             return
         name, ok = QInputDialog.getText(self, "Rename plan", "New name:", text=self.plan.current_name)
-        if ok and name.strip():
-            self.plan.rename_schedule(self.plan.current_name, name.strip())
+        if ok:
+            self.rename_plan(self.plan.current_name, name)
+
+    def rename_plan(self, old: str, new: str) -> bool:
+        """Call plan ``old`` ``new`` (one undoable step); an empty or taken name is refused, with why."""
+        from opsplan.app.gui.plan_names import rename_problem
+
+        why = rename_problem(new, old, (s.name for s in self.plan.schedules))
+        if why:
+            self._error("Cannot rename the plan", why)
+            return False
+        self.plan.rename_schedule(old, new.strip())
+        return True
 
     def delete_schedule(self) -> None:
         if self.plan.current_name:
@@ -563,10 +682,26 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         self._refresh_recent_menu()
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if not getattr(self, "_layout_checked", False):
+            self._layout_checked = True
+            QTimer.singleShot(0, self.repair_layout)
+
+    def repair_layout(self) -> bool:
+        """Put the default layout back when the restored one hides the board; True when it did."""
+        if not self.isVisible() or not self.layout_collapsed():
+            return False
+        self.default_layout()
+        return True
+
     def _save_window_state(self) -> None:
         s = settings()
         s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
+        if self.isVisible() and self.layout_collapsed():
+            s.remove("window/state")  # never keep a layout that hides the board
+        else:
+            s.setValue("window/state", self.saveState())
         s.sync()
 
     # ------------------------------------------------------------------ closing, questions

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -101,16 +102,33 @@ def pending(original: str | Path | None = None) -> list[Recovery]:
     for p in d.glob("*.opsplan.json"):
         meta_path = RecoveryStore._meta(p)
         try:
-            meta = json.loads(meta_path.read_text())
-        except (OSError, ValueError):
-            meta = {"original": None, "saved_at": p.stat().st_mtime, "pid": 0}
-        pid = int(meta.get("pid") or 0)
+            stat = p.stat()
+        except OSError:
+            continue  # removed meanwhile (its session discarded it)
+        original, saved_at, pid = _read_meta(meta_path, stat.st_mtime)
         if pid and pid != os.getpid() and _alive(pid):
             continue  # another running session owns it
-        if want is not None and (not meta.get("original") or str(Path(meta["original"]).resolve()) != want):
+        if want is not None and (not original or str(Path(original).resolve()) != want):
             continue
-        out.append(Recovery(p, meta.get("original"), float(meta.get("saved_at") or 0), pid))
+        out.append(Recovery(p, original, saved_at, pid))
     return sorted(out, key=lambda r: -r.saved_at)
+
+
+def _read_meta(path: Path, mtime: float) -> tuple[str | None, float, int]:
+    """(original, saved_at, pid) from a meta file; what is missing, unreadable or of the wrong
+    type falls back to (None, the document's mtime, 0) rather than break the start-up scan."""
+    try:
+        meta = json.loads(path.read_text())
+    except (OSError, ValueError):
+        meta = None
+    if not isinstance(meta, dict):
+        meta = {}
+    original = meta.get("original")
+    saved_at, pid = meta.get("saved_at"), meta.get("pid")
+    ok_number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)  # noqa: E731
+    return (original if isinstance(original, str) and original and "\0" not in original else None,
+            float(saved_at) if ok_number(saved_at) else mtime,
+            int(pid) if ok_number(pid) and 0 < pid < 2**31 else 0)
 
 
 def set_aside(rec: Recovery) -> Path:

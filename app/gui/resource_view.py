@@ -32,7 +32,8 @@ from PySide6.QtCore import QEvent, QLineF, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
-ROW_H = 64
+ROW_H = 64  #: the tallest a row gets (and its height in exported pictures)
+MIN_ROW_H = 36  #: rows shrink to this before the view scrolls
 HEADER_H = 24
 PLOT_TOP = 8  #: free pixels above the plot in a row
 PLOT_BOTTOM = 6
@@ -123,7 +124,8 @@ class ResourceView(QAbstractScrollArea):
         self._built: tuple | None = None
         self._gantt = None
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.verticalScrollBar().setSingleStep(ROW_H // 2)
+        self._row_h = ROW_H
+        self.verticalScrollBar().setSingleStep(MIN_ROW_H // 2)
         self.viewport().setMouseTracking(True)
         plan.changed.connect(self._rebuild)
         plan.currentChanged.connect(self._rebuild)
@@ -206,7 +208,7 @@ class ResourceView(QAbstractScrollArea):
 
     def tooltip_at(self, pos: QPointF) -> str:
         """What the tooltip at viewport position ``pos`` says: the lane's demand against its capacity."""
-        k = (int(pos.y()) - HEADER_H + self.verticalScrollBar().value()) // ROW_H
+        k = (int(pos.y()) - HEADER_H + self.verticalScrollBar().value()) // self._row_h
         if pos.y() < HEADER_H or not 0 <= k < len(self._lanes) or pos.x() < self._label_w:
             return ""
         ln = self._lanes[k]
@@ -216,7 +218,8 @@ class ResourceView(QAbstractScrollArea):
         demand, cap = self.demand_at(ln.id, t), self._capacity(ln.id)
         share = load_share(demand, cap)
         over = exceeds(demand, cap)
-        text = f"<b>{ln.label}</b> at {t:.0f}: demand {format_amount(demand)} of {format_amount(cap)} ({share:.0%})"
+        at = timeaxis.Clock.of(self._plan.scenario).time(round(t))
+        text = f"<b>{ln.label}</b> at {at}: demand {format_amount(demand)} of {format_amount(cap)} ({share:.0%})"
         if over:
             text += "<br><span style='color:#c00000'>overload" + (f" in {', '.join(over)}" if over != [""] else "")
             text += "</span>"
@@ -232,7 +235,8 @@ class ResourceView(QAbstractScrollArea):
     def row_rect(self, lane: str) -> QRect:
         """Viewport rectangle of ``lane``'s row (header excluded)."""
         k = self.lane_ids().index(lane)
-        return QRect(0, HEADER_H + k * ROW_H - self.verticalScrollBar().value(), self.viewport().width(), ROW_H)
+        top = HEADER_H + k * self._row_h - self.verticalScrollBar().value()
+        return QRect(0, top, self.viewport().width(), self._row_h)
 
     def x_of_time(self, t: float) -> float:
         """Viewport x of time ``t``."""
@@ -256,7 +260,11 @@ class ResourceView(QAbstractScrollArea):
         def paint(p: QPainter) -> None:
             p.setFont(self.font())
             p.fillRect(QRectF(0, 0, width, height), QColor("white"))
-            self._paint_all(p, width, height, 0.0, t_max, 0)
+            shown, self._row_h = self._row_h, ROW_H  # a picture shows every row at full height
+            try:
+                self._paint_all(p, width, height, 0.0, t_max, 0)
+            finally:
+                self._row_h = shown
 
         return write_picture(path, width, height, paint, "OpsPlan resource load")
 
@@ -304,8 +312,19 @@ class ResourceView(QAbstractScrollArea):
                 return ln.capacity if isinstance(ln.capacity, Vector) else int(ln.capacity or 1)
         return 1
 
+    def row_height(self) -> int:
+        """Height of one row: rows stretch to fill the view (up to :data:`ROW_H`) and shrink to
+        :data:`MIN_ROW_H` before the view scrolls, so that every resource shows where it can."""
+        return self._row_h
+
+    def minimum_rows_height(self) -> int:
+        """The height that shows every row at its smallest (what the board gives the view if it can)."""
+        return HEADER_H + MIN_ROW_H * max(1, len(self._lanes)) + 2 * self.frameWidth() + 2
+
     def _update_scroll(self) -> None:
-        total = HEADER_H + ROW_H * len(self._lanes)
+        n = max(1, len(self._lanes))
+        self._row_h = int(min(ROW_H, max(MIN_ROW_H, (self.viewport().height() - HEADER_H) // n)))
+        total = HEADER_H + self._row_h * len(self._lanes)
         bar = self.verticalScrollBar()
         bar.setRange(0, max(0, total - self.viewport().height()))
         bar.setPageStep(max(1, self.viewport().height()))
@@ -326,6 +345,9 @@ class ResourceView(QAbstractScrollArea):
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(800, HEADER_H + ROW_H * min(6, max(1, len(self._lanes))) + 4)
 
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(200, HEADER_H + MIN_ROW_H + 4)
+
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QPainter(self.viewport())
         vp = self.viewport()
@@ -338,14 +360,14 @@ class ResourceView(QAbstractScrollArea):
         lw = self._label_w
         plot_w = max(1, width - lw)
         ppu = plot_w / (t1 - t0)
-        first = max(0, scroll // ROW_H)
-        last = min(len(self._lanes), (scroll + height - HEADER_H) // ROW_H + 1)
+        first = max(0, scroll // self._row_h)
+        last = min(len(self._lanes), (scroll + height - HEADER_H) // self._row_h + 1)
         ks = list(range(first, last))
-        top = HEADER_H + first * ROW_H - scroll
+        top = HEADER_H + first * self._row_h - scroll
         for k in ks:
             p.save()
-            p.translate(0, HEADER_H + k * ROW_H - scroll)
-            p.setClipRect(QRectF(0, 0, width, ROW_H))
+            p.translate(0, HEADER_H + k * self._row_h - scroll)
+            p.setClipRect(QRectF(0, 0, width, self._row_h))
             self._paint_row(p, k, lw, plot_w, t0, ppu)
             p.restore()
         if ks:
@@ -383,10 +405,10 @@ class ResourceView(QAbstractScrollArea):
         prof = self._profile(ln.id)
         cap = self._capacity(ln.id)
         if k % 2:
-            p.fillRect(QRectF(0, 0, lw + plot_w, ROW_H), STRIPE)
+            p.fillRect(QRectF(0, 0, lw + plot_w, self._row_h), STRIPE)
         fm = QFontMetrics(p.font())
         p.setPen(QColor("#222"))
-        p.drawText(QRectF(6, 4, lw - 10, ROW_H / 2 - 4), Qt.AlignmentFlag.AlignVCenter,
+        p.drawText(QRectF(6, 4, lw - 10, self._row_h / 2 - 4), Qt.AlignmentFlag.AlignVCenter,
                    fm.elidedText(ln.label, Qt.TextElideMode.ElideRight, lw - 12))
         over = bool(prof.over.any())
         p.setPen(OVERLOAD_COLOR if over else QColor("#666"))
@@ -394,10 +416,10 @@ class ResourceView(QAbstractScrollArea):
             text = f"peak {prof.peak:.0%} of {format_amount(cap)}"
         else:
             text = f"capacity {cap}, peak {prof.peak}"
-        p.drawText(QRectF(6, ROW_H / 2, lw - 10, ROW_H / 2 - 4), Qt.AlignmentFlag.AlignVCenter,
+        p.drawText(QRectF(6, self._row_h / 2, lw - 10, self._row_h / 2 - 4), Qt.AlignmentFlag.AlignVCenter,
                    fm.elidedText(text + (" (overload)" if over else ""), Qt.TextElideMode.ElideRight, lw - 12))
         p.setPen(QColor("#e2e2e2"))
-        p.drawLine(QLineF(0, ROW_H - 0.5, lw + plot_w, ROW_H - 0.5))
+        p.drawLine(QLineF(0, self._row_h - 0.5, lw + plot_w, self._row_h - 0.5))
 
     def _paint_windows(self, p: QPainter, ln: Any, lw: int, plot_w: int, t0: float, ppu: float) -> None:
         if not ln.windows:
@@ -410,7 +432,7 @@ class ResourceView(QAbstractScrollArea):
                 continue
             x0 = max(lw, lw + (ws - t0) * ppu)
             x1 = min(lw + plot_w, lw + (we - t0) * ppu)
-            r = QRectF(x0, 1, max(1.0, x1 - x0), ROW_H - 2)
+            r = QRectF(x0, 1, max(1.0, x1 - x0), self._row_h - 2)
             p.fillRect(r, WINDOW_FILL)
             p.fillRect(r, hatch)
 
@@ -425,7 +447,7 @@ class ResourceView(QAbstractScrollArea):
         profs = [self._profile(self._lanes[k].id) for k in ks]
         caps = np.array([pr.cap_level for pr in profs], dtype=np.float64)
         ymax = np.maximum(np.maximum(caps, [pr.peak for pr in profs]), 1) * 1.15
-        ph = ROW_H - PLOT_TOP - PLOT_BOTTOM
+        ph = self._row_h - PLOT_TOP - PLOT_BOTTOM
         n_rows = len(ks)
         sizes = np.array([len(pr.loads) for pr in profs], dtype=np.int64)
         if sizes.sum():
@@ -443,34 +465,34 @@ class ResourceView(QAbstractScrollArea):
             h = np.where(load > 0, np.maximum(h, 1), 0).astype(np.int16)
             code = np.where(load > caps[:, None], 2, 1).astype(np.uint8)
             stride = (plot_w + 3) // 4 * 4
-            buf = np.empty((n_rows, ROW_H, stride), dtype=np.uint8)
+            buf = np.empty((n_rows, self._row_h, stride), dtype=np.uint8)
             buf[:] = np.where(np.array(ks) % 2 == 1, 3, 0).astype(np.uint8)[:, None, None]
             levels = np.arange(ph, dtype=np.int16)[None, :, None]
             plot = buf[:, PLOT_TOP:PLOT_TOP + ph, :plot_w]
             filled = levels >= (ph - h)[:, None, :]
             np.copyto(plot, np.broadcast_to(code[:, None, :], plot.shape), where=filled)
-            img = QImage(buf.data, plot_w, n_rows * ROW_H, stride, QImage.Format.Format_Indexed8)
+            img = QImage(buf.data, plot_w, n_rows * self._row_h, stride, QImage.Format.Format_Indexed8)
             img.setColorTable(_COLOR_TABLE)
             # converting first is about three times faster than letting drawImage convert an indexed image
             p.drawImage(QPointF(lw, top), img.convertToFormat(QImage.Format.Format_RGB32))
         # calendar windows shaded over the load, then capacity line and baseline of every row
         for r, k in enumerate(ks):
             p.save()
-            p.translate(0, top + r * ROW_H)
+            p.translate(0, top + r * self._row_h)
             self._paint_windows(p, self._lanes[k], lw, plot_w, t0, ppu)
             p.restore()
         dash = QPen(QColor("#333"), 1, Qt.PenStyle.DashLine)
         base = QPen(QColor("#999"), 0)
         sep = QPen(QColor("#e2e2e2"), 0)
         for r in range(n_rows):
-            y = top + r * ROW_H + PLOT_TOP
+            y = top + r * self._row_h + PLOT_TOP
             yc = y + ph - caps[r] / ymax[r] * ph
             p.setPen(dash)
             p.drawLine(QLineF(lw, yc, lw + plot_w, yc))
             p.setPen(base)
             p.drawLine(QLineF(lw, y + ph - 0.5, lw + plot_w, y + ph - 0.5))
             p.setPen(sep)
-            p.drawLine(QLineF(lw, top + (r + 1) * ROW_H - 0.5, lw + plot_w, top + (r + 1) * ROW_H - 0.5))
+            p.drawLine(QLineF(lw, top + (r + 1) * self._row_h - 0.5, lw + plot_w, top + (r + 1) * self._row_h - 0.5))
 
 
 __all__ = ["ResourceView"]

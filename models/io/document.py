@@ -28,6 +28,7 @@ version-2 document once its version says so; files are always written in the new
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from collections.abc import Callable
@@ -274,10 +275,21 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> JsonDict:
     return out
 
 
+def _finite_float(text: str) -> float:
+    """A JSON number that fits a float: ``1e999`` would load as infinity, which no document can
+    use and which could never be written back (every later save, autosave included, would fail)."""
+    v = float(text)
+    if not math.isfinite(v):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return v
+
+
 def parse_json(text: str, source: str) -> Any:
-    """Strict JSON parsing (no NaN/Infinity, no duplicate keys); errors name line and column."""
+    """Strict JSON parsing (no NaN/Infinity, no out-of-range numbers, no duplicate keys); errors
+    name line and column."""
     try:
-        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+        data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float,
+                          object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as e:
         raise FileFormatError(source, f"line {e.lineno} column {e.colno}", f"not valid JSON: {e.msg}") from None
     except ValueError as e:
