@@ -196,10 +196,11 @@ class MainWindow(QMainWindow):
         return g.width() / max(1, self.width()), g.height() / max(1, self.height())
 
     def layout_collapsed(self) -> bool:
-        """True when the board is squeezed out of sight (under a third of the width or a sixth
-        of the height): never saved, and repaired on start-up."""
-        wf, hf = self.board_share()
-        return wf < 1 / 3 or hf < 1 / 6
+        """True when the board is squeezed out of sight (the docks left the Gantt a strip of about
+        its minimum size: under 15 % of the width or 10 % of the height, and never under 120 × 80
+        px): such a layout is never saved, and is repaired on start-up."""
+        g = self.gantt
+        return g.width() < max(120, 0.15 * self.width()) or g.height() < max(80, 0.10 * self.height())
 
     def fit_board(self) -> None:
         """Divide the board between the Gantt and the resource view by what each shows: the Gantt
@@ -272,6 +273,8 @@ class MainWindow(QMainWindow):
                                   "Something went wrong in the running plan: re-plan from that time")
         self.act_rename = act("Re&name plan…", self.rename_schedule_dialog)
         self.act_delete = act("De&lete plan", self.delete_schedule)
+        self.act_properties = act("Scenario &properties…", self._open_properties, "Ctrl+Shift+E",
+                                  "Name, description, calendar start, time unit, objective and weights")
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
@@ -299,6 +302,8 @@ class MainWindow(QMainWindow):
         fm.addAction(self.act_quit)
 
         self.edit_menu = mb.addMenu("&Edit")
+        self.scenario_menu = mb.addMenu("&Scenario")
+        self.scenario_menu.addAction(self.act_properties)
         self.plan_menu = mb.addMenu("&Plan")
         for a in (self.act_solve, self.act_reopt, self.act_cancel, None, self.act_reschedule, None,
                   self.act_rename, self.act_delete):
@@ -320,6 +325,19 @@ class MainWindow(QMainWindow):
         self.schedule_combo.activated.connect(lambda i: self.plan.set_current(self.schedule_combo.itemText(i)))
         self._build_edit_menu()
 
+    def _open_properties(self):
+        """Scenario → Properties…: the plan's properties in a dialog that does not block."""
+        from opsplan.app.gui.properties import open_properties
+
+        return open_properties(self)
+
+    def _new_with_properties(self, kind: str):
+        """File → New: a plan from ``kind``'s template, then its properties to fill in
+        (``new_document`` alone opens no dialog)."""
+        from opsplan.app.gui.properties import new_with_properties
+
+        return new_with_properties(self, kind)
+
     def _fill_new_menu(self) -> None:
         """File → New: one entry per kind the board can show, by the kind's label."""
         m = self.new_menu
@@ -328,7 +346,7 @@ class MainWindow(QMainWindow):
             a = m.addAction(descriptor(kind).label)
             a.setObjectName(f"new_{kind}")
             a.setData(kind)
-            a.triggered.connect(lambda _=False, k=kind: self.new_document(k))
+            a.triggered.connect(lambda _=False, k=kind: self._new_with_properties(k))
 
     def _fill_import_menu(self) -> None:
         """File → Import: any file (format detected), then each kind's formats under the kind's label."""

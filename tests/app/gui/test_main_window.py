@@ -388,7 +388,7 @@ def test_opening_another_plan_keeps_the_solve_settings(window, sample_doc):
     assert sp.params() == before
     assert (before.time_limit, before.threads, before.seed, before.gap) == (None, 1, 42, 0.05)
     assert sp.race_members.text() == "cpsat,dispatch:mwkr"
-    assert window.findChild(QDockWidget, "solverDock").widget() is sp
+    assert window.dock_panel("solverDock") is sp
 
 
 def test_escape_during_a_drag_cancels_the_drag_not_the_solve_shortcut(qtbot, sample_doc):
