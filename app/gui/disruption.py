@@ -16,20 +16,24 @@ leaves the document alone. Nothing here names a kind.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from opsplan.app.gui.document import PlanDocument
-from opsplan.app.gui.kinds import DisruptionForm, disruption_forms, find_bundle, keep_all_pins
+from opsplan.app.gui.kinds import DisruptionField, DisruptionForm, disruption_forms, find_bundle, keep_all_pins
+from opsplan.app.gui.plan_names import limit_hit, plan_name
 from opsplan.app.gui.solve_worker import SolveWorker
+from opsplan.app.gui.timeaxis import Clock
 from opsplan.models.errors import OpsPlanError
 from opsplan.models.kinds import descriptor
 from opsplan.models.schedule import count_changes
 from opsplan.solvers import PINS, Params, Termination, registry
 from opsplan.solvers.reschedule import prepare, validate_disruptions
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QDate, QDateTime, QTime, QTimeZone, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
+    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -39,6 +43,56 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QVBoxLayout,
 )
+
+
+class InstantEdit(QDateTimeEdit):
+    """An instant on the scenario's axis typed as a date-time; ``value()``, ``setValue()`` and
+    ``setRange()`` speak whole units from the epoch, like the spin boxes beside it."""
+
+    def __init__(self, clock: Clock, parent=None) -> None:
+        super().__init__(parent)
+        self.clock = clock
+        self.setTimeZone(QTimeZone.utc())  # the epoch is a naive wall-clock time: no daylight-saving gaps
+        self.setCalendarPopup(True)
+        self.setDisplayFormat("ddd dd MMM yyyy HH:mm" + (":ss" if clock.unit_s < 60 else ""))
+
+    def _qt(self, t: int) -> QDateTime:
+        dt = self.clock.datetime_at(t)
+        return QDateTime(QDate(dt.year, dt.month, dt.day), QTime(dt.hour, dt.minute, dt.second), QTimeZone.utc())
+
+    def value(self) -> int:
+        d, t = self.dateTime().date(), self.dateTime().time()
+        dt = datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), t.second())
+        return round((dt - self.clock.epoch).total_seconds() / self.clock.unit_s)
+
+    def setValue(self, t: int) -> None:  # noqa: N802 (the spin boxes' name)
+        self.setDateTime(self._qt(t))
+
+    def setRange(self, lo: int, hi: int) -> None:  # noqa: N802
+        self.setDateTimeRange(self._qt(lo), self._qt(hi))
+
+
+def _is_instant(fld: DisruptionField) -> bool:
+    """A field on the time axis named ``at`` is when the disruption happens (as :func:`build_event`
+    reads it); every other time field is a duration."""
+    return fld.unit == "time" and fld.name == "at"
+
+
+def _field_box(fld: DisruptionField, clock: Clock) -> QSpinBox | InstantEdit:
+    """A date-time edit for an instant when there is an epoch; else a spin box with the unit."""
+    if _is_instant(fld) and clock.epoch is not None:
+        return InstantEdit(clock)
+    box = QSpinBox()
+    if fld.unit == "time":
+        box.setSuffix(f" {clock.unit_word}")
+    return box
+
+
+def _field_label(fld: DisruptionField, clock: Clock) -> str:
+    """``'Down at:'``, ``'Repair time (minutes):'``: durations say their unit."""
+    if fld.unit == "time" and not _is_instant(fld):
+        return f"{fld.label} ({clock.unit_name}s):"
+    return f"{fld.label}:"
 
 
 class DisruptionDialog(QDialog):
@@ -65,12 +119,13 @@ class DisruptionDialog(QDialog):
         self._usable_pins = bundle.usable_pins if bundle is not None else keep_all_pins
         self._form: DisruptionForm | None = None
         ad = plan.adapter
+        clock = self.clock = Clock.of(sc)
         horizon = max(1, s.makespan if s is not None else descriptor(sc).horizon(sc))
 
         form = QFormLayout()
         self.kind_buttons: dict[str, QRadioButton] = {}
         self.targets: dict[str, QComboBox] = {}
-        self.inputs: dict[str, dict[str, QSpinBox]] = {}
+        self.inputs: dict[str, dict[str, QSpinBox | InstantEdit]] = {}
         self._group = QButtonGroup(self)
         lanes = [ln.id for ln in ad.lanes(sc)]
         tasks = sorted(a.task for a in s.work()) if s is not None else []
@@ -85,13 +140,13 @@ class DisruptionDialog(QDialog):
             self.targets[f.name] = target
             word = ad.resource_word if f.target == "resource" else ad.task_word
             form.addRow(f"{word.capitalize()}:", target)
-            boxes: dict[str, QSpinBox] = {}
+            boxes: dict[str, QSpinBox | InstantEdit] = {}
             for fld in f.fields:
-                box = QSpinBox()
+                box = _field_box(fld, clock)
                 box.setRange(fld.minimum, max(fld.minimum, 10 * horizon))
                 box.setValue(max(fld.minimum, int(horizon * fld.default)))
                 boxes[fld.name] = box
-                form.addRow(f"{fld.label}:", box)
+                form.addRow(_field_label(fld, clock), box)
             self.inputs[f.name] = boxes
         if self.forms:
             self.kind_buttons[self.forms[0].name].setChecked(True)
@@ -106,6 +161,7 @@ class DisruptionDialog(QDialog):
         self.limit.setValue(5)
         self.tolerance = QSpinBox()
         self.tolerance.setRange(0, 10 * horizon)
+        self.tolerance.setSuffix(f" {clock.unit_word}")
         self.time_limit = QDoubleSpinBox()
         self.time_limit.setRange(0.5, 3600)
         self.time_limit.setValue(10)
@@ -114,7 +170,7 @@ class DisruptionDialog(QDialog):
 
         form.addRow("Solver:", self.solver)
         form.addRow(self.limit_on, self.limit)
-        form.addRow("Start tolerance:", self.tolerance)
+        form.addRow(f"Start tolerance ({clock.unit_name}s):", self.tolerance)
         form.addRow("Time limit (s):", self.time_limit)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Re-plan")
@@ -141,8 +197,9 @@ class DisruptionDialog(QDialog):
         """The chooser of what form ``name`` hits (a lane or a task)."""
         return self.targets[name]
 
-    def field_box(self, name: str, field: str) -> QSpinBox:
-        """The spin box of number ``field`` of form ``name``."""
+    def field_box(self, name: str, field: str) -> QSpinBox | InstantEdit:
+        """The input of number ``field`` of form ``name`` (``value()`` / ``setValue()`` in whole units):
+        an :class:`InstantEdit` for an instant when the scenario has an epoch, else a spin box."""
         return self.inputs[name][field]
 
     def _solver_changed(self, name: str) -> None:
@@ -200,7 +257,8 @@ class DisruptionDialog(QDialog):
         note = f", {len(kept)} pinned" if kept else ""
         if released:
             note += f"; pins released by the disruption: {', '.join(self.released)}"
-        self.status.setText(f"re-planning from t={self._prep.at}: {len(self._prep.frozen)} {word}s frozen{note}…")
+        frozen = f"{len(self._prep.frozen)} {word}s frozen"
+        self.status.setText(f"re-planning from {self.clock.time(self._prep.at)}: {frozen}{note}…")
         self.worker.start()
         return True
 
@@ -217,10 +275,12 @@ class DisruptionDialog(QDialog):
             return
         prep = self._prep
         old_name = self.plan.current_name
-        name = self.plan.unique_name(prep.name)
-        new = result.schedule.renamed(name).with_pins(self._pins)
-        changes = count_changes(prep.baseline, new, self._tol)
         what = ", ".join(self._form.text(d) if self._form is not None else str(d) for d in prep.disruptions)
+        # named after what made it: "cpsat after M3 down @40+15" (see plan_names)
+        name = plan_name(result.solver or self.solver.currentText(), (x.name for x in self.plan.schedules),
+                         time_limit=limit_hit(result, self.time_limit.value()), after=what)
+        new = result.schedule.renamed(name).with_pins(self._pins).with_replanned_at(prep.at)
+        changes = count_changes(prep.baseline, new, self._tol)
         doc = replace(self.plan.doc, scenario=prep.scenario).with_schedule(new)
         self.plan.apply(doc, f"Re-plan after {what}", current=name)
         self.new_name = name

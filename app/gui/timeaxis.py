@@ -16,9 +16,11 @@ a nice step.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 _UNIT_SECONDS = {
     "s": 1, "sec": 1, "second": 1, "seconds": 1,
@@ -253,6 +255,239 @@ def _calendar_ticks(t0: float, t1: float, step_s: int, unit_s: int, epoch: datet
     return out
 
 
+# --------------------------------------------------------------------------- the planner's time language
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))}
+_WEEKDAYS = {d: i for i, d in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_SPAN_WORDS = {
+    "days": DAY, "day": DAY, "d": DAY,
+    "hours": 3600, "hour": 3600, "hrs": 3600, "hr": 3600, "h": 3600,
+    "minutes": 60, "minute": 60, "mins": 60, "min": 60, "m": 60,
+    "seconds": 1, "second": 1, "secs": 1, "sec": 1, "s": 1,
+}
+#: one part of a duration: a number and its unit word (longest spellings first: "min" is not "m" + "in")
+_SPAN_PART = re.compile(r"\s*(\d+)\s*(" + "|".join(sorted(_SPAN_WORDS, key=len, reverse=True)) + r")?\s*,?")
+#: a number without a unit after a part of this size is the next smaller part ('1h30' is 1 h 30 min)
+_NEXT_PART = {DAY: 3600, 3600: 60, 60: 1}
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t]+(\S+))?")
+_DAY_MONTH = re.compile(r"(?:([a-z]{3})[a-z]*\.?,?\s+)?(\d{1,2})\s+([a-z]{3})[a-z]*\.?(?:\s+(\d{4}))?(?:,?\s+(\S+))?")
+_SPAN_NAMES = ((DAY, "d"), (3600, "h"), (60, "min"), (1, "s"))
+_UNIT_NAMES = {1: ("s", "second"), 60: ("min", "minute"), 3600: ("h", "hour"), DAY: ("d", "day")}
+
+
+@dataclass(frozen=True)
+class Clock:
+    """How a scenario's integer times read and are typed: one time language for the whole board.
+
+    With an ``epoch`` an instant reads as a date-time (``'Tue 02 Dec 06:15'``; the year is
+    added when it is not the epoch's); without one it is a number of units (``'415 min'``).
+    A duration reads in days, hours and minutes (``'1 h 30 min'``) either way.
+    :meth:`parse_time` and :meth:`parse_span` read what the planner types back into whole
+    units and refuse what is not on the axis with a message naming the accepted forms.
+    Pure Python: editor specs, dialogs and tooltips share it.
+
+    >>> c = Clock("min", datetime(2026, 12, 1, 22, 0))
+    >>> c.time(495), c.span(90), c.parse_time("Wed 02 Dec 06:15"), c.parse_span("1h30")
+    ('Wed 02 Dec 06:15', '1 h 30 min', 495, 90)
+    """
+
+    unit: str = "min"
+    epoch: datetime | None = None
+
+    @classmethod
+    def of(cls, scenario: object) -> Clock:
+        """The clock of ``scenario``: its ``time_unit`` (default minutes) and ``epoch`` (default none)."""
+        unit = getattr(scenario, "time_unit", None) or "min"
+        return cls(str(getattr(unit, "value", unit)), parse_epoch(getattr(scenario, "epoch", None)))
+
+    @property
+    def unit_s(self) -> int:
+        """Seconds in one unit of the axis."""
+        return unit_seconds(self.unit)
+
+    @property
+    def unit_word(self) -> str:
+        """The unit as it follows a number: ``'min'``, ``'s'``, ``'h'``."""
+        return _UNIT_NAMES[self.unit_s][0]
+
+    @property
+    def unit_name(self) -> str:
+        """The unit in words, for messages: ``'minute'``."""
+        return _UNIT_NAMES[self.unit_s][1]
+
+    # -- reading ------------------------------------------------------------------------------
+    def datetime_at(self, t: float) -> datetime | None:
+        """The date-time of time ``t``; None without an epoch."""
+        return None if self.epoch is None else self.epoch + timedelta(seconds=t * self.unit_s)
+
+    def time(self, t: float | None) -> str:
+        """An instant: ``'Tue 02 Dec 06:15'`` with an epoch, else ``'415 min'`` ('' for None)."""
+        if t is None:
+            return ""
+        dt = self.datetime_at(t)
+        if dt is None:
+            return f"{_plain_label(t)} {self.unit_word}"
+        year = " %Y" if dt.year != self.epoch.year else ""
+        return dt.strftime(f"%a %d %b{year} %H:%M" + (":%S" if dt.second else ""))
+
+    def interval(self, start: float, end: float) -> str:
+        """``[start, end)`` for people: ``'Wed 02 Dec 04:00–04:30'`` (the end's day only when it differs),
+        ``'240–270 min'`` without an epoch."""
+        if self.epoch is None:
+            return f"{_plain_label(start)}–{_plain_label(end)} {self.unit_word}"
+        a, b = self.time(start), self.time(end)
+        same_day = self.datetime_at(start).date() == self.datetime_at(end).date()
+        return f"{a}–{b.rsplit(' ', 1)[-1]}" if same_day else f"{a} – {b}"
+
+    def span(self, d: float | None) -> str:
+        """A duration: ``'1 h 30 min'``, ``'45 min'``, ``'2 d 3 h'``, ``'0 min'`` ('' for None)."""
+        if d is None:
+            return ""
+        if abs(d - round(d)) > 1e-9:  # an average, say: no whole parts to split
+            return f"{d:g} {self.unit_word}"
+        rest = abs(round(d)) * self.unit_s
+        parts = []
+        for size, name in _SPAN_NAMES:
+            n, rest = divmod(rest, size)
+            if n:
+                parts.append(f"{n} {name}")
+        text = " ".join(parts) or f"0 {self.unit_word}"
+        return f"-{text}" if d < 0 else text
+
+    # -- typing -------------------------------------------------------------------------------
+    def forms(self) -> str:
+        """The forms :meth:`parse_time` accepts, for messages."""
+        units = f"a number of {self.unit_name}s from the start"
+        if self.epoch is None:  # no date: the scenario's time 0 is no particular day
+            return f"{units}, e.g. 415 or '6 h 55 min' (the scenario has no start date)"
+        day = (self.epoch + timedelta(days=1)).replace(hour=14, minute=0, second=0)
+        return (f"a date and time like '{day.strftime('%a %d %b %H:%M')}', '{day.strftime('%Y-%m-%d %H:%M')}' "
+                f"or '14:00', or {units} ({self.time(0)}), e.g. 415")
+
+    def parse_span(self, text: str, what: str = "the duration", minimum: int | None = 0) -> int:
+        """A duration typed by the planner, in whole units: ``'90'`` (units), ``'1h30'``,
+        ``'1 h 30 min'``, ``'2d'``, ``'45min'``, ``'1:30'`` (hours and minutes).
+
+        A number without a unit after an hour part is minutes (``'1h30'``), after a day part
+        hours, after a minute part seconds. Raises ValueError naming the accepted forms."""
+        raw = text.strip()
+        seconds = self._seconds(raw.lower())
+        if seconds is None:
+            raise ValueError(f"{what}: '{raw[:40]}' is not a duration; type a number of {self.unit_name}s "
+                             f"(e.g. 90) or a duration like '1 h 30 min', '1h30', '45min' or '2d'")
+        return self._whole(seconds, what, minimum, raw, self.span)
+
+    def parse_time(self, text: str, what: str = "the time", minimum: int | None = 0,
+                   near: int | None = None) -> int:
+        """An instant typed by the planner, in whole units from the epoch.
+
+        Accepted: a number of units (``'415'``) or a duration (``'6 h 55 min'``) from the start;
+        with an epoch also a date-time: ISO ``'2026-12-02 06:15'`` (``T`` or a space, seconds
+        optional, a date alone is midnight), ``'02 Dec 06:15'``, ``'Wed 02 Dec 06:15'``,
+        ``'02 Dec 2026 06:15'`` (a day without a year is the one nearest ``near``, else the
+        epoch; a weekday typed must match the date), or a bare clock time ``'06:15'``: on the
+        day of ``near`` (the value being edited) when given, else the first such time from the
+        epoch on. Refused (ValueError, naming the accepted forms): anything else, a time not
+        on a whole unit, one below ``minimum`` (by default: before the epoch).
+        """
+        raw = text.strip()
+        t = " ".join(raw.lower().split())
+        if not _CLOCK.fullmatch(t):
+            seconds = self._seconds(t)
+            if seconds is not None:  # units or a duration from the start
+                return self._whole(seconds, what, minimum, raw, self.time)
+        dt = None
+        if self.epoch is not None:
+            try:
+                dt = self._datetime(t, near)
+            except ValueError as exc:
+                raise ValueError(f"{what}: {exc}") from None
+        if dt is None:
+            raise ValueError(f"{what}: '{raw[:40]}' is not a time; type {self.forms()}")
+        return self._whole(round((dt - self.epoch).total_seconds()), what, minimum, raw, self.time)
+
+    def _whole(self, seconds: int, what: str, minimum: int | None, raw: str, show: Any) -> int:
+        value, rest = divmod(seconds, self.unit_s)
+        if rest:
+            on = f"on a whole {self.unit_name}" if show == self.time else f"a whole number of {self.unit_name}s"
+            raise ValueError(f"{what}: '{raw[:40]}' is not {on} (times are whole {self.unit_name}s)")
+        if minimum is not None and value < minimum:
+            if minimum == 0 and show == self.time:
+                raise ValueError(f"{what}: '{raw[:40]}' is before the start of the plan ({self.time(0)})")
+            raise ValueError(f"{what} must be at least {show(minimum)}, got {show(value)}")
+        return value
+
+    def _seconds(self, t: str) -> int | None:
+        """Seconds of a signed duration (a bare number is units), or None when ``t`` is not one."""
+        sign = -1 if t.startswith("-") else 1
+        body = t.lstrip("+-").strip()
+        if len(body) > 60:  # no time on any axis is that long (and int() refuses 4300 digits)
+            return None
+        m = _CLOCK.fullmatch(body)
+        if m:
+            return sign * (int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3) or 0))
+        if body.isdigit():
+            return sign * int(body) * self.unit_s
+        total, pos, last = 0, 0, None
+        while pos < len(body):
+            m = _SPAN_PART.match(body, pos)
+            if m is None or m.end() == pos:
+                return None
+            size = _SPAN_WORDS[m.group(2)] if m.group(2) else _NEXT_PART.get(last)
+            if size is None or (last is not None and size >= last):
+                return None
+            total, pos, last = total + int(m.group(1)) * size, m.end(), size
+        return sign * total if last is not None else None
+
+    def _datetime(self, t: str, near: int | None) -> datetime | None:
+        ref = self.datetime_at(near) if near is not None else self.epoch
+        m = _ISO.fullmatch(t)
+        if m:
+            return _date(int(m.group(1)), int(m.group(2)), int(m.group(3))) + _clock_of(m.group(4))
+        m = _DAY_MONTH.fullmatch(t)
+        if m:
+            wd, d, mon, year, clock = m.groups()
+            if mon not in _MONTHS or (wd is not None and wd not in _WEEKDAYS):
+                return None
+            if year is not None:
+                day = _date(int(year), _MONTHS[mon], int(d))
+            else:  # the occurrence nearest the reference: 02 Jan typed in late December is next year's
+                days = [x for y in (ref.year - 1, ref.year, ref.year + 1)
+                        if (x := _date(y, _MONTHS[mon], int(d), strict=False)) is not None]
+                if not days:
+                    raise ValueError(f"there is no {int(d)} {mon.capitalize()}")
+                day = min(days, key=lambda x: abs(x - ref))
+            if wd is not None and day.weekday() != _WEEKDAYS[wd]:
+                raise ValueError(f"{day.strftime('%d %b %Y')} is a {_WEEKDAY_NAMES[day.weekday()]}, "
+                                 f"not a {_WEEKDAY_NAMES[_WEEKDAYS[wd]]}")
+            return day + _clock_of(clock)
+        if _CLOCK.fullmatch(t):
+            day = datetime(ref.year, ref.month, ref.day) + _clock_of(t)
+            return day + timedelta(days=1) if near is None and day < self.epoch else day
+        return None
+
+
+def _date(year: int, month: int, day: int, strict: bool = True) -> datetime | None:
+    try:
+        return datetime(year, month, day)
+    except ValueError:
+        if strict:
+            raise ValueError(f"there is no {year:04d}-{month:02d}-{day:02d}") from None
+        return None
+
+
+def _clock_of(text: str | None) -> timedelta:
+    """``'06:15'`` / ``'06:15:30'`` -> time of day; None is midnight."""
+    if text is None:
+        return timedelta()
+    m = _CLOCK.fullmatch(text)
+    if m is None or int(m.group(1)) > 23 or int(m.group(2)) > 59 or int(m.group(3) or 0) > 59:
+        raise ValueError(f"'{text}' is not a clock time (hh:mm, e.g. 06:15)")
+    return timedelta(hours=int(m.group(1)), minutes=int(m.group(2)), seconds=int(m.group(3) or 0))
+
+
 def format_time(t: float, time_unit: object = "min", epoch: object = None) -> str:
     """A time for tooltips and overlays: ``'Tue 02 Dec 06:15'`` with an epoch, else ``'375'``."""
     ep = parse_epoch(epoch)
@@ -262,4 +497,4 @@ def format_time(t: float, time_unit: object = "min", epoch: object = None) -> st
     return dt.strftime("%a %d %b %H:%M:%S" if dt.second else "%a %d %b %H:%M")
 
 
-__all__ = ["Axis", "Tick", "choose_step", "format_time", "parse_epoch", "ticks", "unit_seconds"]
+__all__ = ["Axis", "Clock", "Tick", "choose_step", "format_time", "parse_epoch", "ticks", "unit_seconds"]
