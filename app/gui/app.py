@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show", choices=["gantt", "resources", "editor", "compare", "replay"], default=None,
                    help="bring a panel to the front (for screenshots)")
     p.add_argument("--compare", metavar="PLAN", default=None,
-                   help="highlight the differences of the current plan against the plan called PLAN")
+                   help="highlight the differences of the current plan against the plan called PLAN, or the "
+                        "newest plan the solver PLAN made (after --solve: --solve dispatch:mwkr --compare cpsat)")
     return p
 
 
@@ -83,6 +84,20 @@ def _solve_now(window, solver: str, time_limit: float) -> None:
         raise OpsPlanError(f"{solver} found no plan ({reason})")
 
 
+def _compare(window, wanted: str) -> str:
+    """Highlight the differences against the plan ``wanted`` names (its name, or a solver's: the
+    newest plan it made, see :func:`~opsplan.app.gui.plan_names.find_plan`); the error when none."""
+    from opsplan.app.gui.plan_names import find_plan
+
+    names = [s.name for s in window.plan.schedules]
+    name = find_plan(names, wanted)
+    if name is None:
+        return f"no plan called {wanted!r} (plans: {', '.join(repr(n) for n in names) or 'none'})"
+    window.gantt.set_compare_with(name)
+    window.compare_panel.set_compare(name)
+    return ""
+
+
 def _quiet_platform_notes() -> None:
     """Drop the offscreen platform's harmless 'does not support propagateSizeHints()' notes."""
     from PySide6.QtCore import qInstallMessageHandler
@@ -117,13 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"opsplan gui: {exc}", file=sys.stderr)
         return 2
     window = MainWindow(plan)
-    if args.compare:
-        if window.plan.doc.schedule(args.compare) is None:
-            names = ", ".join(repr(x.name) for x in window.plan.schedules) or "none"
-            print(f"opsplan gui: no plan called {args.compare!r} (plans: {names})", file=sys.stderr)
-            return 2
-        window.gantt.set_compare_with(args.compare)
-        window.compare_panel.set_compare(args.compare)
+    # the plan to compare with may be the one --solve makes: look it up once the solve is done
+    why = _compare(window, args.compare) if args.compare and not args.solve else ""
     if args.screenshot:
         if args.solve:
             try:
@@ -131,7 +141,16 @@ def main(argv: list[str] | None = None) -> int:
             except OpsPlanError as exc:
                 print(f"opsplan gui: {exc}", file=sys.stderr)
                 return 2
+            why = _compare(window, args.compare) if args.compare else ""
+        if why:
+            print(f"opsplan gui: {why}", file=sys.stderr)
+            window.plan.undo_stack.setClean()  # nothing to save: the command was wrong
+            window.close()
+            return 2
         return screenshot(window, args.screenshot, args.size, args.show)
+    if why:
+        print(f"opsplan gui: {why}", file=sys.stderr)
+        return 2
     if plan is None:
         window.offer_recovery()
     elif plan.path is not None:  # crashed work on this very file
@@ -140,6 +159,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.solve:  # in the solve panel, with its live chart and Cancel
         from PySide6.QtCore import QTimer
 
+        if args.compare:
+            def compare_once(_result) -> None:
+                window.solve_panel.solveFinished.disconnect(compare_once)
+                problem = _compare(window, args.compare)
+                if problem:
+                    print(f"opsplan gui: {problem}", file=sys.stderr)
+                    window._error("Cannot compare", problem)
+
+            window.solve_panel.solveFinished.connect(compare_once)
         QTimer.singleShot(200, lambda: window.solve_panel.solve(args.solve, time_limit=args.time_limit))
     return app.exec()
 

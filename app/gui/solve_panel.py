@@ -2,8 +2,9 @@
 
 Solving runs on a background thread (:mod:`opsplan.app.gui.solve_worker`); the
 event loop keeps running, Cancel stops the solve within about a second. A
-result with a schedule is added to the plan as a new named schedule (one
-undoable command) and becomes current; without one the status line says why.
+result with a schedule is added to the plan as a new schedule named after what made it
+(``cpsat``, ``cpsat 10s``, ``dispatch:mwkr re-opt``, see :mod:`~opsplan.app.gui.plan_names`;
+one undoable command) and becomes current; without one the status line says why.
 
 *Solve* uses the current schedule as a warm start when it passes the checker.
 *Re-optimize* keeps the current schedule's pinned tasks exactly
@@ -19,12 +20,12 @@ extras ``"trace"``) for the replay panel.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 from opsplan.app.gui.chart import ConvergenceChart
 from opsplan.app.gui.document import PlanDocument
+from opsplan.app.gui.plan_names import limit_hit, plan_name
 from opsplan.app.gui.replay_panel import with_trace
 from opsplan.app.gui.solve_worker import SolveWorker, start_solve
 from opsplan.models.errors import OpsPlanError
@@ -153,6 +154,7 @@ class SolvePanel(QWidget):
         self.last_schedule_name: str | None = None
         self._mode = "solve"
         self._solver = ""
+        self._time_limit: float | None = None  # the limit the running solve was given
         self._scenario: Any = None
         self._pinned: tuple = ()  # the pinned assignments the running solve keeps
         self._note = ""
@@ -508,6 +510,7 @@ class SolvePanel(QWidget):
 
         self._mode, self._solver, self._scenario = mode, name, self.plan.scenario
         self._pinned = tuple(pinned)
+        self._time_limit = params.time_limit
         self._note = note
         self._best = (None, None)
         self.last_result = None
@@ -617,9 +620,10 @@ class SolvePanel(QWidget):
         return result.solver if is_policy(self._solver) and result.solver else self._solver
 
     def _add_result(self, result: Result) -> str:
-        stamp = time.strftime("%H:%M:%S")
         shown = self._shown_name(result)
-        schedule = result.schedule.renamed(f"{shown} {stamp}")
+        name = plan_name(shown, (s.name for s in self.plan.schedules), time_limit=limit_hit(result, self._time_limit),
+                         reoptimized=self._mode == "reoptimize")
+        schedule = result.schedule.renamed(name)
         if self._pinned:
             schedule = schedule.with_pins(a.task for a in self._pinned)
         trace = (result.stats or {}).get("trace") if is_policy(self._solver) else None

@@ -43,7 +43,7 @@ def test_dispatch_solve_adds_a_current_schedule_as_one_command(qtbot, plan, pane
     assert started == ["dispatch:mwkr"]
     assert result.has_solution
     assert len(plan.schedules) == n + 1
-    assert plan.current_name == panel.last_schedule_name and plan.current_name.startswith("dispatch:mwkr ")
+    assert plan.current_name == panel.last_schedule_name and plan.current_name == "dispatch:mwkr"
     assert plan.violations() == []
     assert plan.undo_stack.count() == commands + 1
     assert plan.undo_stack.undoText() == "Solve with dispatch:mwkr"
