@@ -10,6 +10,7 @@ from typing import Any
 from opsplan.models.core import Calendar, Issue, Resource, TimeUnit, Vector, Violation, Window
 from opsplan.models.errors import FileFormatError, OpsPlanError, SolverError, ValidationError
 from opsplan.models.schedule import Assignment, Category, Schedule
+from opsplan.models.timetext import TimeText
 
 Scenario = Any  # one of the per-kind scenario documents (see opsplan.models.kinds)
 
@@ -21,11 +22,15 @@ def validate(scenario: Scenario) -> list[Issue]:
     return descriptor(scenario).validate(scenario)
 
 
-def check(scenario: Scenario, schedule: Schedule) -> list[Violation]:
-    """Independent feasibility check: one :class:`Violation` per broken constraint."""
+def check(scenario: Scenario, schedule: Schedule, *, times: TimeText | None = None) -> list[Violation]:
+    """Independent feasibility check: one :class:`Violation` per broken constraint.
+
+    ``times`` writes the times in the messages (the plan board passes its clock, for dates); a kind
+    whose check does not take it, and every caller that leaves it out, gets plain numbers.
+    """
     from opsplan.models.kinds import descriptor
 
-    return descriptor(scenario).check(scenario, schedule)
+    return descriptor(scenario).check_schedule(scenario, schedule, times)
 
 
 def objective_value(scenario: Scenario, schedule: Schedule) -> int:
@@ -53,6 +58,7 @@ __all__ = [
     "Schedule",
     "Scenario",
     "SolverError",
+    "TimeText",
     "TimeUnit",
     "ValidationError",
     "Vector",

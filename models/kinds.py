@@ -11,7 +11,7 @@ registers more with :func:`register_kind`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from opsplan.models.core import Issue, Violation
 from opsplan.models.errors import OpsPlanError
 from opsplan.models.plugins import LazyRegistrations
 from opsplan.models.schedule import Category, Schedule
+from opsplan.models.timetext import TimeText, call_check
 
 Scenario = Any  # the frozen scenario document of some kind
 JsonDict = dict[str, Any]
@@ -135,6 +136,21 @@ def objective_field(scenario: Scenario) -> str:
     return str(getattr(obj, "value", obj))
 
 
+#: the scenario fields every kind's Properties dialog edits (each kind's scenario has them, see DESIGN.md)
+PROPERTY_FIELDS = ("name", "description", "epoch", "time_unit")
+
+
+def replace_properties(scenario: Scenario, **fields: Any) -> Scenario:
+    """The default :attr:`KindDescriptor.with_properties`: ``dataclasses.replace`` of the named fields.
+
+    A field the scenario does not have is an error naming it (rather than a silent no-op).
+    """
+    unknown = [k for k in fields if not hasattr(scenario, k)]
+    if unknown:
+        raise OpsPlanError(f"{type(scenario).__name__} has no property {', '.join(unknown)}")
+    return replace(scenario, **fields)
+
+
 @dataclass(frozen=True)
 class KindDescriptor:
     """Everything generic code needs to know about one scenario kind.
@@ -152,7 +168,9 @@ class KindDescriptor:
         The kind's JSON Schema definitions (merged into the document schema's ``$defs``)
         and the name of the one that describes the scenario object.
     validate, check, objective_value, kpis
-        ``validate(sc) -> [Issue]``, ``check(sc, schedule) -> [Violation]``,
+        ``validate(sc) -> [Issue]``, ``check(sc, schedule) -> [Violation]`` (optionally with a
+        ``times`` keyword, a :class:`~opsplan.models.timetext.TimeText` that writes the times in
+        its messages; see :meth:`check_schedule`),
         ``objective_value(sc, schedule) -> int`` (lower is better) and
         ``kpis(sc, schedule) -> dict`` (plain data, keys of :attr:`kpi_list` among them).
     kpi_list
@@ -160,6 +178,14 @@ class KindDescriptor:
     objectives, with_objective, objective_of
         The objective names the kind knows, ``with_objective(sc, name) -> sc`` and
         ``objective_of(sc) -> name`` (by default the scenario's ``objective`` field).
+    with_properties
+        ``with_properties(sc, **fields) -> sc`` sets generic fields (:data:`PROPERTY_FIELDS`:
+        name, description, epoch, time unit); by default ``dataclasses.replace``.
+    weights, with_weights, weighted_objectives
+        ``weights(sc) -> {group: weight}`` and ``with_weights(sc, {group: weight}) -> sc`` for a kind
+        whose objectives weigh its groups (a job's weight in weighted tardiness); the objectives in
+        ``weighted_objectives`` read them (the Properties dialog shows the weights for those). None:
+        the kind has no weights.
     task_word, group_word, resource_word
         Words for a task, its group (the colour key) and a resource, singular.
     task_ids, group_of, horizon
@@ -221,6 +247,10 @@ class KindDescriptor:
     # ExcelWriter), so that the exported workbook imports back through the kind's tabular importer
     export_sheets: Callable[[Any, Scenario], None] | None = None
     objective_of: Callable[[Scenario], str] = objective_field
+    with_properties: Callable[..., Scenario] = replace_properties
+    weights: Callable[[Scenario], dict[str, int]] | None = None
+    with_weights: Callable[[Scenario, Mapping[str, int]], Scenario] | None = None
+    weighted_objectives: frozenset[str] = frozenset()
     extras: Mapping[str, Any] = field(default_factory=dict)
 
     def kpi(self, key: str) -> KPI | None:
@@ -236,6 +266,16 @@ class KindDescriptor:
             known = ", ".join(self.objectives)
             raise OpsPlanError(f"{self.label} scenarios have no objective '{name}' (known: {known})")
         return name
+
+    def objective_label(self, name: str) -> str:
+        """How objective ``name`` is called for people: the label of the KPI of that name, else the name."""
+        k = self.kpi(name)
+        return k.label if k is not None else name.replace("_", " ").capitalize()
+
+    def check_schedule(self, scenario: Scenario, schedule: Schedule, times: TimeText | None = None) -> list[Violation]:
+        """The kind's :attr:`check`, its messages' times written by ``times`` (the plan board's dates)
+        when the kind's check takes them; otherwise, or without ``times``, its plain numbers."""
+        return call_check(self.check, scenario, schedule, times)
 
     def disruption(self, name: str) -> Disruption:
         """The disruption type ``name``; an error listing the kind's types otherwise."""
@@ -300,20 +340,49 @@ def with_objective(scenario: Scenario, name: str) -> Scenario:
     return d.with_objective(scenario, d.objective(name))
 
 
+def edit_properties(scenario: Scenario, objective: str | None = None, weights: Mapping[str, int] | None = None,
+                    **fields: Any) -> Scenario:
+    """``scenario`` with new generic ``fields`` (:data:`PROPERTY_FIELDS`), ``objective`` and group ``weights``.
+
+    Refused (:class:`OpsPlanError` naming every problem) when the result has validation issues the
+    scenario did not have before: a bad value never enters the document, and a scenario that was
+    already being fixed is not locked by its old problems.
+    """
+    d = descriptor(scenario)
+    new = d.with_properties(scenario, **fields) if fields else scenario
+    if objective is not None and objective != d.objective_of(new):
+        new = d.with_objective(new, d.objective(objective))
+    if weights:
+        if d.weights is None or d.with_weights is None:
+            raise OpsPlanError(f"{d.label} scenarios have no {d.group_word} weights")
+        bad = [f"{g} ({w})" for g, w in weights.items() if not isinstance(w, int) or w < 0]
+        if bad:
+            raise OpsPlanError(f"a weight must be a whole number of at least 0: {', '.join(bad)}")
+        new = d.with_weights(new, weights)
+    before = {str(i) for i in d.validate(scenario)}
+    added = [str(i) for i in d.validate(new) if str(i) not in before]
+    if added:
+        raise OpsPlanError("; ".join(added))
+    return new
+
+
 __all__ = [
     "HIGHER",
     "KPI",
     "LOWER",
     "NEUTRAL",
+    "PROPERTY_FIELDS",
     "Disruption",
     "DisruptionEvent",
     "ImporterSpec",
     "KindDescriptor",
     "descriptor",
     "descriptors",
+    "edit_properties",
     "is_kind",
     "kinds",
     "register_kind",
+    "replace_properties",
     "unregister_kind",
     "with_objective",
 ]

@@ -12,6 +12,7 @@ from opsplan.models.core import Capacity
 PINNED = "pinned"
 ROUTES = "routes"
 PLACEMENT = "placement"
+REPLANNED_AT = "replanned_at"
 
 
 class Category(enum.StrEnum):
@@ -135,6 +136,19 @@ class Schedule:
 
     def with_placement(self, placement: dict[str, str]) -> Schedule:
         return self.with_extra(PLACEMENT, dict(placement))
+
+    @property
+    def replanned_at(self) -> int | None:
+        """The cut time of a re-plan after a disruption (what started before it was kept), or None.
+
+        Kept in the extras so that the board still marks it after the file is saved and reopened.
+        """
+        t = self.extra(REPLANNED_AT)
+        return int(t) if isinstance(t, int | float) and not isinstance(t, bool) else None
+
+    def with_replanned_at(self, t: int | None) -> Schedule:
+        """A copy that says it was re-planned from time ``t`` (None: not a re-plan)."""
+        return self.with_extra(REPLANNED_AT, None if t is None else int(t))
 
 
 def schedule_diff(old: Schedule, new: Schedule, tolerance: int = 0) -> dict[str, str]:

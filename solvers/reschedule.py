@@ -30,7 +30,8 @@ from opsplan.models.errors import OpsPlanError, ValidationError
 from opsplan.models.kinds import Disruption as DisruptionType
 from opsplan.models.kinds import DisruptionEvent, KindDescriptor, descriptor, descriptors
 from opsplan.models.schedule import Assignment, Category, Schedule, count_changes, schedule_diff
-from opsplan.solvers.result import Params, ProgressCallback, Result, StopToken
+from opsplan.models.timetext import At
+from opsplan.solvers.result import Conflict, Params, ProgressCallback, Result, StopToken
 
 Scenario = Any  # a scenario of any kind
 RESOURCE, TASK = "resource", "task"  # what a disruption type hits
@@ -382,7 +383,8 @@ def reschedule(
     capability accept a budget (``cpsat``); others raise
     :class:`~opsplan.models.errors.SolverError`.
 
-    The result's schedule is named ``"<old name or 'plan'> rescheduled @<t>"`` and
+    The result's schedule is named ``"<old name or 'plan'> rescheduled @<t>"``, carries the cut
+    time (:attr:`Schedule.replanned_at <opsplan.models.schedule.Schedule.replanned_at>`), and
     ``result.stats["reschedule"]`` holds ``at``, ``frozen``, ``interrupted``,
     ``changes``, ``max_changes`` and ``tolerance``. Infeasibility (e.g. a budget
     too small for the interrupted tasks) is a status, not an exception.
@@ -402,7 +404,7 @@ def reschedule(
     }
     if result.schedule is not None:
         info["changes"] = count_changes(schedule, result.schedule, tolerance)
-        result = replace(result, schedule=result.schedule.renamed(plan.name))
+        result = replace(result, schedule=result.schedule.renamed(plan.name).with_replanned_at(plan.at))
     if result.conflicts:
         result = replace(result, conflicts=_in_the_callers_terms(result.conflicts, scenario, plan))
     return plan.scenario, replace(result, stats={**result.stats, "reschedule": info})
@@ -412,7 +414,8 @@ def _in_the_callers_terms(conflicts, scenario: Scenario, plan: ReschedulePlan) -
     """Conflicts as the caller knows the re-plan: a constraint a disruption added to the scenario
     (a breakdown window in a calendar) is the disruption (``disruptions[i]``), since the caller's
     file has no such constraint; the pin that keeps a task already started is that start (code
-    ``started``), not a pin the planner set; the earliest start the cut time imposes is the cut time."""
+    ``started``), not a pin the planner set; the earliest start the cut time imposes is the cut time.
+    A rewritten message gets its own times as parts, so the board still writes them as dates."""
     d = descriptor(scenario)
     word = d.task_word
     frozen = {a.task: a for a in plan.frozen}
@@ -424,13 +427,14 @@ def _in_the_callers_terms(conflicts, scenario: Scenario, plan: ReschedulePlan) -
         task = c.objects[0] if c.objects else None
         if c.code == "pin" and task in frozen:
             a = frozen[task]
-            c = replace(c, code="started", message=f"{word} {task} started on {a.resource} at {a.start}, "
-                        f"before the re-plan time {plan.at}, and stays as it is")
+            c = Conflict.of("started", (f"{word} {task} started on {a.resource} at ", At(a.start),
+                                        ", before the re-plan time ", At(plan.at), ", and stays as it is"),
+                            c.objects, c.path)
         elif c.code == "earliest" and task in plan.earliest:
             e = plan.earliest[task]
             why = "the re-plan time" if e == plan.at else "its planned start plus its delay" if task in late else ""
             if why:
-                c = replace(c, message=f"{word} {task} may not start before {why} {e}")
+                c = Conflict.of(c.code, (f"{word} {task} may not start before {why} ", At(e)), c.objects, c.path)
         out.append(c)
     return tuple(out)
 

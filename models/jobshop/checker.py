@@ -33,6 +33,9 @@ Violation codes (stable strings, see :data:`CODES`):
 ``deadline_missed``
     a job's last operation ends after the job's (hard) deadline.
 
+Times in the messages are written by ``times`` (:class:`~opsplan.models.timetext.TimeText`):
+plain numbers by default, the plan board's dates when it passes its clock.
+
 Due dates are soft and never give a violation (see :mod:`opsplan.models.jobshop.kpi`);
 deadlines are hard.
 
@@ -51,6 +54,7 @@ from collections.abc import Sequence
 from opsplan.models.core import MAX_TIME, Resource, Violation, Window
 from opsplan.models.jobshop.scenario import Job, JobShopScenario, Operation
 from opsplan.models.schedule import Assignment, Category, Schedule
+from opsplan.models.timetext import PLAIN, TimeText
 
 MISSING_OPERATION = "missing_operation"
 DUPLICATE_OPERATION = "duplicate_operation"
@@ -83,8 +87,8 @@ CODES: tuple[str, ...] = (
 )
 
 
-def _span(a: Assignment) -> str:
-    return f"[{a.start}, {a.end})"
+def _span(a: Assignment, times: TimeText) -> str:
+    return times.interval(a.start, a.end)
 
 
 def _op_name(op: Operation, job: Job) -> str:
@@ -134,7 +138,7 @@ class _CalendarIndex:
         return out
 
 
-def check_jobshop(scenario: JobShopScenario, schedule: Schedule) -> list[Violation]:
+def check_jobshop(scenario: JobShopScenario, schedule: Schedule, *, times: TimeText = PLAIN) -> list[Violation]:
     """Check ``schedule`` against every hard constraint of ``scenario``.
 
     Parameters
@@ -146,6 +150,8 @@ def check_jobshop(scenario: JobShopScenario, schedule: Schedule) -> list[Violati
         The schedule to check. Only assignments of category work are operations;
         setup and downtime assignments are informational and ignored, except that
         a setup assignment on an unknown resource is reported as ``unknown_machine``.
+    times
+        Writes the instants, durations and intervals in the messages (default: plain numbers).
 
     Returns
     -------
@@ -179,7 +185,7 @@ def check_jobshop(scenario: JobShopScenario, schedule: Schedule) -> list[Violati
                 out.append(
                     Violation(
                         UNKNOWN_MACHINE,
-                        f"setup '{a.task}' {_span(a)} is on unknown machine '{a.resource}'",
+                        f"setup '{a.task}' {_span(a, times)} is on unknown machine '{a.resource}'",
                         _objects(a.task, a.resource),
                     )
                 )
@@ -191,7 +197,7 @@ def check_jobshop(scenario: JobShopScenario, schedule: Schedule) -> list[Violati
             out.append(
                 Violation(
                     UNKNOWN_OPERATION,
-                    f"work '{a.task}' on '{a.resource}' {_span(a)} is not an operation of the scenario",
+                    f"work '{a.task}' on '{a.resource}' {_span(a, times)} is not an operation of the scenario",
                     _objects(a.task, a.resource),
                 )
             )
@@ -199,7 +205,7 @@ def check_jobshop(scenario: JobShopScenario, schedule: Schedule) -> list[Violati
                 out.append(
                     Violation(
                         UNKNOWN_MACHINE,
-                        f"work '{a.task}' {_span(a)} is on unknown machine '{a.resource}'",
+                        f"work '{a.task}' {_span(a, times)} is on unknown machine '{a.resource}'",
                         _objects(a.task, a.resource),
                     )
                 )
@@ -213,7 +219,7 @@ def check_jobshop(scenario: JobShopScenario, schedule: Schedule) -> list[Violati
             out.append(
                 Violation(
                     UNKNOWN_MACHINE,
-                    f"{_op_name(op, job)} is placed on unknown machine '{a.resource}' {_span(a)}",
+                    f"{_op_name(op, job)} is placed on unknown machine '{a.resource}' {_span(a, times)}",
                     _objects(op.id, job.id, a.resource),
                 )
             )
@@ -221,9 +227,9 @@ def check_jobshop(scenario: JobShopScenario, schedule: Schedule) -> list[Violati
         machine = machines[a.resource]
         if a.start < 0 or a.end < a.start:
             if a.start < 0:
-                what = f"starts at {a.start} < 0"
+                what = f"starts at {times.time(a.start)} < {times.time(0)}"
             else:
-                what = f"ends at {a.end} before its start {a.start}"
+                what = f"ends at {times.time(a.end)} before its start {times.time(a.start)}"
             out.append(
                 Violation(
                     NEGATIVE_TIME,
@@ -236,8 +242,8 @@ def check_jobshop(scenario: JobShopScenario, schedule: Schedule) -> list[Violati
             out.append(
                 Violation(
                     TIME_OUT_OF_RANGE,
-                    f"{_op_name(op, job)} on {_machine_name(machine)} ends at {a.end}, "
-                    f"past the largest time {MAX_TIME}",
+                    f"{_op_name(op, job)} on {_machine_name(machine)} ends at {times.time(a.end)}, "
+                    f"past the largest time {times.time(MAX_TIME)}",
                     _objects(op.id, job.id, machine.id),
                 )
             )
@@ -257,8 +263,8 @@ def check_jobshop(scenario: JobShopScenario, schedule: Schedule) -> list[Violati
             out.append(
                 Violation(
                     WRONG_DURATION,
-                    f"{_op_name(op, job)} on {_machine_name(machine)} lasts {a.duration} "
-                    f"{_span(a)}, its duration there is {mode.duration}",
+                    f"{_op_name(op, job)} on {_machine_name(machine)} lasts {times.span(a.duration)} "
+                    f"{_span(a, times)}, its duration there is {times.span(mode.duration)}",
                     _objects(op.id, job.id, machine.id),
                 )
             )
@@ -266,7 +272,7 @@ def check_jobshop(scenario: JobShopScenario, schedule: Schedule) -> list[Violati
 
     for task, more in extra.items():
         job, _, op = ops[task]
-        where = ", ".join(f"'{a.resource}' {_span(a)}" for a in [first[task], *more])
+        where = ", ".join(f"'{a.resource}' {_span(a, times)}" for a in [first[task], *more])
         out.append(
             Violation(
                 DUPLICATE_OPERATION,
@@ -295,8 +301,8 @@ def check_jobshop(scenario: JobShopScenario, schedule: Schedule) -> list[Violati
             out.append(
                 Violation(
                     RELEASE,
-                    f"{_op_name(op, job)} starts at {a.start} on '{a.resource}', "
-                    f"before the job's release {job.release}",
+                    f"{_op_name(op, job)} starts at {times.time(a.start)} on '{a.resource}', "
+                    f"before the job's release {times.time(job.release)}",
                     _objects(op.id, job.id, a.resource),
                 )
             )
@@ -312,8 +318,8 @@ def check_jobshop(scenario: JobShopScenario, schedule: Schedule) -> list[Violati
                 out.append(
                     Violation(
                         ROUTE_ORDER,
-                        f"job '{job.label}': operation '{op.id}' starts at {a.start} on '{a.resource}' "
-                        f"before the previous operation '{p_op.id}' ends at {p_a.end} on '{p_a.resource}'",
+                        f"job '{job.label}': operation '{op.id}' starts at {times.time(a.start)} on '{a.resource}' "
+                        f"before the previous operation '{p_op.id}' ends at {times.time(p_a.end)} on '{p_a.resource}'",
                         _objects(p_op.id, op.id, job.id, p_a.resource, a.resource),
                     )
                 )
@@ -338,7 +344,7 @@ def check_jobshop(scenario: JobShopScenario, schedule: Schedule) -> list[Violati
                     Violation(
                         MACHINE_OVERLAP,
                         f"{_machine_name(machine)}: operation '{pop.id}' of job '{pjob.label}' "
-                        f"{_span(pa)} overlaps operation '{op.id}' of job '{job.label}' {_span(a)}",
+                        f"{_span(pa, times)} overlaps operation '{op.id}' of job '{job.label}' {_span(a, times)}",
                         _objects(pop.id, op.id, pjob.id, job.id, machine.id),
                     )
                 )
@@ -349,9 +355,9 @@ def check_jobshop(scenario: JobShopScenario, schedule: Schedule) -> list[Violati
                     out.append(
                         Violation(
                             MACHINE_OVERLAP,
-                            f"{_machine_name(machine)}: setup of {need} needed between operation "
-                            f"'{pop.id}' of job '{pjob.label}' (ends {pa.end}) and operation '{op.id}' "
-                            f"of job '{job.label}' (starts {a.start}), only {gap} left",
+                            f"{_machine_name(machine)}: setup of {times.span(need)} needed between operation "
+                            f"'{pop.id}' of job '{pjob.label}' (ends {times.time(pa.end)}) and operation '{op.id}' "
+                            f"of job '{job.label}' (starts {times.time(a.start)}), only {times.span(gap)} left",
                             _objects(pop.id, op.id, pjob.id, job.id, machine.id),
                         )
                     )
@@ -371,8 +377,8 @@ def check_jobshop(scenario: JobShopScenario, schedule: Schedule) -> list[Violati
                 out.append(
                     Violation(
                         CALENDAR,
-                        f"{_op_name(op, job)} {_span(a)} on {_machine_name(machine)} overlaps "
-                        f"its unavailability{why} [{w.start}, {w.end})",
+                        f"{_op_name(op, job)} {_span(a, times)} on {_machine_name(machine)} overlaps "
+                        f"its unavailability{why} {times.interval(w.start, w.end)}",
                         _objects(op.id, job.id, machine.id),
                     )
                 )
@@ -389,8 +395,8 @@ def check_jobshop(scenario: JobShopScenario, schedule: Schedule) -> list[Violati
             out.append(
                 Violation(
                     DEADLINE_MISSED,
-                    f"job '{job.label}' ends at {a.end} (operation '{op.id}' on '{a.resource}'), "
-                    f"after its deadline {job.deadline}",
+                    f"job '{job.label}' ends at {times.time(a.end)} (operation '{op.id}' on '{a.resource}'), "
+                    f"after its deadline {times.time(job.deadline)}",
                     _objects(op.id, job.id, a.resource),
                 )
             )

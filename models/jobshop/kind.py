@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from opsplan.models.core import Calendar, Resource
+from opsplan.models.errors import OpsPlanError
 from opsplan.models.jobshop import codec, importers, kpi, schema, tabular
 from opsplan.models.jobshop.checker import check_jobshop
 from opsplan.models.jobshop.disruptions import MACHINE_DOWN, OPERATION_LATE
@@ -36,6 +38,18 @@ def _with_objective(sc: JobShopScenario, name: str) -> JobShopScenario:
     return replace(sc, objective=Objective(name))
 
 
+def _weights(sc: JobShopScenario) -> dict[str, int]:
+    return {j.id: j.weight for j in sc.jobs}
+
+
+def _with_weights(sc: JobShopScenario, weights: Mapping[str, int]) -> JobShopScenario:
+    """``sc`` with the listed jobs' weights; an unknown job is an error naming it."""
+    unknown = [k for k in weights if k not in sc.job_index]
+    if unknown:
+        raise OpsPlanError(f"unknown job {', '.join(unknown)}")
+    return replace(sc, jobs=tuple(replace(j, weight=int(weights.get(j.id, j.weight))) for j in sc.jobs))
+
+
 def new_scenario() -> JobShopScenario:
     """The small template File → New starts from: two machines, one job of two steps."""
     machines = (Resource("M1", "Machine 1", calendar=Calendar()), Resource("M2", "Machine 2", calendar=Calendar()))
@@ -64,6 +78,9 @@ DESCRIPTOR = KindDescriptor(
     ),
     objectives=tuple(o.value for o in Objective),
     with_objective=_with_objective,
+    weights=_weights,
+    with_weights=_with_weights,
+    weighted_objectives=frozenset({Objective.TOTAL_WEIGHTED_TARDINESS.value}),
     task_ids=_task_ids,
     group_of=_group_of,
     horizon=lambda sc: sc.horizon(),
