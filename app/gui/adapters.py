@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from opsplan.app.gui.timeaxis import format_time
+from opsplan.app.gui.timeaxis import Clock, format_time
 from opsplan.models.core import Capacity, Vector, Window, load_share
 from opsplan.models.kinds import descriptor
 from opsplan.models.schedule import Assignment, Schedule
@@ -162,7 +162,7 @@ class KindAdapter:
         if not (isinstance(a.amount, int) and a.amount == 1):
             lines.append(f"demand: {format_amount(a.amount)}")
         if slack is not None:
-            lines.append(f"slack: {slack}")
+            lines.append(f"slack: {Clock.of(scenario).span(slack)}")
         if a.task in schedule.pinned:
             lines.append("pinned")
         return "<br>".join(lines)
@@ -193,7 +193,8 @@ class KindAdapter:
         return descriptor(scenario).kpis(scenario, schedule)
 
     def check(self, scenario: Any, schedule: Schedule) -> list:
-        return descriptor(scenario).check(scenario, schedule)
+        """The checker's violations, for showing: their times read as the board's (dates with an epoch)."""
+        return descriptor(scenario).check_schedule(scenario, schedule, Clock.of(scenario))
 
     def utilization(self, scenario: Any, schedule: Schedule,
                     kpis: Mapping[str, Any] | None = None) -> dict[str, float]:

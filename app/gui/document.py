@@ -13,6 +13,7 @@ from typing import Any
 
 from opsplan.app.gui.adapters import KindAdapter
 from opsplan.app.gui.kinds import adapter_for
+from opsplan.app.gui.timeaxis import Clock
 from opsplan.models import validate
 from opsplan.models.core import Violation
 from opsplan.models.io import document as io
@@ -274,8 +275,10 @@ class PlanDocument(QObject):
         if s is None:
             return
         new = self.adapter.move(self.scenario, s, task, start, lane)
-        where = f" to {lane}" if lane and lane != s.by_task()[task].resource else ""
-        self.replace_schedule(new, f"Move {task}{where} @ {start}")
+        where = ""
+        if lane and lane != s.by_task()[task].resource:  # named as the board shows it
+            where = " on " + next((ln.label for ln in self.adapter.lanes(self.scenario) if ln.id == lane), lane)
+        self.replace_schedule(new, f"Move {task} to {Clock.of(self.scenario).time(start)}{where}")
 
     def set_pinned(self, tasks: list[str], pinned: bool) -> None:
         s = self.schedule

@@ -14,13 +14,16 @@ machine that operations still use); a rejected edit pushes no command.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from opsplan.app.gui.adapters import KindAdapter
-from opsplan.app.gui.editor_spec import Change, Column, EditorSpec, EditRejected, Location, TableSpec
+from opsplan.app.gui.editor_spec import INSTANT, Change, Column, EditorSpec, EditRejected, Location, TableSpec
+from opsplan.app.gui.pickers import ChoiceDelegate
 from opsplan.app.gui.replay_panel import trace_of, with_trace
+from opsplan.app.gui.timeaxis import Clock
 from opsplan.models.schedule import Schedule
 from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -48,6 +51,35 @@ def editor_spec_for(kind: str) -> EditorSpec | None:
 
 
 _ISSUE_BRUSH = QBrush(QColor(255, 205, 205))
+#: the widest a column grows to show its content (px); the planner may drag it wider
+MAX_FIT_WIDTH = 280
+
+
+def fit_columns(view: QTableView, columns: Sequence[Column], natural: list[int] | None = None) -> list[int]:
+    """Size the columns of ``view`` to their content and title (at most :data:`MAX_FIT_WIDTH`) and
+    give the spare width of the viewport to the ``stretch`` columns (else the last one).
+
+    A stretch column is never squeezed below its content: a narrow dock scrolls sideways
+    instead of showing "H…". ``natural``: the content widths measured before (a resize only
+    hands the spare width out again); returns them."""
+    header = view.horizontalHeader()
+    n = header.count()
+    if natural is None or len(natural) != n:
+        natural = [min(MAX_FIT_WIDTH, max(view.sizeHintForColumn(c), header.sectionSizeHint(c))) for c in range(n)]
+    if not n:
+        return natural
+    grow = [c for c, col in enumerate(columns[:n]) if col.stretch] or [n - 1]
+    spare = max(0, view.viewport().width() - sum(natural))
+    for c in range(n):
+        header.resizeSection(c, natural[c] + (spare // len(grow) if c in grow else 0))
+    return natural
+
+
+def _int_or_none(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 class SpecTableModel(QAbstractTableModel):
@@ -68,6 +100,8 @@ class SpecTableModel(QAbstractTableModel):
         self._apply = apply
         self.parent_row: int | None = None
         self._issues: dict[tuple[int, str | None], list[str]] = {}
+        #: the columns shown (the spec's, or computed from the scenario: a setup matrix's jobs)
+        self.columns: tuple[Column, ...] = spec.columns_for(scenario, None)
 
     @property
     def scenario(self) -> Any:
@@ -76,7 +110,8 @@ class SpecTableModel(QAbstractTableModel):
     # -- refresh --------------------------------------------------------------
     def refresh(self, scenario: Any, parent_row: int | None = None) -> None:
         """Show ``scenario``; keeps editors and the selection when the shape did not change."""
-        same_shape = (parent_row == self.parent_row
+        columns = self.spec.columns_for(scenario, parent_row)
+        same_shape = (parent_row == self.parent_row and columns == self.columns
                       and self.spec.row_count(scenario, parent_row) == self.rowCount())
         if same_shape:
             self._sc = scenario
@@ -84,7 +119,7 @@ class SpecTableModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
             return
         self.beginResetModel()
-        self._sc, self.parent_row = scenario, parent_row
+        self._sc, self.parent_row, self.columns = scenario, parent_row, columns
         self.endResetModel()
 
     def set_issues(self, issues: dict[tuple[int, str | None], list[str]]) -> None:
@@ -103,11 +138,11 @@ class SpecTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else self.spec.row_count(self._sc, self.parent_row)
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.spec.columns)
+        return 0 if parent.isValid() else len(self.columns)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.spec.columns):
-            col = self.spec.columns[section]
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
+            col = self.columns[section]
             if role == Qt.ItemDataRole.DisplayRole:
                 return col.title
             if role == Qt.ItemDataRole.ToolTipRole:
@@ -119,9 +154,9 @@ class SpecTableModel(QAbstractTableModel):
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < self.rowCount():
             return None
-        col = self.spec.columns[index.column()]
+        col = self.columns[index.column()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            return self.spec.cell(self._sc, self.parent_row, index.row(), col.key)
+            return self.shown(index.row(), col)
         if role == Qt.ItemDataRole.TextAlignmentRole and col.numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.BackgroundRole and self.issues_at(index.row(), col.key):
@@ -131,30 +166,68 @@ class SpecTableModel(QAbstractTableModel):
             return "\n".join(msgs) if msgs else (col.tooltip or None)
         return None
 
+    # -- time columns: the spec speaks whole units, the planner dates and durations -------------
+    def shown(self, row: int, col: Column) -> str:
+        """The text of cell ``(row, col)``: a time column's units through the scenario's :class:`Clock`."""
+        raw = self.spec.cell(self._sc, self.parent_row, row, col.key)
+        value = _int_or_none(raw) if col.time else None
+        if value is None:
+            return raw
+        clock = Clock.of(self._sc)
+        return clock.time(value) if col.time == INSTANT else clock.span(value)
+
+    def typed(self, row: int, col: Column, text: str) -> str:
+        """What the planner typed into ``(row, col)`` as the spec reads it: a date or duration in a
+        time column becomes whole units ('' and '-' pass, they clear an optional time)."""
+        if not col.time or text in ("", "-"):
+            return text
+        clock = Clock.of(self._sc)
+        try:
+            if col.time == INSTANT:
+                near = _int_or_none(self.spec.cell(self._sc, self.parent_row, row, col.key))
+                return str(clock.parse_time(text, col.title, near=near))
+            return str(clock.parse_span(text, col.title))
+        except ValueError as exc:
+            raise EditRejected(str(exc)) from None
+
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if self.spec.columns[index.column()].editable:
+        if self.columns[index.column()].editable:
             f |= Qt.ItemFlag.ItemIsEditable
         return f
 
     def setData(self, index: QModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
             return False
-        col = self.spec.columns[index.column()]
+        col = self.columns[index.column()]
         if not col.editable:
             return False
         text = "" if value is None else str(value).strip()
-        if text == self.spec.cell(self._sc, self.parent_row, index.row(), col.key):
+        if text == self.shown(index.row(), col):
             return True
         try:
+            text = self.typed(index.row(), col, text)
             change = self.spec.set_cell(self._sc, self.parent_row, index.row(), col.key, text)
         except EditRejected as exc:
             self.rejected.emit(str(exc))
             return False
         self._apply(change)
         return True
+
+
+class _ResizeFilter(QObject):
+    """Calls back when the watched widget (a table's viewport) changes size."""
+
+    def __init__(self, callback: Callable[[], None], parent: QObject) -> None:
+        super().__init__(parent)
+        self._callback = callback
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self._callback()
+        return False
 
 
 class _DeleteKeyFilter(QObject):
@@ -180,6 +253,7 @@ class _Page:
     model: SpecTableModel
     chooser: QComboBox | None = None
     buttons: dict[str, QPushButton] = field(default_factory=dict)
+    natural: list[int] | None = None  #: the columns' content widths (see :func:`fit_columns`)
 
 
 class ScenarioEditor(QWidget):
@@ -200,6 +274,8 @@ class ScenarioEditor(QWidget):
         self._pages: dict[str, _Page] = {}
         self._pending: tuple[str, int | None] | None = None
         self._syncing = False
+        self._linking = False  # True while the editor and the plan's selection follow each other
+        self._known: tuple[Schedule, frozenset[str]] | None = None  # see _plan_tasks
         self._kind: str | None = None
         self.spec: EditorSpec | None = None
 
@@ -213,7 +289,9 @@ class ScenarioEditor(QWidget):
         layout.addWidget(self.status)
 
         self._build()
+        self.tabs.currentChanged.connect(lambda _i: self._set_status("", error=False))  # a message is about its table
         plan.changed.connect(self._on_changed)
+        plan.selectionChanged.connect(self._on_plan_selection)
 
     # -- building ---------------------------------------------------------------
     def _build(self) -> None:
@@ -233,7 +311,7 @@ class ScenarioEditor(QWidget):
             self.tabs.addTab(self._pages[spec.key].widget, spec.title)
         self._refresh(initial=True)
         for page in self._pages.values():
-            page.view.resizeColumnsToContents()
+            self._fit(page, measure=True)
 
     def _build_page(self, spec: TableSpec) -> _Page:
         w = QWidget()
@@ -244,7 +322,9 @@ class ScenarioEditor(QWidget):
             row = QHBoxLayout()
             row.addWidget(QLabel(f"{parent_spec.noun.capitalize()}:"))
             chooser = QComboBox()
-            chooser.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            # long job names must not set the dock's minimum width (it squeezed the board)
+            chooser.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            chooser.setMinimumContentsLength(14)
             chooser.currentIndexChanged.connect(lambda i, k=spec.key: self._on_chooser(k, i))
             row.addWidget(chooser, 1)
             v.addLayout(row)
@@ -260,17 +340,21 @@ class ScenarioEditor(QWidget):
         view.setWordWrap(False)
         header = view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        stretch = [c for c, col in enumerate(spec.columns) if col.stretch]
-        header.setStretchLastSection(not stretch)
-        for c in stretch:
-            header.setSectionResizeMode(c, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)  # fit_columns hands out the spare width
+        for c, col in enumerate(spec.columns):  # a cell naming the scenario's things gets a picker
+            if col.choices is not None:
+                view.setItemDelegateForColumn(c, ChoiceDelegate(col, view))
         view.installEventFilter(_DeleteKeyFilter(lambda k=spec.key: self.remove_rows(k), view))
         view.selectionModel().currentRowChanged.connect(lambda cur, prev, k=spec.key: self._on_current_row(k))
+        view.selectionModel().selectionChanged.connect(lambda *_a, k=spec.key: self._on_rows_selected(k))
         v.addWidget(view, 1)
         buttons = QHBoxLayout()
         page = _Page(spec, w, view, model, chooser)
+        view.viewport().installEventFilter(_ResizeFilter(lambda p=page: self._fit(p), view))
         for name, text, slot in (("add", "Add", self.add_row), ("duplicate", "Duplicate", self.duplicate_rows),
                                  ("remove", "Remove", self.remove_rows)):
+            if name not in spec.actions:
+                continue
             b = QPushButton(text)
             b.setToolTip(f"{text} {spec.noun}" + (" (Delete)" if name == "remove" else ""))
             b.clicked.connect(lambda _=False, k=spec.key, s=slot: s(k))
@@ -475,11 +559,89 @@ class ScenarioEditor(QWidget):
                 self._fill_chooser(page, sc, row)
                 if row != page.model.parent_row:
                     page.model.refresh(sc, row)
-                    page.view.resizeColumnsToContents()
+                    self._fit(page, measure=True)
                     if page.model.rowCount():
-                        page.view.selectionModel().setCurrentIndex(
-                            page.model.index(0, 0), page.view.selectionModel().SelectionFlag.ClearAndSelect)
+                        with self._linked():  # the child's first row is shown, not chosen by the planner
+                            page.view.selectionModel().setCurrentIndex(
+                                page.model.index(0, 0), page.view.selectionModel().SelectionFlag.ClearAndSelect)
                 self._update_issue_marks()
+
+    def _fit(self, page: _Page, measure: bool = False) -> None:
+        page.natural = fit_columns(page.view, page.model.columns, None if measure else page.natural)
+
+    # -- linked selection: the rows follow the plan's selected tasks, and the other way round ---------
+    @contextmanager
+    def _linked(self) -> Iterator[None]:
+        was, self._linking = self._linking, True
+        try:
+            yield
+        finally:
+            self._linking = was
+
+    def row_tasks(self, key: str, row: int, parent: int | None = None) -> list[str]:
+        """The plan's tasks (bars) row ``row`` of table ``key`` stands for: those of the object its id
+        names (a job row: its operations, an operation row: itself), by the adapter's ``tasks_of``;
+        [] for a row that stands for no task (a machine, a window). ``parent``: the parent table's
+        row (default: the one shown)."""
+        page = self._pages[key]
+        sc = self.plan.scenario
+        parent = page.model.parent_row if parent is None else parent
+        ident = page.spec.row_id(sc, parent, row) if 0 <= row < page.spec.row_count(sc, parent) else None
+        if not ident:
+            return []
+        try:
+            tasks = list(self.plan.adapter.tasks_of(sc, ident))
+        except Exception:  # a scenario mid-edit the adapter cannot read: no link
+            return []
+        known = self._plan_tasks()
+        return [t for t in tasks if known is None or t in known]
+
+    def _plan_tasks(self) -> frozenset[str] | None:
+        """The tasks of the current plan (None without one), kept while the plan is the same object."""
+        s = self.plan.schedule
+        if s is None:
+            return None
+        if self._known is None or self._known[0] is not s:
+            self._known = (s, frozenset(a.task for a in s.work()))
+        return self._known[1]
+
+    def path_tasks(self, path: str) -> list[str]:
+        """The tasks of the row an issue path points to (see :meth:`row_tasks`); [] when none."""
+        chain = self.spec.locate(self.plan.scenario, path) if self.spec is not None else []
+        rows = [loc for loc in chain if loc.row is not None and loc.table in self._pages]
+        if not rows:
+            return []
+        parent = rows[-2].row if len(rows) > 1 else None
+        return self.row_tasks(rows[-1].table, rows[-1].row, parent)
+
+    def locate_task(self, task: str) -> list[Location]:
+        """The rows (parents first) that show ``task``: its group's row and, below it, its own."""
+        if self.spec is None:
+            return []
+        sc = self.plan.scenario
+        try:
+            group = self.plan.adapter.group_of(sc, task)
+        except Exception:
+            group = None
+        return [loc for loc in self.spec.locate_task(sc, task, group) if loc.table in self._pages]
+
+    def _on_rows_selected(self, key: str) -> None:
+        """The planner selected rows: the plan selects the bars they stand for (the Gantt follows)."""
+        if self._syncing or self._linking or self.spec is None:
+            return
+        tasks = [t for r in self.selected_rows(key) for t in self.row_tasks(key, r)]
+        if tasks:
+            with self._linked():
+                self.plan.select(list(dict.fromkeys(tasks)))
+
+    def _on_plan_selection(self, tasks: list) -> None:
+        """Bars were selected elsewhere (a click in the Gantt, an issue): show the first one's rows."""
+        if self._linking or not tasks or self.spec is None:
+            return
+        chain = self.locate_task(tasks[0])
+        with self._linked():
+            for loc in chain:
+                self.select_row(loc.table, loc.row)
 
     def _on_chooser(self, key: str, index: int) -> None:
         parent_key = self._pages[key].spec.parent_key

@@ -60,7 +60,9 @@ class DisruptionForm:
     hits: ``"resource"`` (the dialog offers the lanes) or ``"task"`` (the planned tasks).
     ``build(target_id, values)`` makes the event the reschedule solver takes (None: a
     :class:`~opsplan.models.kinds.DisruptionEvent`, see :func:`build_event`);
-    ``describe(event)`` names it in the Undo menu (None: its text form).
+    ``describe(event, clock)`` names it in the Undo menu and in the new plan's name, with times
+    read through ``clock`` (a :class:`~opsplan.app.gui.timeaxis.Clock`: dates where the scenario
+    has an epoch); None: the event's text form.
     """
 
     name: str
@@ -68,14 +70,21 @@ class DisruptionForm:
     target: str
     fields: tuple[DisruptionField, ...]
     build: Callable[[str, Mapping[str, int]], Any] | None = None
-    describe: Callable[[Any], str] | None = None
+    describe: Callable[[Any, Any], str] | None = None
 
     def event(self, target: str, values: Mapping[str, int]) -> Any:
         """The event the form describes (hitting ``target``, with the fields' ``values``)."""
         return self.build(target, values) if self.build is not None else build_event(self, target, values)
 
-    def text(self, event: Any) -> str:
-        return self.describe(event) if self.describe is not None else str(event)
+    def text(self, event: Any, clock: Any = None) -> str:
+        """``event`` in the planner's words (its text form without a ``describe``)."""
+        if self.describe is None:
+            return str(event)
+        if clock is None:
+            from opsplan.app.gui.timeaxis import Clock
+
+            clock = Clock()
+        return self.describe(event, clock)
 
 
 def build_event(form: DisruptionForm, target: str, values: Mapping[str, int]) -> Any:
@@ -99,7 +108,7 @@ def forms_from_descriptor(
     d: KindDescriptor,
     hints: Mapping[str, tuple[int, float]] | None = None,
     build: Mapping[str, Callable[[str, Mapping[str, int]], Any]] | None = None,
-    describe: Mapping[str, Callable[[Any], str]] | None = None,
+    describe: Mapping[str, Callable[[Any, Any], str]] | None = None,
 ) -> tuple[DisruptionForm, ...]:
     """One form per disruption type of ``d``; ``hints`` maps a field name to its
     ``(minimum, default fraction of the plan)``; ``build`` and ``describe`` map a type's name to

@@ -13,7 +13,7 @@ from typing import Any
 from opsplan.app.gui.adapters import KindAdapter, Lane
 from opsplan.app.gui.kinds import GuiBundle, forms_from_descriptor
 from opsplan.app.gui.kinds.jobshop_editor import JobShopEditorSpec
-from opsplan.app.gui.timeaxis import format_time
+from opsplan.app.gui.timeaxis import Clock, format_time
 from opsplan.models.jobshop import edit
 from opsplan.models.jobshop.disruptions import MachineDown, OperationLate
 from opsplan.models.jobshop.kind import DESCRIPTOR
@@ -66,10 +66,10 @@ class JobShopAdapter(KindAdapter):
             f"<b>{a.task}</b> ({a.category})",
             f"job: {job.label if job else '?'}" + (f" (due {when(job.due)})" if job and job.due is not None else ""),
             f"machine: {a.resource}",
-            f"start {when(a.start)}, end {when(a.end)}, duration {a.end - a.start} {sc.time_unit}",
+            f"start {when(a.start)}, end {when(a.end)}, duration {Clock.of(sc).span(a.end - a.start)}",
         ]
         if slack is not None:
-            lines.append(f"slack: {slack}")
+            lines.append(f"slack: {Clock.of(sc).span(slack)}")
         if a.task in schedule.pinned:
             lines.append("pinned")
         return "<br>".join(lines)
@@ -105,8 +105,8 @@ DISRUPTIONS = forms_from_descriptor(
     DESCRIPTOR, DISRUPTION_HINTS,
     build={"machine_down": lambda machine, v: MachineDown(machine, int(v["at"]), int(v["duration"])),
            "operation_late": lambda task, v: OperationLate(task, int(v["delay"]))},
-    describe={"machine_down": lambda d: f"{d.machine} down @{d.at}+{d.duration}",
-              "operation_late": lambda d: f"{d.task} late by {d.delay}"},
+    describe={"machine_down": lambda d, clock: f"{d.machine} down {clock.time(d.at)} for {clock.span(d.duration)}",
+              "operation_late": lambda d, clock: f"{d.task} late by {clock.span(d.delay)}"},
 )
 
 

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from types import MappingProxyType
 from typing import Any
 
 from opsplan.app.gui.editor_spec import (
+    INSTANT,
+    SPAN,
     Change,
     Column,
     EditorSpec,
     EditRejected,
     Location,
     TableSpec,
+    choice_id,
     numbered_id,
     parse_int,
     parse_path,
@@ -25,6 +29,7 @@ from opsplan.app.gui.editor_spec import (
     short_list,
     unique_id,
 )
+from opsplan.app.gui.timeaxis import Clock
 from opsplan.models.core import Calendar, Resource, Window
 from opsplan.models.jobshop.scenario import Job, JobShopScenario, Mode, Operation, SetupMatrix
 
@@ -87,8 +92,35 @@ def _mode_parts(text: str, comma_ids: Sequence[str]) -> list[str]:
     return parts
 
 
+def _duration(text: str, what: str, sc: JobShopScenario) -> int:
+    """A mode's duration: whole units ('15') or a duration in the scenario's unit ('1h30', '45 min')."""
+    try:
+        units = Clock.of(sc).parse_span(text, what, minimum=None)
+    except ValueError as exc:
+        raise EditRejected(str(exc)) from None
+    return parse_int(str(units), what, 0)  # the range checks and their messages
+
+
+def machine_choices(sc: JobShopScenario) -> list[tuple[str, str]]:
+    """The machines a cell may name, ``(id, name)``: what the editor's pickers list."""
+    return [(m.id, m.name) for m in sc.machines]
+
+
+def machine_id(text: str, sc: JobShopScenario) -> str:
+    """The id of the machine ``text`` names: its id, or its name (when no other machine has it)."""
+    mid = choice_id(text, machine_choices(sc))
+    if mid is not None:
+        return mid
+    t = text.strip()
+    same = [m.id for m in sc.machines if m.name and m.name.casefold() == t.casefold()]
+    if same:
+        raise EditRejected(f"'{t}' names {len(same)} machines ({short_list(same)}): write the id")
+    names = [f"{m.id} ({m.name})" if m.name else m.id for m in sc.machines]
+    raise EditRejected(f"unknown machine '{t}' (machines: {short_list(names, 10)})")
+
+
 def parse_modes(text: str, sc: JobShopScenario) -> tuple[Mode, ...]:
-    """``"M1:10, M2:12"`` -> modes, checked against the scenario's machines."""
+    """``"M1:10, M2:12"`` -> modes, checked against the scenario's machines (named by id or name)."""
     known = sc.machine_index
     parts = _mode_parts(text, [m for m in known if "," in m])
     if not parts:
@@ -100,12 +132,11 @@ def parse_modes(text: str, sc: JobShopScenario) -> tuple[Mode, ...]:
         machine = machine.strip()
         if not sep or not machine:
             raise EditRejected(f"'{part}' is not machine:duration (e.g. M1:10)")
-        if machine not in known:
-            raise EditRejected(f"unknown machine '{machine}' (machines: {short_list(list(known), 10)})")
+        machine = machine_id(machine, sc)
         if machine in seen:
             raise EditRejected(f"machine '{machine}' appears in two modes")
         seen.add(machine)
-        modes.append(Mode(machine, parse_int(duration, f"the duration on {machine}", 0)))
+        modes.append(Mode(machine, _duration(duration, f"the duration on {machine}", sc)))
     return tuple(modes)
 
 
@@ -114,9 +145,10 @@ class JobsTable(TableSpec):
     columns = (
         Column("id", "Id", tooltip="unique job id; renaming updates the setup matrices"),
         Column("name", "Name", stretch=True),
-        Column("release", "Release", numeric=True, tooltip="earliest start of the first operation"),
-        Column("due", "Due", numeric=True, tooltip="due date; empty for none"),
-        Column("deadline", "Deadline", numeric=True, tooltip="hard deadline (must end by it); empty for none"),
+        Column("release", "Release", numeric=True, tooltip="earliest start of the first operation", time=INSTANT),
+        Column("due", "Due", numeric=True, tooltip="due date; empty for none", time=INSTANT),
+        Column("deadline", "Deadline", numeric=True, tooltip="hard deadline (must end by it); empty for none",
+               time=INSTANT),
         Column("weight", "Weight", numeric=True),
         Column("operations", "Operations", editable=False, numeric=True),
     )
@@ -228,8 +260,9 @@ class OperationsTable(TableSpec):
         Column("step", "Step", editable=False, numeric=True),
         Column("id", "Id", tooltip="unique operation id (names the bar in schedules)"),
         Column("name", "Name"),
-        Column("modes", "Modes (machine:duration)", stretch=True,
-               tooltip="where the operation may run and how long it takes there, e.g. M1:10, M2:12"),
+        Column("modes", "Modes (machine:duration)", stretch=True, choices=machine_choices, amounts=True,
+               tooltip="where the operation may run and how long it takes there, e.g. M1:10, M2:12 "
+                       "(in the scenario's time unit, or a duration such as M1:1h30)"),
     )
 
     def _job(self, sc: JobShopScenario, parent: int | None) -> Job | None:
@@ -352,6 +385,10 @@ class MachinesTable(TableSpec):
             return Change(_with_machine(sc, row, replace(m, capacity=value)), f"Edit capacity of machine {m.id}", row)
         raise EditRejected(f"the {column} of a machine cannot be edited here")
 
+    def row_label(self, sc: JobShopScenario, row: int) -> str:
+        m = sc.machines[row]
+        return f"{m.id} — {m.name}" if m.name else m.id
+
     def add(self, sc: JobShopScenario, parent: int | None, after: int | None) -> Change:
         mid = numbered_id("M", len(sc.machines) + 1, sc.machine_index)
         m = Resource(mid, f"Machine {mid[1:]}" if mid[1:].isdigit() else "", calendar=Calendar())
@@ -394,9 +431,10 @@ class WindowsTable(TableSpec):
 
     key, title, noun = "windows", "Calendar", "window"
     columns = (
-        Column("machine", "Machine", tooltip="the machine that is unavailable; change it to move the window"),
-        Column("start", "Start", numeric=True),
-        Column("end", "End", numeric=True, tooltip="first time the machine is available again"),
+        Column("machine", "Machine", tooltip="the machine that is unavailable; change it to move the window",
+               choices=machine_choices),
+        Column("start", "Start", numeric=True, time=INSTANT),
+        Column("end", "End", numeric=True, tooltip="first time the machine is available again", time=INSTANT),
         Column("reason", "Reason", stretch=True),
     )
 
@@ -413,6 +451,10 @@ class WindowsTable(TableSpec):
 
     def row_count(self, sc: JobShopScenario, parent: int | None) -> int:
         return sum(len(m.calendar.windows) for m in sc.machines)
+
+    def describe_row(self, sc: JobShopScenario, parent: int | None, row: int) -> str:
+        i, k = self.slots(sc)[row]
+        return f"{MachinesTable().describe_row(sc, None, i)} · calendar window {k + 1}"
 
     def cell(self, sc: JobShopScenario, parent: int | None, row: int, column: str) -> str:
         i, k = self.slots(sc)[row]
@@ -432,11 +474,9 @@ class WindowsTable(TableSpec):
         w = windows[k]
         where = f"window {k + 1} of machine {m.id}"
         if column == "machine":
-            target = text.strip()
+            target = machine_id(text, sc)
             if target == m.id:
                 return Change(sc, "")
-            if target not in sc.machine_index:
-                raise EditRejected(f"unknown machine '{target}' (machines: {short_list(list(sc.machine_index), 10)})")
             j = next(n for n, x in enumerate(sc.machines) if x.id == target)
             del windows[k]
             sc2 = self._with_windows(sc, i, windows)
@@ -446,12 +486,14 @@ class WindowsTable(TableSpec):
         if column == "start":
             value = parse_int(text, "the window start", 0)
             if value >= w.end:
-                raise EditRejected(f"the window start {value} must be before its end {w.end}")
+                clock = Clock.of(sc)
+                raise EditRejected(f"the window start {clock.time(value)} must be before its end {clock.time(w.end)}")
             windows[k] = replace(w, start=value)
         elif column == "end":
             value = parse_int(text, "the window end", 0)
             if value <= w.start:
-                raise EditRejected(f"the window end {value} must be after its start {w.start}")
+                clock = Clock.of(sc)
+                raise EditRejected(f"the window end {clock.time(value)} must be after its start {clock.time(w.start)}")
             windows[k] = replace(w, end=value)
         elif column == "reason":
             windows[k] = replace(w, reason=text)
@@ -502,10 +544,67 @@ class WindowsTable(TableSpec):
         return Change(sc2, label, min(rows))
 
 
+class SetupsTable(TableSpec):
+    """Sequence-dependent setup times on the machine chosen above: a row per job the machine may run
+    (or its matrix lists), a column per job that follows it; a missing entry is no setup (0)."""
+
+    key, title, noun = "setups", "Setup times", "setup time"
+    parent_key = "machines"
+    actions = ()  # the rows are the machine's jobs: they come and go with the jobs and their modes
+    FROM = "from"
+
+    @staticmethod
+    def jobs(sc: JobShopScenario, parent: int | None) -> list[str]:
+        """The jobs of machine ``parent``'s matrix: those listed in it and those that may run on it."""
+        if parent is None or not 0 <= parent < len(sc.machines):
+            return []
+        mid = sc.machines[parent].id
+        listed = set(sc.setup_index[mid].jobs) if mid in sc.setup_index else set()
+        return [j.id for j in sc.jobs if j.id in listed or any(op.mode_on(mid) for op in j.operations)]
+
+    def columns_for(self, sc: JobShopScenario, parent: int | None) -> tuple[Column, ...]:
+        head = Column(self.FROM, "Setup after ↓ before →", editable=False,
+                      tooltip="the job that ran last on the machine (rows) and the job that follows (columns)")
+        return (head, *(Column(f"to:{jid}", jid, numeric=True, time=SPAN,
+                               tooltip=f"setup before an operation of {jid}, after one of the row's job")
+                        for jid in self.jobs(sc, parent)))
+
+    def row_count(self, sc: JobShopScenario, parent: int | None) -> int:
+        return len(self.jobs(sc, parent))
+
+    def cell(self, sc: JobShopScenario, parent: int | None, row: int, column: str) -> str:
+        src = self.jobs(sc, parent)[row]
+        if column == self.FROM:
+            return src
+        return str(sc.setup_time(sc.machines[parent].id, src, column.removeprefix("to:")))
+
+    def set_cell(self, sc: JobShopScenario, parent: int | None, row: int, column: str, text: str) -> Change:
+        if parent is None or not column.startswith("to:"):
+            raise EditRejected("choose a machine and a cell of its setup matrix")
+        mid, src, dst = sc.machines[parent].id, self.jobs(sc, parent)[row], column.removeprefix("to:")
+        value = parse_int(text or "0", f"the setup from {src} to {dst}", 0)
+        old = sc.setup_index.get(mid)
+        if old is not None and not _square(old):
+            raise EditRejected(f"the setup matrix of machine {mid} is not square: fix it in the file first")
+        ids = list(old.jobs) if old is not None else []
+        rows = [list(r) for r in old.matrix] if old is not None else []
+        for jid in (src, dst):  # a job the matrix does not list yet gets a row and a column of zeros
+            if jid not in ids:
+                ids.append(jid)
+                for r in rows:
+                    r.append(0)
+                rows.append([0] * len(ids))
+        rows[ids.index(src)][ids.index(dst)] = value
+        new = SetupMatrix(mid, tuple(ids), tuple(tuple(r) for r in rows))
+        setups = tuple(new if s.machine == mid else s for s in sc.setups) if old is not None else (*sc.setups, new)
+        return Change(replace(sc, setups=setups), f"Edit setup {src} → {dst} on machine {mid}", row)
+
+
 class JobShopEditorSpec(EditorSpec):
     def __init__(self) -> None:
-        self.tables = (JobsTable(), OperationsTable(), MachinesTable(), WindowsTable())
+        self.tables = (JobsTable(), OperationsTable(), MachinesTable(), WindowsTable(), SetupsTable())
 
+    path_words = MappingProxyType({"calendar": "calendar window", "matrix": "setup matrix"})
     _JOB_COLUMNS = {"id", "name", "release", "due", "deadline", "weight", "operations"}
     _MACHINE_COLUMNS = {"id", "name", "capacity"}
 
@@ -529,6 +628,9 @@ class JobShopEditorSpec(EditorSpec):
                 return [Location("jobs", i), Location("operations", k, col)]
             col = nxt[0] if nxt[0] in self._JOB_COLUMNS else None
             return [Location("jobs", i, col)]
+        if head == "setups" and i is not None and 0 <= i < len(sc.setups):
+            m = next((k for k, x in enumerate(sc.machines) if x.id == sc.setups[i].machine), None)
+            return [] if m is None else [Location("machines", m), Location("setups")]
         if head == "machines":
             if i is None:
                 return [Location("machines")]
@@ -574,7 +676,10 @@ __all__ = [
     "JobsTable",
     "MachinesTable",
     "OperationsTable",
+    "SetupsTable",
     "WindowsTable",
     "format_modes",
+    "machine_choices",
+    "machine_id",
     "parse_modes",
 ]

@@ -8,6 +8,7 @@ import pytest
 from opsplan.app.gui.editor import ScenarioEditor
 from opsplan.app.gui.editor_spec import parse_path
 from opsplan.app.gui.kinds import bundle_for
+from opsplan.app.gui.timeaxis import Clock
 from opsplan.models.core import Window
 from PySide6.QtCore import Qt
 
@@ -35,7 +36,7 @@ def _cell(editor, key, row, column):
 
 def test_tables_follow_the_spec(editor, plan):
     sc = plan.scenario
-    assert editor.table_keys() == ["jobs", "operations", "machines", "windows"]
+    assert editor.table_keys() == ["jobs", "operations", "machines", "windows", "setups"]
     assert editor.model("jobs").rowCount() == len(sc.jobs)
     assert editor.model("machines").rowCount() == len(sc.machines)
     assert editor.model("windows").rowCount() == sum(len(m.calendar.windows) for m in sc.machines)
@@ -53,7 +54,7 @@ def test_edit_deadline_column(editor, plan):
     assert _set(editor, "jobs", 2, "deadline", "99999")
     assert plan.scenario.jobs[2].deadline == 99999
     assert plan.undo_stack.undoText() == f"Edit deadline of job {job.id}"
-    assert _cell(editor, "jobs", 2, "deadline") == "99999"
+    assert _cell(editor, "jobs", 2, "deadline") == Clock.of(sc0).time(99999)  # a date: the sample has an epoch
     assert _set(editor, "jobs", 2, "deadline", "")  # empty: no deadline
     assert plan.scenario.jobs[2].deadline is None
 
@@ -64,12 +65,12 @@ def test_edit_due_is_one_undoable_command(editor, plan):
     assert _set(editor, "jobs", 2, "due", "777")
     assert plan.scenario.jobs[2].due == 777
     assert plan.undo_stack.count() == 1 and plan.undo_stack.undoText() == f"Edit due of job {job.id}"
-    assert _cell(editor, "jobs", 2, "due") == "777"
+    assert _cell(editor, "jobs", 2, "due") == Clock.of(sc0).time(777)
     assert _set(editor, "jobs", 2, "due", "")  # empty: no due date
     assert plan.scenario.jobs[2].due is None
     plan.undo_stack.undo()
     plan.undo_stack.undo()
-    assert plan.scenario is sc0 and _cell(editor, "jobs", 2, "due") == str(job.due)
+    assert plan.scenario is sc0 and _cell(editor, "jobs", 2, "due") == Clock.of(sc0).time(job.due)
     plan.undo_stack.redo()
     assert plan.scenario.jobs[2].due == 777
 
@@ -78,7 +79,7 @@ def test_bad_numbers_are_rejected_without_a_command(editor, plan, qtbot):
     sc0 = plan.scenario
     with qtbot.waitSignal(editor.editRejected) as blocker:
         assert not _set(editor, "jobs", 0, "release", "soon")
-    assert "whole number" in blocker.args[0] and "whole number" in editor.status_text()
+    assert "is not a time" in blocker.args[0] and "is not a time" in editor.status_text()
     assert not _set(editor, "jobs", 0, "weight", "-2")
     assert "negative" in editor.status_text()
     assert not _set(editor, "jobs", 0, "id", sc0.jobs[1].id)
@@ -100,7 +101,7 @@ def test_operation_modes_are_validated(editor, plan):
     assert editor.model("operations").parent_row == 1
     op = sc0.jobs[1].operations[0]
     for bad, why in (("NOPE:10", "unknown machine 'NOPE'"), ("DIV:-5", "negative"), ("DIV", "machine:duration"),
-                     ("DIV:x", "whole number"), ("DIV:1, DIV:2", "two modes"), ("", "at least one mode")):
+                     ("DIV:x", "not a duration"), ("DIV:1, DIV:2", "two modes"), ("", "at least one mode")):
         assert not _set(editor, "operations", 0, "modes", bad), bad
         assert why.lower() in editor.status_text().lower(), (bad, editor.status_text())
     assert plan.scenario is sc0 and plan.undo_stack.count() == 0

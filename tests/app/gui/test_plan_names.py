@@ -82,8 +82,14 @@ def test_the_disruption_plan_is_named_after_solver_and_disruption(plan, qtbot):
     dlg.solver.setCurrentText("cpsat")
     assert dlg.run(), dlg.status.text()
     qtbot.waitUntil(lambda: dlg.new_name is not None or "no new plan" in dlg.status.text(), timeout=30_000)
-    words = dlg.chosen().text(dlg.disruptions()[0])  # the kind's words: "MIX1 down @43+13"
-    assert machine in words
+    from opsplan.app.gui.timeaxis import Clock
+
+    words = dlg.chosen().text(dlg.disruptions()[0], Clock.of(plan.scenario))
+    event = dlg.disruptions()[0]
+    clock = Clock.of(plan.scenario)
+    # the kind's words, in the board's time language: "MIX1 down Wed 02 Dec 01:06 for 56 min"
+    assert words == f"{machine} down {clock.time(event.at)} for {clock.span(event.duration)}"
+    assert " Dec " in words and "@" not in words
     assert dlg.new_name == plan.current_name == f"cpsat after {words}"
     assert plan.undo_stack.undoText() == f"Re-plan after {words}"
 
