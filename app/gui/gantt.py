@@ -41,6 +41,7 @@ from typing import Any
 
 from opsplan.app.gui.gantt_export import EXPORT_MAX_PX, EXPORT_VECTOR_LIMIT, GanttExport
 from opsplan.app.gui.gantt_interaction import (
+    KEYS_HELP,
     SNAP_PX,
     SYNC_FEEDBACK_LIMIT,
     GanttInteraction,
@@ -70,6 +71,7 @@ from opsplan.app.gui.gantt_scene import (
     _RouteItem,
     group_color,
 )
+from opsplan.app.gui.legend import GanttLegend
 from opsplan.models.schedule import schedule_diff
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QStaticText
@@ -89,7 +91,9 @@ class GanttView(GanttInteraction, GanttPainting, GanttScene, GanttExport, QGraph
     dragFeedback(dict): live result of the bar being dragged: ``task``, ``start``,
         ``lane``, ``target`` (lane under the mouse), ``forbidden``, ``violations``
         (count), ``violated_tasks``, ``kpi_delta`` (numeric KPIs, candidate minus
-        current) and ``text`` (what the overlay shows, e.g. ``"makespan +12, 2 violations"``).
+        current), ``named_violations`` (the moved bar's violations in words: ``"clashes with X on
+        Lane 06:10–06:40"``) and ``text`` (what the overlay shows, e.g. ``"makespan +12, 2 violations"``
+        and a line per named violation).
         An empty dict when the drag ends.
     previewChanged(bool): a preview (see :meth:`set_preview`) began (True) or ended (False).
     """
@@ -160,6 +164,8 @@ class GanttView(GanttInteraction, GanttPainting, GanttScene, GanttExport, QGraph
 
         self._header = _Header(self)
         self._label_col = _LaneLabels(self)
+        self._cut: int | None = None  # the drawn plan's re-plan cut time
+        self._legend = GanttLegend(self)
         self._overlay = QLabel(self.viewport())
         self._overlay.setObjectName("dragOverlay")
         self._overlay.setStyleSheet("QLabel { background: rgba(255,255,224,235); border: 1px solid #999;"
@@ -181,6 +187,9 @@ class GanttView(GanttInteraction, GanttPainting, GanttScene, GanttExport, QGraph
         plan.scheduleRenamed.connect(self._follow_rename)
         plan.currentChanged.connect(self._rebuild)
         plan.selectionChanged.connect(self._on_selection)
+        plan.selectionChanged.connect(self._follow_selection)  # bars chosen in another view come into sight
+        self.last_note = ""  # the latest refused keyboard nudge, as said beside its bar
+        self.setStatusTip(KEYS_HELP)
         self._rebuild()
 
     # ------------------------------------------------------------------ public API
@@ -264,7 +273,7 @@ class GanttView(GanttInteraction, GanttPainting, GanttScene, GanttExport, QGraph
         """The view height that shows every lane without scrolling (header, lanes, frame and the
         horizontal scroll bar): what the board gives the Gantt when it can."""
         bar = self.horizontalScrollBar().sizeHint().height()
-        return int(HEADER_H + self._total_h + 2 * self.frameWidth() + bar + 2)
+        return int(HEADER_H + self._legend_height() + self._total_h + 2 * self.frameWidth() + bar + 2)
 
     # ------------------------------------------------------------------ geometry
     def _update_geometry(self) -> None:
@@ -339,9 +348,10 @@ class GanttView(GanttInteraction, GanttPainting, GanttScene, GanttExport, QGraph
             self._quiet_depth -= 1
 
     def _place_margin_widgets(self) -> None:
+        top = self._place_legend()  # the legend strip above the time header (gantt_scene)
         cr = self.contentsRect()
         vp = self.viewport().geometry()
-        self._header.setGeometry(cr.left(), cr.top(), vp.right() - cr.left() + 1, HEADER_H)
+        self._header.setGeometry(cr.left(), cr.top() + top, vp.right() - cr.left() + 1, HEADER_H)
         self._label_col.setGeometry(cr.left(), vp.top(), self._label_w, vp.height())
 
     def resizeEvent(self, event) -> None:  # noqa: N802

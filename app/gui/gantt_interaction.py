@@ -5,11 +5,14 @@ handles the mouse and the keyboard: click selects (a bar and its group's route),
 wheel zooms (Ctrl) or pans, the middle button pans, Esc cancels a drag, and dragging a
 work bar moves it in time or to another allowed lane. While a bar is dragged a ghost
 shows its candidate place (crossed out on a lane it may not use), the bars the
-candidate plan breaks are outlined red, and an overlay says what the move does to the
-KPIs (``dragFeedback``); on a plan bigger than :data:`SYNC_FEEDBACK_LIMIT` assignments
-the feedback waits for the event queue to be idle. The drop is one undoable command
-(:meth:`PlanDocument.move_task`). Nothing here names a kind: the adapter moves, checks
-and measures.
+candidate plan breaks are outlined red, and an overlay, always inside the viewport,
+says what the move does to the KPIs and names what it breaks ("clashes with X on
+Lane 06:10–06:40"), or why the lane is not allowed (``dragFeedback``); on a plan
+bigger than :data:`SYNC_FEEDBACK_LIMIT` assignments the feedback waits for the event
+queue to be idle. The drop is one undoable command (:meth:`PlanDocument.move_task`).
+The arrow keys nudge the selected bars (:data:`KEYS_HELP`), one command per key.
+Bars selected in another view are scrolled into sight. Nothing here names a kind: the
+adapter moves, checks and measures.
 """
 
 from __future__ import annotations
@@ -21,12 +24,19 @@ from typing import Any
 import numpy as np
 from opsplan.app.gui.gantt_scene import BAR_H, LANE_PAD, TRACK_H, _bar_y, _LaneData
 from opsplan.app.gui.kinds import kpi_rows
+from opsplan.app.gui.timeaxis import Clock, choose_step
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QMenu, QToolTip
 
 SNAP_PX = 6  #: a dragged bar snaps to a preceding bar's end this close (px)
 SYNC_FEEDBACK_LIMIT = 4000  #: plans up to this many assignments get drag feedback synchronously
+NAMED_LIMIT = 3  #: the drag overlay names this many violations, then says how many more
+OVERLAY_MARGIN = 4  #: the drag overlay keeps this far from the viewport's edges (px)
+#: the keys and mouse of the chart, for its status tip and the tooltip of a selected bar
+KEYS_HELP = ("Click a bar to select it, drag it to move it. With bars selected: ←/→ move them one time unit "
+             "earlier/later (Shift: one step of the time axis), ↑/↓ move the bar to the previous/next lane "
+             "it may use; pinned bars stay. Ctrl+wheel zooms, Ctrl+0 fits.")
 
 
 def _num(x: Any) -> bool:
@@ -44,9 +54,12 @@ def show_viewport_tooltip(area: Any, event: Any, text: str) -> bool:
     return True
 
 
-def _fmt_delta(v: float) -> str:
+def _fmt_delta(v: float, clock: Clock | None = None) -> str:
+    """A KPI change: ``'+12'``, or ``'+1 h 30 min'`` for a time KPI (given the scenario's ``clock``)."""
     if v == 0:
         return "±0"
+    if clock is not None:
+        return ("+" if v > 0 else "-") + clock.span(abs(v))
     return f"{v:+d}" if float(v).is_integer() else f"{v:+.3g}"
 
 
@@ -132,7 +145,9 @@ class GanttInteraction:
                 t = sp.x() / self._ppu
                 for ws, we, reason in ld.windows:
                     if ws <= t < we:
-                        return f"<b>{ld.lane.label}</b> unavailable {ws}-{we}" + (f": {reason}" if reason else "")
+                        clock = Clock.of(plan.scenario)
+                        return (f"<b>{ld.lane.label}</b> unavailable {clock.interval(ws, we)} ({clock.span(we - ws)})"
+                                + (f": {reason}" if reason else ""))
             return ""
         sc, s = plan.scenario, plan.schedule
         slack = self._slack().get(a.task) if a.category == "work" else None
@@ -142,6 +157,8 @@ class GanttInteraction:
             extra = "".join(f"<br><span style='color:#c00000'>{m}</span>" for m in msgs[:3])
             more = f"<br>... {len(msgs) - 3} more" if len(msgs) > 3 else ""
             text += extra + more
+        if a.task in plan.selection and a.category == "work":
+            text += "<br><span style='color:#666'>←/→ move it in time (Shift: bigger steps), ↑/↓ to another lane</span>"
         return text
 
     def context_menu_for(self, task: str | None) -> QMenu:
@@ -312,6 +329,9 @@ class GanttInteraction:
             self.cancel_drag()
             event.accept()
             return
+        if self._nudge_key(event):
+            event.accept()
+            return
         if event.matches(QKeySequence.StandardKey.ZoomIn) or (
                 event.modifiers() & Qt.KeyboardModifier.ControlModifier and event.key() == Qt.Key.Key_Equal):
             self.zoom_by(1.25)
@@ -336,6 +356,116 @@ class GanttInteraction:
         menu.exec(event.globalPos())
         menu.deleteLater()
         event.accept()
+
+    # ------------------------------------------------------------------ keyboard nudging
+    def _nudge_key(self, event) -> bool:
+        """Arrow keys move the selected bars (see :data:`KEYS_HELP`); False leaves the key to the view
+        (scrolling) when no bar is selected."""
+        key, mods = event.key(), event.modifiers()
+        shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
+        if self._drag is not None or mods & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier):
+            return False
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            step = self.nudge_step(big=shift)
+            return self.nudge(-step if key == Qt.Key.Key_Left else step)
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and not shift:
+            return self.nudge_lane(-1 if key == Qt.Key.Key_Up else 1)
+        return False
+
+    def nudge_step(self, big: bool = False) -> int:
+        """Time units one arrow key moves a bar: 1, or with Shift one major step of the time axis shown."""
+        if not big:
+            return 1
+        sc = self._plan.scenario
+        return max(1, round(choose_step(self._ppu, self._t_max, getattr(sc, "time_unit", "min"),
+                                        getattr(sc, "epoch", None))))
+
+    def _movable_selection(self) -> tuple[list[str], list[str]]:
+        """(selected tasks drawn as bars, those of them that are not pinned), in the current plan."""
+        plan = self._plan
+        s = plan.schedule
+        if s is None or self._preview is not None:  # a preview is not the document: nothing to move
+            return [], []
+        by_task = s.by_task()
+        tasks = [t for t in plan.selection if t in by_task]
+        return tasks, [t for t in tasks if t not in s.pinned]
+
+    def nudge(self, dt: int) -> bool:
+        """Move the selected bars ``dt`` time units (never before 0) as one undoable command; pinned bars
+        stay. False when no bar is selected."""
+        tasks, movable = self._movable_selection()
+        if not tasks:
+            return False
+        if not movable:
+            self._note(tasks[0], "pinned bars do not move")
+            return True
+        plan = self._plan
+        by_task = plan.schedule.by_task()
+        moves = [(t, max(0, by_task[t].start + dt)) for t in movable]
+        moves = [(t, start) for t, start in moves if start != by_task[t].start]
+        if len(moves) == 1:
+            self._try(moves[0][0], lambda: plan.move_task(*moves[0]))
+        elif moves:
+            def move_all() -> None:
+                s = plan.schedule
+                for t, start in moves:
+                    s = plan.adapter.move(plan.scenario, s, t, start, None)
+                plan.replace_schedule(s, f"Nudge {len(moves)} {plan.adapter.task_word}s {dt:+d}")
+
+            self._try(moves[0][0], move_all)
+        return True
+
+    def nudge_lane(self, direction: int) -> bool:
+        """Move the one selected bar to the previous (``direction`` < 0) or next lane it may use, at the
+        same start, as one undoable command. False unless exactly one bar is selected."""
+        tasks, movable = self._movable_selection()
+        if len(tasks) != 1:
+            return False
+        task = tasks[0]
+        if not movable:
+            self._note(task, "pinned bars do not move")
+            return True
+        plan = self._plan
+        a = plan.schedule.by_task()[task]
+        try:
+            allowed = set(plan.adapter.allowed_lanes(plan.scenario, task))
+        except Exception:
+            allowed = {a.resource}
+        order = [ld.lane.id for ld in self._lanes]
+        i = order.index(a.resource) if a.resource in order else -1
+        seq = order[i + 1:] if direction > 0 else order[:max(i, 0)][::-1]
+        target = next((ln for ln in seq if ln in allowed), None)
+        if target is None:
+            self._note(task, f"no lane {'below' if direction > 0 else 'above'} that {task} may use")
+            return True
+        self._try(task, lambda: plan.move_task(task, a.start, target))
+        return True
+
+    def _try(self, task: str, move) -> None:
+        try:
+            move()
+        except Exception as exc:  # the adapter refuses the move: say why, the plan is unchanged
+            self._note(task, str(exc))
+
+    def _note(self, task: str, text: str) -> None:
+        """Say ``text`` beside ``task``'s bar (a refused nudge); kept in ``last_note`` for the caller."""
+        self.last_note = text
+        r = self.bar_rect(task)
+        at = r.center().toPoint() if not r.isEmpty() else QPoint(10, 10)
+        QToolTip.showText(self.viewport().mapToGlobal(at), text, self.viewport())
+
+    def _follow_selection(self, tasks: list) -> None:
+        """Bars selected elsewhere (an editor row, an issue) are scrolled into view when none shows."""
+        rects = [r for r in (self.bar_rect(t) for t in tasks[:200]) if not r.isEmpty()]
+        vp = QRectF(self.viewport().rect())
+        if not rects or any(vp.intersects(r) for r in rects):
+            return
+        r = rects[0]
+        if r.right() < 0 or r.left() > vp.width():
+            self.pan_by(r.center().x() - vp.width() / 2)
+        if r.bottom() < 0 or r.top() > vp.height():
+            bar = self.verticalScrollBar()
+            bar.setValue(bar.value() + round(r.center().y() - vp.height() / 2))
 
     # ------------------------------------------------------------------ dragging
     def _begin_drag(self, press: _Press) -> None:
@@ -417,39 +547,46 @@ class GanttInteraction:
             return
         plan = self._plan
         sc, s, ad = plan.scenario, plan.schedule, plan.adapter
+        clock = Clock.of(sc)
         viols: list = []
         delta: dict[str, float] = {}
+        named: list[str] = []
         d.error = ""
-        try:
-            cand = ad.move(sc, s, d.task, d.start, d.lane)
-            moved = cand.by_task().get(d.task)
-            if moved is not None:
-                d.duration = moved.end - moved.start
-            viols = list(ad.check(sc, cand))
-            base = plan.kpis()
+        if d.forbidden:  # a drop here changes nothing: say why, and no KPI change it would not make
+            parts = [self._forbidden_reason(d)]
+        else:
             try:
-                new = ad.kpis(sc, cand)
-            except Exception:
-                new = {}
-            delta = {k: new[k] - base[k] for k in new if k in base and _num(new[k]) and _num(base[k])}
-        except Exception as exc:  # e.g. the adapter refuses the lane
-            d.error = str(exc)
+                cand = ad.move(sc, s, d.task, d.start, d.lane)
+                moved = cand.by_task().get(d.task)
+                if moved is not None:
+                    d.duration = moved.end - moved.start
+                viols = list(ad.check(sc, cand))
+                named = self._name_violations(viols, d.task, cand, clock)
+                base = plan.kpis()
+                try:
+                    new = ad.kpis(sc, cand)
+                except Exception:
+                    new = {}
+                delta = {k: new[k] - base[k] for k in new if k in base and _num(new[k]) and _num(base[k])}
+            except Exception as exc:  # e.g. the adapter refuses the lane
+                d.error = str(exc)
+            parts = [clock.time(d.start)]  # where the bar lands, as the time axis reads
+            if d.error:
+                parts.append(d.error)
+            # the kind's first KPI that changed (a job shop's makespan), then the objective when it is another
+            lead = next((k for k in kpi_rows(sc.kind)[1:-1] if k.key in delta), None)
+            if lead is not None:
+                parts.append(f"{lead.label.lower()} "
+                             f"{_fmt_delta(delta[lead.key], clock if lead.unit == 'time' else None)}")
+            objective = str(plan.kpis().get("objective", ""))
+            if objective and (lead is None or objective != lead.key) and "objective_value" in delta:
+                parts.append(f"{objective.replace('_', ' ')} {_fmt_delta(delta['objective_value'])}")
+            parts.append(f"{len(viols)} violation{'s' if len(viols) != 1 else ''}")
         tasks = {o for v in viols for o in getattr(v, "objects", ()) if o in self._where}
         self._set_deco("drag_violations", tasks)
-        parts = []
-        if d.forbidden:
-            where = self._lane_by_id.get(d.target)
-            parts.append(f"not allowed on {where.lane.label if where is not None else d.target}")
-        if d.error:
-            parts.append(d.error)
-        # the kind's first KPI that changed (a job shop's makespan), then the objective when it is another
-        lead = next((k for k in kpi_rows(sc.kind)[1:-1] if k.key in delta), None)
-        if lead is not None:
-            parts.append(f"{lead.label.lower()} {_fmt_delta(delta[lead.key])}")
-        objective = str(plan.kpis().get("objective", ""))
-        if objective and (lead is None or objective != lead.key) and "objective_value" in delta:
-            parts.append(f"{objective.replace('_', ' ')} {_fmt_delta(delta['objective_value'])}")
-        parts.append(f"{len(viols)} violation{'s' if len(viols) != 1 else ''}")
+        lines = [", ".join(parts)] + [f"• {n}" for n in named[:NAMED_LIMIT]]
+        if len(named) > NAMED_LIMIT:
+            lines.append(f"• … and {len(named) - NAMED_LIMIT} more")
         d.feedback = {
             "task": d.task,
             "start": d.start,
@@ -458,27 +595,77 @@ class GanttInteraction:
             "forbidden": d.forbidden,
             "violations": len(viols),
             "violated_tasks": sorted(tasks),
+            "named_violations": named,
             "kpi_delta": delta,
-            "text": ", ".join(parts),
+            "text": "\n".join(lines),
         }
         self._update_ghost()
         self._overlay.setText(d.feedback["text"])
-        self._overlay.adjustSize()
+        self._fit_overlay()
         self._overlay.show()
         self._place_overlay()
         self.viewport().update()
         self.dragFeedback.emit(dict(d.feedback))
 
+    def _lane_label(self, lane: str) -> str:
+        ld = self._lane_by_id.get(lane)
+        return ld.lane.label if ld is not None else lane
+
+    def _forbidden_reason(self, d: _Drag) -> str:
+        """Why the bar may not go to the lane under the mouse: the lanes it may use."""
+        allowed = ", ".join(self._lane_label(ln) for ln in d.allowed) or "none"
+        return f"not allowed on {self._lane_label(d.target)}: {d.task} may only use {allowed}"
+
+    def _name_violations(self, viols: list, task: str, cand: Any, clock: Clock) -> list[str]:
+        """The candidate's violations about ``task`` in words, each once: the bar it clashes with, on
+        which lane and when ('clashes with ORD-2603.mix on Mixer 1 Tue 02 Dec 06:10–06:40'), else the
+        checker's own message."""
+        by_task = cand.by_task()
+        me = by_task.get(task)
+        out: list[str] = []
+        for v in viols:
+            objects = tuple(getattr(v, "objects", ()) or ())
+            if task not in objects:
+                continue
+            other = next((by_task[o] for o in objects if o != task and o in by_task), None)
+            if other is None:
+                text = str(getattr(v, "message", v))
+            else:
+                overlap = (me is not None and other.resource == me.resource
+                           and other.start < me.end and me.start < other.end)
+                text = (f"{'clashes' if overlap else 'conflicts'} with {other.task} on "
+                        f"{self._lane_label(other.resource)} {clock.interval(other.start, other.end)}")
+            if text not in out:
+                out.append(text)
+        return out
+
+    def _fit_overlay(self) -> None:
+        """Size the overlay to its text, wrapped when it would be wider than the viewport."""
+        ov = self._overlay
+        limit = max(60, self.viewport().width() - 2 * OVERLAY_MARGIN)
+        ov.setWordWrap(False)
+        ov.adjustSize()
+        if ov.width() > limit:
+            ov.setWordWrap(True)
+            ov.resize(limit, ov.heightForWidth(limit))
+
     def _place_overlay(self) -> None:
+        """Beside the mouse, flipped to its other side at the right and bottom edges, and always
+        wholly inside the viewport."""
         d = self._drag
         if d is None:
             return
-        vp = self.viewport()
-        x = int(min(max(0.0, d.pos.x() + 16), vp.width() - self._overlay.width() - 2))
-        y = int(d.pos.y() + 18)
-        if y + self._overlay.height() > vp.height():
-            y = int(d.pos.y() - 18 - self._overlay.height())
-        self._overlay.move(x, max(0, y))
+        vp, ov, m = self.viewport(), self._overlay, OVERLAY_MARGIN
+        w, h = ov.width(), ov.height()
+        x = d.pos.x() + 16
+        if x + w > vp.width() - m:
+            x = d.pos.x() - 16 - w
+        y = d.pos.y() + 18
+        if y + h > vp.height() - m:
+            y = d.pos.y() - 18 - h
+        x = max(m, min(x, vp.width() - m - w))
+        y = max(m, min(y, vp.height() - m - h))
+        ov.move(int(x), int(y))
 
     def _drop(self, pos: QPointF) -> None:
         self._drag_to(pos)

@@ -22,13 +22,24 @@ from opsplan.app.gui import timeaxis
 from opsplan.app.gui.adapters import format_amount
 from opsplan.app.gui.gantt_scene import BAR_H, HEADER_H, MARGIN, SETUP_COLOR, _bar_y, _LaneData, _Track
 from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPen, QPolygonF, QStaticText, QTransform
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QImage, QPainter, QPen, QPolygonF, QStaticText, QTransform
 from PySide6.QtWidgets import QWidget
 
 VECTOR_LIMIT = 700  #: above this many bars in view, bars are rasterised per pixel column
 RICH_LIMIT = 150  #: up to this many bars in view, labels that do not fit are elided instead of left out
 DOWNTIME_FILL = QColor(90, 90, 90, 38)
 DOWNTIME_HATCH = QColor(90, 90, 90, 110)
+#: the reason of a calendar window a disruption added (a machine breakdown; the job shop's
+#: ``models.jobshop.disruptions.BREAKDOWN``): drawn red and cross-hatched, unlike a planned break
+BREAKDOWN = "breakdown"
+BREAKDOWN_FILL = QColor(211, 47, 47, 45)
+BREAKDOWN_HATCH = QColor(198, 40, 40, 170)
+CUT_COLOR = QColor("#b71c1c")  #: the re-plan's cut time line
+CUT_PEN = QPen(CUT_COLOR, 2, Qt.PenStyle.DashLine)
+_WINDOW_BRUSHES = {
+    "break": (DOWNTIME_FILL, QBrush(DOWNTIME_HATCH, Qt.BrushStyle.BDiagPattern)),
+    "breakdown": (BREAKDOWN_FILL, QBrush(BREAKDOWN_HATCH, Qt.BrushStyle.DiagCrossPattern)),
+}
 STRIPE = QColor(0, 0, 0, 10)  #: odd lanes (labels, exports)
 GRID_MAJOR = QColor(0, 0, 0, 38)
 GRID_MINOR = QColor(0, 0, 0, 16)
@@ -46,6 +57,20 @@ DECORATIONS = (
     ("drag_violations", "#e00000", 2.5, Qt.PenStyle.SolidLine),
 )
 ROUTE_COLOR = QColor("#1565c0")
+
+
+def window_kind(reason: str) -> str:
+    """``"breakdown"`` for a calendar window a disruption added, ``"break"`` for any other (a planned
+    break, maintenance, a shift's end): the two are drawn differently."""
+    return "breakdown" if str(reason).strip().lower() == BREAKDOWN else "break"
+
+
+def window_brushes(kind: str) -> tuple[QColor, QBrush]:
+    """(fill, hatch) of a calendar window of ``kind`` (see :func:`window_kind`): grey diagonal
+    lines for a planned break, red cross-hatch for a breakdown."""
+    if kind not in _WINDOW_BRUSHES:
+        raise ValueError(f"unknown window kind {kind!r} (known: {', '.join(_WINDOW_BRUSHES)})")
+    return _WINDOW_BRUSHES[kind]
 
 
 # --------------------------------------------------------------------------- margin widgets
@@ -66,6 +91,7 @@ class _Header(QWidget):
         p.translate(lw, 0)
         p.setClipRect(QRectF(0, 0, self.width() - lw, HEADER_H))
         v._paint_axis(p, self.width() - lw, t0, v._ppu)
+        v._paint_cut_tag(p, self.width() - lw, t0, v._ppu)
         p.restore()
         p.setPen(QColor("#555"))
         p.drawText(QRectF(6, 0, lw - 10, HEADER_H), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
@@ -262,12 +288,13 @@ class GanttPainting:
         # downtime windows
         if ld.windows:
             k = max(0, bisect.bisect_right(ld.win_starts, t_hi))
-            for ws, we, _ in ld.windows[:k]:
+            for ws, we, reason in ld.windows[:k]:
                 if we <= t_lo:
                     continue
                 r = QRectF(ws * ppu, 0, max(1.0, (we - ws) * ppu), h)
-                p.fillRect(r, DOWNTIME_FILL)
-                p.fillRect(r, self._downtime_hatch)
+                fill, hatch = window_brushes(window_kind(reason))
+                p.fillRect(r, fill)
+                p.fillRect(r, hatch)
         # ghosts of the compared schedule
         if ld.ghosts:
             y = _bar_y(0)
@@ -300,6 +327,31 @@ class GanttPainting:
                 else:
                     self._paint_bars_raster(p, tr, i0, i1, y, ppu, x_lo, x_hi)
             self._paint_decorations(p, tr, i0, i1, y, ppu)
+        cut = self._cut
+        if cut is not None and t_lo <= cut <= t_hi:  # the re-plan's cut time, over the bars
+            p.setPen(CUT_PEN)
+            p.drawLine(QLineF(cut * ppu, 0, cut * ppu, h))
+
+    def _paint_cut_tag(self, p: QPainter, width: float, t_left: float, ppu: float) -> None:
+        """The re-plan's cut time in the time header: the line's top and a label (x = 0 at ``t_left``)."""
+        cut = self._cut
+        if cut is None:
+            return
+        x = (cut - t_left) * ppu
+        if not -1 <= x <= width + 1:
+            return
+        sc = self._plan.scenario
+        text = "re-plan from " + timeaxis.format_time(cut, getattr(sc, "time_unit", "min"), getattr(sc, "epoch", None))
+        fm = QFontMetrics(p.font())
+        tw = fm.horizontalAdvance(text) + 8
+        h = fm.height() + 2
+        left = x + 3 if x + 3 + tw <= width or x - 3 - tw < 0 else x - 3 - tw
+        box = QRectF(left, HEADER_H - h - 2, tw, h)
+        p.fillRect(box, CUT_COLOR)
+        p.setPen(QColor("white"))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        p.setPen(CUT_PEN)
+        p.drawLine(QLineF(x, box.top(), x, HEADER_H))
 
     def _paint_bars_raster(self, p: QPainter, tr: _Track, i0: int, i1: int, y: float, ppu: float,
                            x_lo: float, x_hi: float) -> None:
@@ -445,4 +497,5 @@ class GanttPainting:
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
 
-__all__ = ["DECORATIONS", "RICH_LIMIT", "VECTOR_LIMIT", "GanttPainting"]
+__all__ = ["BREAKDOWN", "CUT_PEN", "DECORATIONS", "RICH_LIMIT", "VECTOR_LIMIT", "GanttPainting", "window_brushes",
+           "window_kind"]

@@ -235,6 +235,41 @@ class GanttScene:
         """Task -> ``'moved'``/``'reassigned'``/``'added'``/``'removed'`` against the compared schedule."""
         return dict(self._compare_diff)
 
+    def cut_time(self) -> int | None:
+        """The cut time of the plan drawn when it is a re-plan after a disruption (a dashed line), else None."""
+        return self._cut
+
+    # ------------------------------------------------------------------ the legend
+    def legend(self) -> Any:
+        """The legend strip above the time header (a :class:`~opsplan.app.gui.legend.GanttLegend`)."""
+        return self._legend
+
+    def set_legend_visible(self, on: bool) -> None:
+        """Show or hide the legend (View → Legend)."""
+        self._legend.wanted = bool(on)
+        self._place_margin_widgets()
+
+    def legend_visible(self) -> bool:
+        return self._legend.wanted
+
+    def _legend_height(self) -> int:
+        lg = self._legend
+        return lg.height_for(self.viewport().geometry().right() - self.contentsRect().left() + 1) if lg.wanted else 0
+
+    def _place_legend(self) -> int:
+        """Put the legend above the time header (the viewport's top margin makes room); its height."""
+        h = self._legend_height()
+        if self.viewportMargins().top() != HEADER_H + h or self.viewportMargins().left() != self._label_w:
+            self.setViewportMargins(self._label_w, HEADER_H + h, 0, 0)
+        cr = self.contentsRect()
+        self._legend.setGeometry(cr.left(), cr.top(), self.viewport().geometry().right() - cr.left() + 1, h)
+        self._legend.setVisible(h > 0)
+        return h
+
+    def _refresh_legend(self) -> None:
+        if self._legend.refresh():
+            self._place_margin_widgets()  # it may need another row (or none)
+
     # ------------------------------------------------------------------ building
     def _title(self) -> str:
         sc = self._plan.scenario
@@ -267,6 +302,7 @@ class GanttScene:
         self._press = None
         sc, ad = plan.scenario, plan.adapter
         s = self._preview if self._preview is not None else plan.schedule
+        self._cut = s.replanned_at if s is not None else None
         lanes = list(ad.lanes(sc))
         groups = list(ad.groups(sc))
         gindex = {g: i for i, g in enumerate(groups)}
@@ -342,7 +378,6 @@ class GanttScene:
         self._refresh_compare()
         self._refresh_sets()
         self._update_geometry()
-        self.setViewportMargins(self._label_w, HEADER_H, 0, 0)
         self._place_margin_widgets()
         if self._auto_fit:
             self.fit_to_window()
@@ -368,6 +403,7 @@ class GanttScene:
             except Exception:  # an infeasible hand edit may have no critical path
                 tasks = ()
         self._set_deco("critical", tasks)
+        self._refresh_legend()
 
     def _refresh_compare(self) -> None:
         plan = self._plan
@@ -386,6 +422,7 @@ class GanttScene:
         self._compare_diff = diff
         self._set_deco("moved", [t for t, k in diff.items() if k == "moved"])
         self._set_deco("reassigned", [t for t, k in diff.items() if k == "reassigned"])
+        self._refresh_legend()
 
     def _set_deco(self, name: str, tasks: Iterable[str]) -> None:
         tasks = frozenset(t for t in tasks if t in self._where)

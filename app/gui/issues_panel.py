@@ -1,17 +1,22 @@
 """The issues panel: what is wrong with the scenario, then with the current plan.
 
-Validation issues (``plan.issues()``) come first, each with its path into the
-scenario; clicking one shows that row in the :class:`ScenarioEditor`. Then the
+Validation issues (``plan.issues()``) come first, each with its place in the
+scenario in the planner's words ("Job ORD-2604 (Hot cross buns) · release", from the
+kind's editor spec, :meth:`EditorSpec.describe`; the raw path is the tooltip);
+clicking one shows that row in the :class:`ScenarioEditor`, which selects its bars. Then the
 conflicting constraints an infeasible solve named (``plan.conflicts``): clicking
 one shows its row in the editor and selects the tasks it concerns. The
 checker's violations of the current schedule follow; clicking one selects the
 tasks it names, so the Gantt and the other views highlight them.
+The other way round, tasks selected elsewhere (a bar, an editor row) select the first
+row about them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from opsplan.app.gui.timeaxis import Clock
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
@@ -20,6 +25,7 @@ ISSUE = "issue"
 VIOLATION = "violation"
 CONFLICT = "conflict"
 _ROLE = Qt.ItemDataRole.UserRole
+_PATH_ROLE = Qt.ItemDataRole.UserRole + 1  #: the raw "where" (an issue's path), for tests and navigation
 
 
 def _count(n: int, one: str, many: str) -> str:
@@ -63,8 +69,11 @@ class IssuesPanel(QWidget):
         self.tree.itemActivated.connect(lambda item, _col: self.activate_item(item))
         layout.addWidget(self.tree, 1)
         self._n_issues = self._n_violations = self._n_conflicts = 0
+        self._activating = False  # a row's activation selects tasks: the panel does not follow them then
+        self._spec: tuple[str, Any] | None = None  # (kind, editor spec) naming the paths
 
         plan.changed.connect(self.refresh)
+        plan.selectionChanged.connect(self._on_selection)
         plan.currentChanged.connect(self._on_current_changed)
         plan.conflictsChanged.connect(self.refresh)
         self.refresh()
@@ -74,6 +83,30 @@ class IssuesPanel(QWidget):
 
     def set_editor(self, editor: Any) -> None:
         self.editor = editor
+
+    def where(self, path: str) -> str:
+        """``path`` in the planner's words (the kind's editor spec); the path itself without a spec."""
+        spec = getattr(self.editor, "spec", None)
+        if spec is None:
+            kind = self.plan.scenario.kind
+            if self._spec is None or self._spec[0] != kind:
+                from opsplan.app.gui.editor import editor_spec_for
+
+                self._spec = (kind, editor_spec_for(kind))
+            spec = self._spec[1]
+        if spec is None or not path:
+            return path
+        try:
+            return spec.describe(self.plan.scenario, path) or path
+        except Exception:  # a path the spec cannot read (a scenario mid-edit): show it as it is
+            return path
+
+    @staticmethod
+    def _where_item(item: QTreeWidgetItem, raw: str) -> QTreeWidgetItem:
+        item.setData(1, _PATH_ROLE, raw)
+        if raw and raw != item.text(1):
+            item.setToolTip(1, raw)
+        return item
 
     # -- content -------------------------------------------------------------------
     def refresh(self) -> None:
@@ -93,23 +126,25 @@ class IssuesPanel(QWidget):
         amber = QBrush(QColor(150, 90, 0))
         items = []
         for issue in issues:
-            item = QTreeWidgetItem(["error", issue.path, issue.message])
+            item = self._where_item(QTreeWidgetItem(["error", self.where(issue.path), issue.message]), issue.path)
             item.setForeground(0, red)
             item.setData(0, _ROLE, (ISSUE, issue.path))
             item.setToolTip(2, issue.message)
             items.append(item)
         conflicts = list(getattr(self.plan, "conflicts", ()) or ())
         purple = QBrush(QColor(120, 40, 140))
+        clock = Clock.of(self.plan.scenario) if conflicts else None
         for c in conflicts:
-            where = c.path or ", ".join(c.objects)
-            item = QTreeWidgetItem(["conflict", where, c.message])
+            raw = c.path or ", ".join(c.objects)
+            text = c.text(clock)  # its times as dates, like the rest of the board
+            item = self._where_item(QTreeWidgetItem(["conflict", self.where(c.path) if c.path else raw, text]), raw)
             item.setForeground(0, purple)
             item.setData(0, _ROLE, (CONFLICT, (c.path, list(c.objects))))
-            item.setToolTip(2, "Infeasible together with the other conflict rows: " + c.message)
+            item.setToolTip(2, "Infeasible together with the other conflict rows: " + text)
             items.append(item)
         for v in violations:
             objects = tuple(getattr(v, "objects", ()) or ())
-            item = QTreeWidgetItem([v.code, ", ".join(objects), v.message])
+            item = self._where_item(QTreeWidgetItem([v.code, ", ".join(objects), v.message]), ", ".join(objects))
             item.setForeground(0, amber)
             item.setData(0, _ROLE, (VIOLATION, [o for o in objects if o in tasks]))
             item.setToolTip(2, v.message)
@@ -141,15 +176,58 @@ class IssuesPanel(QWidget):
         return self.tree.topLevelItem(row)
 
     def rows(self) -> list[tuple[str, str, str]]:
-        """(kind, where, message) of every row, in order."""
+        """(kind, where, message) of every row, in order ("where" as shown)."""
         return [tuple(self.tree.topLevelItem(i).text(c) for c in range(3)) for i in range(self.count())]
 
+    def raw_where(self, row: int) -> str:
+        """The "where" of ``row`` as the model says it: an issue's path, a violation's objects."""
+        item = self.item(row)
+        return str(item.data(1, _PATH_ROLE) or "") if item is not None else ""
+
     def find_row(self, kind: str, where: str | None = None) -> int:
-        """The first row of ``kind`` (``"error"`` or a violation code) whose "where" is ``where``; -1 if none."""
+        """The first row of ``kind`` (``"error"`` or a violation code) whose "where" is ``where`` (as shown,
+        or the raw path); -1 if none."""
         for i, (k, w, _m) in enumerate(self.rows()):
-            if k == kind and (where is None or w == where):
+            if k == kind and (where is None or where in (w, self.raw_where(i))):
                 return i
         return -1
+
+    def row_tasks(self, row: int) -> list[str]:
+        """The tasks ``row`` is about: a violation's or conflict's tasks, the tasks of an issue's row
+        in the editor."""
+        item = self.item(row)
+        data = item.data(0, _ROLE) if item is not None else None
+        if not data:
+            return []
+        kind, payload = data
+        if kind == VIOLATION:
+            return list(payload)
+        if kind == CONFLICT:
+            sc = self.plan.scenario
+            return [t for obj in payload[1] for t in self.plan.adapter.tasks_of(sc, obj)]
+        return self.editor.path_tasks(payload) if self.editor is not None else []
+
+    def _on_selection(self, tasks: list) -> None:
+        """Tasks were selected elsewhere: make the first row about them current (none: no row)."""
+        if self._activating:
+            return
+        chosen = set(tasks)
+        hit = None
+        if chosen:
+            for row in range(min(self.count(), 500)):  # cheap: a long list is not searched to its end
+                if chosen.intersection(self.row_tasks(row)):
+                    hit = self.item(row)
+                    break
+        self.tree.blockSignals(True)
+        try:
+            if hit is None:
+                self.tree.clearSelection()
+            else:
+                self.tree.setCurrentItem(hit)
+                self.tree.scrollToItem(hit)
+        finally:
+            self.tree.blockSignals(False)
+        self.tree.viewport().update()
 
     # -- activation ------------------------------------------------------------------
     def activate_row(self, row: int) -> None:
@@ -159,6 +237,13 @@ class IssuesPanel(QWidget):
             self.activate_item(item)
 
     def activate_item(self, item: QTreeWidgetItem) -> None:
+        self._activating = True
+        try:
+            self._activate(item)
+        finally:
+            self._activating = False
+
+    def _activate(self, item: QTreeWidgetItem) -> None:
         data = item.data(0, _ROLE)
         if not data:
             return
@@ -176,6 +261,9 @@ class IssuesPanel(QWidget):
         elif kind == ISSUE:
             if self.editor is not None:
                 self.editor.select_path(payload)
+                tasks = self.editor.path_tasks(payload)  # an operation's issue: its bar, a job's: its bars
+                if tasks:
+                    self.plan.select(tasks)
             self.issueActivated.emit(payload)
         else:
             tasks = list(payload)

@@ -19,10 +19,13 @@ is computed kind-neutrally from :meth:`Schedule.by_task`. Nothing here names a k
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from opsplan.app.gui.document import PlanDocument
+from opsplan.app.gui.gantt_paint import window_kind
 from opsplan.app.gui.kinds import kpi_rows
+from opsplan.app.gui.timeaxis import format_time
 from opsplan.models.kinds import HIGHER, KPI, LOWER
 from opsplan.models.schedule import Schedule, schedule_diff
 from PySide6.QtCore import QModelIndex, QRectF, Qt, Signal
@@ -47,6 +50,19 @@ BEST_BRUSH = QColor(200, 235, 200)
 BAD_COLOR = QColor(200, 40, 40)
 BETTER_COLOR = QColor(30, 120, 40)  #: a value better than the current schedule's
 WORSE_COLOR = QColor(180, 60, 20)  #: a value worse than the current schedule's
+
+
+COMPARE_MAX_ROWS = 14  #: the Compare table keeps this many rows in view; more scroll
+
+
+def _wrapped(name: str, one_line: int = 16) -> str:
+    """A column title on up to four lines of about equal length, so that a long plan name
+    ("cpsat after OVA down Wed 02 Dec 01:06 for 1 h") does not make its column far wider than
+    its values."""
+    if len(name) <= one_line:
+        return name
+    width = max(one_line - 2, max(len(w) for w in name.split()), -(-len(name) // 4) + 2)
+    return "\n".join(textwrap.wrap(name, width, break_long_words=False, break_on_hyphens=False))
 
 
 def rows_for(plan: PlanDocument) -> tuple[KPI, ...]:
@@ -89,6 +105,37 @@ def kpi_values(plan: PlanDocument, schedule: Schedule) -> dict[str, Any]:
     k["violations"] = len(plan.violations(schedule))
     return k
 
+
+
+def made_before(plan: PlanDocument, schedule: Schedule) -> list[str]:
+    """Why ``schedule`` breaks the scenario when it is through no fault of its own: the breakdowns
+    (calendar windows a disruption added, see :func:`~opsplan.app.gui.gantt_paint.window_kind`)
+    that its violations run into and that came after it was made (it is no re-plan from them).
+    One text per breakdown: ``'the breakdown of Oven A at Wed 02 Dec 01:06'``."""
+    violations = plan.violations(schedule)
+    if not violations:
+        return []
+    sc = plan.scenario
+    try:
+        lanes = {ln.id: ln for ln in plan.adapter.lanes(sc)}
+    except Exception:
+        return []
+    by_task = schedule.by_task()
+    since = schedule.replanned_at
+    out: list[str] = []
+    for v in violations:
+        objs = tuple(getattr(v, "objects", ()))
+        for lane in (lanes[o] for o in objs if o in lanes):
+            for w in lane.windows:
+                if window_kind(w.reason) != "breakdown" or (since is not None and since >= w.start):
+                    continue
+                if any((a := by_task.get(t)) is not None and a.resource == lane.id and w.overlaps(a.start, a.end)
+                       for t in objs):
+                    when = format_time(w.start, getattr(sc, "time_unit", "min"), getattr(sc, "epoch", None))
+                    text = f"the breakdown of {lane.label or lane.id} at {when}"
+                    if text not in out:
+                        out.append(text)
+    return out
 
 
 def _follow(panel, plan: PlanDocument) -> None:
@@ -213,11 +260,27 @@ class KpiPanel(QWidget):
         for kpi in rows:
             lab = QLabel("–")
             lab.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            lab.setWordWrap(kpi.key == "violations")  # it may say why (made before a breakdown)
             if kpi.unit:
                 lab.setToolTip(f"{kpi.label} ({'in the time unit' if kpi.unit == 'time' else kpi.unit})")
             self._labels[kpi.key] = lab
             self.form.addRow(kpi.label, lab)
         self._rows = rows
+
+    @staticmethod
+    def _violations_text(plan: PlanDocument, schedule: Schedule, count: str) -> tuple[str, str]:
+        """The violations row: the count, and why when the plan was made before a breakdown it now
+        runs into (the baseline after a re-plan); the tooltip names each violation."""
+        violations = plan.violations(schedule)
+        if not violations:
+            return count, ""
+        tip = "<br>".join(str(v.message) for v in violations[:8])
+        if len(violations) > 8:
+            tip += f"<br>… {len(violations) - 8} more"
+        why = made_before(plan, schedule)
+        if not why:
+            return count, tip
+        return f"{count} — made before {' and '.join(why)}", tip
 
     def utilization_rows(self) -> list[tuple[str, float]]:
         out = []
@@ -249,9 +312,11 @@ class KpiPanel(QWidget):
             if key == "objective_value" and k.get("objective"):
                 text = f"{text} ({str(k['objective']).replace('_', ' ')})"
             lab = self._labels[key]
-            lab.setText(text)
             if key == "violations":
+                text, tip = self._violations_text(plan, schedule, text)
+                lab.setToolTip(tip)
                 lab.setStyleSheet(f"color: {BAD_COLOR.name()}; font-weight: bold" if k.get(key) else "")
+            lab.setText(text)
         try:  # the kind's per-resource utilization KPI, else from the demand profile
             util = plan.adapter.utilization(plan.scenario, schedule, k)
         except Exception:
@@ -304,9 +369,19 @@ class ComparePanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # every column as wide as its values and its (wrapped) name, every row as tall as its text:
+        # nothing is elided; a table wider or taller than the dock scrolls
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.setWordWrap(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.verticalHeader().setMinimumSectionSize(self.fontMetrics().height() + 6)
+        self.table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.table.horizontalHeader().sectionDoubleClicked.connect(self._on_header_double_clicked)
         self.table.horizontalHeader().setToolTip("Double-click a schedule to make it current")
         lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(top)
         lay.addWidget(self.diff_label)
         lay.addWidget(self.table, 1)
@@ -360,6 +435,15 @@ class ComparePanel(QWidget):
     def diff_count(self) -> int:
         return len(self._diff)
 
+    def _fit_rows(self) -> None:
+        """Keep every row in view: the table is at least as tall as its rows (up to
+        :data:`COMPARE_MAX_ROWS` of them; more scroll), so the dock cannot squeeze them away."""
+        t = self.table
+        t.resizeRowsToContents()
+        rows = sum(t.rowHeight(r) for r in range(min(t.rowCount(), COMPARE_MAX_ROWS)))
+        bar = t.horizontalScrollBar().sizeHint().height()
+        t.setMinimumHeight(rows + t.horizontalHeader().sizeHint().height() + 2 * t.frameWidth() + bar)
+
     def set_compare(self, name: str | None) -> None:
         """Choose the schedule to compare with (None: none); emits ``compareRequested`` when it changes."""
         i = self.compare_combo.findData(name) if name else 0
@@ -403,9 +487,10 @@ class ComparePanel(QWidget):
         word = getattr(plan.adapter, "task_word", "task")
         detail = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
         n = len(self._diff)
-        self.diff_label.setText(
-            f"“{name}” vs current “{plan.current_name}”: {n} {word}{'s' if n != 1 else ''} differ"
-            + (f" ({detail})" if detail else ""))
+        # the current plan is the bold column: name only the other one, so the line stays short
+        self.diff_label.setText(f"{n} {word}{'s' if n != 1 else ''} differ from “{name}”"
+                                + (f" ({detail})" if detail else ""))
+        self.diff_label.setToolTip(f"“{name}” vs the current plan “{plan.current_name}”")
 
     def refresh(self, *_: object) -> None:
         plan = self.plan
@@ -438,13 +523,14 @@ class ComparePanel(QWidget):
         for s in schedules:
             values[s.name][self.CHANGES_ROW] = len(schedule_diff(base, s)) if base is not None else None
         for c, s in enumerate(schedules):
-            head = QTableWidgetItem(("● " if s.name == current else "") + s.name)
+            head = QTableWidgetItem(_wrapped(("● " if s.name == current else "") + s.name))
             head.setData(Qt.ItemDataRole.UserRole, s.name)
+            head.setToolTip(s.name)
             if s.name == current:
                 f = head.font()
                 f.setBold(True)
                 head.setFont(f)
-                head.setToolTip("the current schedule")
+                head.setToolTip(f"{s.name} (the current schedule)")
             self.table.setHorizontalHeaderItem(c, head)
         self._best = {}
         self._delta = {}
@@ -482,15 +568,18 @@ class ComparePanel(QWidget):
                     tips.insert(0, "best")
                 if key == "violations" and v:
                     item.setForeground(QBrush(BAD_COLOR))
+                    why = made_before(plan, s)
+                    if why:
+                        tips.append(f"made before {' and '.join(why)}")
                 if tips:
                     item.setToolTip("; ".join(tips))
                 self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
+        self._fit_rows()
         self._update_diff(effective)
         if effective != self._compare:
             self._compare = effective
             self.compareRequested.emit(effective)
 
 
-__all__ = ["ComparePanel", "KpiPanel", "UtilizationBarDelegate", "compare_values", "fmt_kpi", "kpi_values", "rows_for",
-           "schedule_diff"]
+__all__ = ["ComparePanel", "KpiPanel", "UtilizationBarDelegate", "compare_values", "fmt_kpi", "kpi_values",
+           "made_before", "rows_for", "schedule_diff"]

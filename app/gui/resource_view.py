@@ -26,6 +26,7 @@ import numpy as np
 from opsplan.app.gui import timeaxis
 from opsplan.app.gui.adapters import Lane, exceeds, format_amount
 from opsplan.app.gui.gantt_interaction import show_viewport_tooltip
+from opsplan.app.gui.gantt_paint import CUT_PEN, window_brushes, window_kind
 from opsplan.app.gui.picture import write_picture
 from opsplan.models.core import Capacity, Vector, load_share
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRect, QRectF, QSize, Qt
@@ -43,6 +44,9 @@ WINDOW_FILL = QColor(90, 90, 90, 40)
 WINDOW_HATCH = QColor(90, 90, 90, 120)
 EXPORT_MAX_PX = {".png": 16000, ".svg": 16000, ".pdf": 14000}
 STRIPE = QColor(246, 246, 246)
+SELECTED_FILL = QColor(255, 196, 0, 60)  #: the selected tasks' lanes and spans
+SELECTED_EDGE = QColor(230, 150, 0)
+SELECTION_LIMIT = 2000  #: the selected tasks marked at most (a lane's thousands of bars stay cheap)
 #: opaque colours of the 8-bit load image (opaque so that drawing it is a plain copy): empty even row,
 #: load, overload, empty odd row
 _COLOR_TABLE = [QColor("white").rgba(), LOAD_COLOR.rgba(), OVERLOAD_COLOR.rgba(), STRIPE.rgba()]
@@ -127,8 +131,10 @@ class ResourceView(QAbstractScrollArea):
         self._row_h = ROW_H
         self.verticalScrollBar().setSingleStep(MIN_ROW_H // 2)
         self.viewport().setMouseTracking(True)
+        self._selected: dict[str, list[tuple[int, int]]] = {}  # lane -> spans of the selected tasks on it
         plan.changed.connect(self._rebuild)
         plan.currentChanged.connect(self._rebuild)
+        plan.selectionChanged.connect(self._on_selection)
         self._rebuild()
 
     # ------------------------------------------------------------------ public API
@@ -291,7 +297,64 @@ class ResourceView(QAbstractScrollArea):
         if not self._user_range:
             self._t0, self._t1 = 0.0, self._t_max()
         self._update_scroll()
+        self._on_selection(plan.selection)  # the selected bars may have moved
         self.viewport().update()
+
+    # ------------------------------------------------------------------ linked selection
+    def _on_selection(self, tasks: list) -> None:
+        """Mark the lanes (and the time spans) of the plan's selected tasks."""
+        s = self._plan.schedule
+        selected: dict[str, list[tuple[int, int]]] = {}
+        if s is not None and tasks:
+            by_task = s.by_task()
+            for t in tasks[:SELECTION_LIMIT]:
+                a = by_task.get(t)
+                if a is not None:
+                    selected.setdefault(a.resource, []).append((a.start, a.end))
+        if selected != self._selected:
+            self._selected = selected
+            self.viewport().update()
+
+    def selected_lanes(self) -> list[str]:
+        """The lanes of the selected tasks, marked in the view, in lane order."""
+        return [ln.id for ln in self._lanes if ln.id in self._selected]
+
+    def lane_at(self, pos: QPointF) -> str | None:
+        """The lane of the row under viewport position ``pos`` (None above or below the rows)."""
+        k = (int(pos.y()) - HEADER_H + self.verticalScrollBar().value()) // self._row_h
+        return self._lanes[k].id if pos.y() >= HEADER_H and 0 <= k < len(self._lanes) else None
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        """A click on a row selects the lane's bars (the Gantt and the editor follow)."""
+        lane = self.lane_at(event.position()) if event.button() == Qt.MouseButton.LeftButton else None
+        s = self._plan.schedule
+        if lane is None or s is None:
+            super().mousePressEvent(event)
+            return
+        self._plan.select([a.task for a in s.work() if a.resource == lane])
+        event.accept()
+
+    def _paint_selection(self, p: QPainter, width: int, height: int, t0: float, t1: float, scroll: int) -> None:
+        """A tinted label and bands over the selected tasks' spans on their lanes' rows."""
+        lw, rh = self._label_w, self._row_h
+        plot_w = max(1, width - lw)
+        ppu = plot_w / (t1 - t0)
+        for k, ln in enumerate(self._lanes):
+            spans = self._selected.get(ln.id)
+            top = HEADER_H + k * rh - scroll
+            if not spans or top + rh < HEADER_H or top > height:
+                continue
+            p.fillRect(QRectF(0, top, lw, rh), SELECTED_FILL)
+            p.fillRect(QRectF(0, top, 3, rh), SELECTED_EDGE)
+            p.save()
+            p.setClipRect(QRectF(lw, HEADER_H, plot_w, max(0, height - HEADER_H)))
+            for s0, s1 in spans:
+                x0, x1 = lw + (s0 - t0) * ppu, lw + (s1 - t0) * ppu
+                if x1 >= lw and x0 <= width:
+                    p.fillRect(QRectF(x0, top + 1, max(2.0, x1 - x0), rh - 2), SELECTED_FILL)
+                    p.fillRect(QRectF(x0, top + 1, 1, rh - 2), SELECTED_EDGE)
+                    p.fillRect(QRectF(max(x0, x1 - 1), top + 1, 1, rh - 2), SELECTED_EDGE)
+            p.restore()
 
     def _t_max(self) -> float:
         s = self._plan.schedule
@@ -354,6 +417,8 @@ class ResourceView(QAbstractScrollArea):
         p.fillRect(vp.rect(), QColor("white"))
         t0, t1 = self.time_range()
         self._paint_all(p, vp.width(), vp.height(), t0, t1, self.verticalScrollBar().value())
+        if self._selected:  # on screen only: pictures of the view show the plan, not the selection
+            self._paint_selection(p, vp.width(), vp.height(), t0, t1, self.verticalScrollBar().value())
         p.end()
 
     def _paint_all(self, p: QPainter, width: int, height: int, t0: float, t1: float, scroll: int) -> None:
@@ -426,15 +491,17 @@ class ResourceView(QAbstractScrollArea):
             return
         t1 = t0 + plot_w / ppu
         hatch = QBrush(WINDOW_HATCH, Qt.BrushStyle.BDiagPattern)
-        wins = sorted((int(w.start), int(w.end)) for w in ln.windows)
-        for ws, we in wins[: bisect.bisect_right([w[0] for w in wins], t1)]:
+        wins = sorted((int(w.start), int(w.end), window_kind(w.reason)) for w in ln.windows)
+        for ws, we, kind in wins[: bisect.bisect_right([w[0] for w in wins], t1)]:
             if we <= t0:
                 continue
             x0 = max(lw, lw + (ws - t0) * ppu)
             x1 = min(lw + plot_w, lw + (we - t0) * ppu)
             r = QRectF(x0, 1, max(1.0, x1 - x0), self._row_h - 2)
-            p.fillRect(r, WINDOW_FILL)
-            p.fillRect(r, hatch)
+            # a breakdown red and cross-hatched, as on the Gantt (gantt_paint.window_brushes)
+            fill, brush = window_brushes(kind) if kind == "breakdown" else (WINDOW_FILL, hatch)
+            p.fillRect(r, fill)
+            p.fillRect(r, brush)
 
     def _paint_loads(self, p: QPainter, ks: list[int], lw: int, top: float, plot_w: int, t0: float,
                      ppu: float) -> None:
@@ -493,6 +560,10 @@ class ResourceView(QAbstractScrollArea):
             p.drawLine(QLineF(lw, y + ph - 0.5, lw + plot_w, y + ph - 0.5))
             p.setPen(sep)
             p.drawLine(QLineF(lw, top + (r + 1) * self._row_h - 0.5, lw + plot_w, top + (r + 1) * self._row_h - 0.5))
+        cut = self._plan.schedule.replanned_at if self._plan.schedule is not None else None
+        if cut is not None and t0 <= cut <= t0 + plot_w / ppu:  # the re-plan's cut time, as on the Gantt
+            p.setPen(CUT_PEN)
+            p.drawLine(QLineF(lw + (cut - t0) * ppu, top, lw + (cut - t0) * ppu, top + n_rows * self._row_h))
 
 
 __all__ = ["ResourceView"]

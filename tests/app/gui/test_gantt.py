@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 from opsplan.app.gui.gantt import GanttView, group_color, schedule_diff
-from opsplan.app.gui.timeaxis import format_time
+from opsplan.app.gui.timeaxis import Clock, format_time
 from opsplan.models.jobshop import edit
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QHelpEvent, QWheelEvent
@@ -111,7 +111,7 @@ def test_tooltip_times_follow_the_scenario_calendar(view, plan):
     assert job.due is not None
     text = view.tooltip_at(_pt(view.bar_rect(a.task)))
     when = lambda t: format_time(t, sc.time_unit, sc.epoch)  # noqa: E731
-    assert f"start {when(a.start)}, end {when(a.end)}, duration {a.end - a.start}" in text, text
+    assert f"start {when(a.start)}, end {when(a.end)}, duration {Clock.of(sc).span(a.end - a.start)}" in text, text
     assert f"(due {when(job.due)})" in text and when(a.start) != str(a.start)
     plain = replace(sc, epoch=None)
     text = plan.adapter.tooltip(plain, plan.schedule, a)
