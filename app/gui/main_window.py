@@ -81,8 +81,9 @@ class MainWindow(QMainWindow):
         # the docks keep the sizes the planner gave them: Qt's dock layout would otherwise
         # re-divide the window by the new widgets' size hints (a full editor table asks for
         # most of the width and squeezed the Gantt to a 70 px strip after File → Open)
-        state = None if first else self.saveState()
+        kept = None if first else self._dock_sizes()
         self.gantt = GanttView(plan)
+        self.gantt.set_legend_visible(self.act_legend.isChecked())
         self.resource_view = ResourceView(plan)
         self.resource_view.follow(self.gantt)
         split = self.centralWidget()
@@ -136,8 +137,8 @@ class MainWindow(QMainWindow):
             self._set_dock_panel(dock, widget, scroll=name in SCROLLED_DOCKS)
         if first:
             self.default_layout()
-        elif state is not None:
-            self.restoreState(state)
+        else:
+            self._resize_docks(kept)
         self._build_extra_views(plan)
         self.findChild(QDockWidget, "kpiDock").raise_()
         self.findChild(QDockWidget, "issuesDock").raise_()
@@ -166,6 +167,21 @@ class MainWindow(QMainWindow):
         if old is not None:
             old.deleteLater()
 
+    def _dock_sizes(self) -> list[tuple[QDockWidget, int, int]]:
+        """(dock, width, height) of the docks in the window now (not floating, not hidden)."""
+        return [(d, d.width(), d.height()) for d in self.findChildren(QDockWidget)
+                if d.isVisible() and not d.isFloating()]
+
+    def _resize_docks(self, sizes: list[tuple[QDockWidget, int, int]]) -> None:
+        """Give the docks back the sizes :meth:`_dock_sizes` read: after a plan switch Qt would
+        otherwise size them by the new panels' size hints."""
+        side = [(d, w) for d, w, _ in sizes if self.dockWidgetArea(d) in (Qt.DockWidgetArea.LeftDockWidgetArea,
+                                                                          Qt.DockWidgetArea.RightDockWidgetArea)]
+        if side:
+            self.resizeDocks([d for d, _ in side], [w for _, w in side], Qt.Orientation.Horizontal)
+        if sizes:
+            self.resizeDocks([d for d, _, _ in sizes], [h for _, _, h in sizes], Qt.Orientation.Vertical)
+
     def dock_panel(self, name: str):
         """The panel shown in dock ``name`` (each sits in a scroll area of its dock)."""
         holder = self.findChild(QDockWidget, name).widget()
@@ -181,8 +197,9 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(dock("kpiDock"), dock("compareDock"))
         self.tabifyDockWidget(dock("issuesDock"), dock("replayDock"))
         w, h = max(self.width(), 800), max(self.height(), 500)
-        side = max(290, min(400, int(w * 0.23)))
-        self.resizeDocks([dock("editorDock"), dock("kpiDock")], [side - 20, side], Qt.Orientation.Horizontal)
+        # the right side holds the Compare table (two plans side by side, unelided): a little wider
+        left, right = max(270, min(380, int(w * 0.22))), max(340, min(420, int(w * 0.27)))
+        self.resizeDocks([dock("editorDock"), dock("kpiDock")], [left, right], Qt.Orientation.Horizontal)
         self.resizeDocks([dock("issuesDock")], [max(90, min(150, int(h * 0.14)))], Qt.Orientation.Vertical)
         self.resizeDocks([dock("kpiDock"), dock("solverDock")], [int(h * 0.35), int(h * 0.45)],
                          Qt.Orientation.Vertical)
@@ -261,6 +278,9 @@ class MainWindow(QMainWindow):
         self.act_zoom_out = act("Zoom &out", lambda: self.gantt.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut)
         self.act_critical = act("&Critical path", lambda on: self.gantt.set_show_critical_path(on), "Ctrl+K")
         self.act_critical.setCheckable(True)
+        self.act_legend = act("&Legend", lambda on: self.gantt.set_legend_visible(on), tip="What the colours mean")
+        self.act_legend.setCheckable(True)
+        self.act_legend.setChecked(True)
         self.act_pin = act("&Pin selection", lambda: self._pin(True), "Ctrl+P")
         self.act_unpin = act("&Unpin selection", lambda: self._pin(False), "Ctrl+Shift+P")
         self.act_compact = act("&Compact", lambda: self.plan.compact(), "Ctrl+L",
@@ -271,7 +291,8 @@ class MainWindow(QMainWindow):
         self.act_cancel = act("Ca&ncel solve", lambda: self.solve_panel.cancel(), "Esc")
         self.act_reschedule = act("&Disruption…", self.reschedule_dialog, "Ctrl+D",
                                   "Something went wrong in the running plan: re-plan from that time")
-        self.act_rename = act("Re&name plan…", self.rename_schedule_dialog)
+        self.act_rename = act("Re&name plan…", self.rename_schedule_dialog, "F2",
+                              "Give the current plan a name of your own")
         self.act_delete = act("De&lete plan", self.delete_schedule)
         self.act_properties = act("Scenario &properties…", self._open_properties, "Ctrl+Shift+E",
                                   "Name, description, calendar start, time unit, objective and weights")
@@ -309,7 +330,7 @@ class MainWindow(QMainWindow):
                   self.act_rename, self.act_delete):
             self.plan_menu.addSeparator() if a is None else self.plan_menu.addAction(a)
         self.view_menu = mb.addMenu("&View")
-        for a in (self.act_fit, self.act_zoom_in, self.act_zoom_out, self.act_critical):
+        for a in (self.act_fit, self.act_zoom_in, self.act_zoom_out, self.act_critical, self.act_legend):
             self.view_menu.addAction(a)
         self.view_menu.addSeparator()
         hm = mb.addMenu("&Help")
@@ -321,7 +342,7 @@ class MainWindow(QMainWindow):
         self._toolbar = tb
         self.schedule_combo = QComboBox()
         self.schedule_combo.setMinimumWidth(180)
-        self.schedule_combo.setToolTip("The plan shown on the board")
+        self.schedule_combo.setToolTip("The plan shown on the board (F2 renames it)")
         self.schedule_combo.activated.connect(lambda i: self.plan.set_current(self.schedule_combo.itemText(i)))
         self._build_edit_menu()
 
@@ -696,8 +717,7 @@ class MainWindow(QMainWindow):
         geo, state = s.value("window/geometry"), s.value("window/state")
         if geo is not None:
             self.restoreGeometry(geo)
-        if state is not None:
-            self.restoreState(state)
+        self._state_restored = state is not None and bool(self.restoreState(state))
         self._refresh_recent_menu()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
@@ -707,8 +727,11 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.repair_layout)
 
     def repair_layout(self) -> bool:
-        """Put the default layout back when the restored one hides the board; True when it did."""
-        if not self.isVisible() or not self.layout_collapsed():
+        """At the first show: size the default layout for the window's real size (it was made for
+        the constructor's), or put it back when a restored one hides the board; True when it did."""
+        if not self.isVisible():
+            return False
+        if getattr(self, "_state_restored", False) and not self.layout_collapsed():
             return False
         self.default_layout()
         return True

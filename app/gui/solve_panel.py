@@ -209,10 +209,13 @@ class SolvePanel(QWidget):
                                      "Empty: the race's default for the scenario (chosen by its kind "
                                      "and shape)")
         form = QFormLayout()
-        solver_row = QHBoxLayout()
-        solver_row.addWidget(self.solver_combo, 1)
-        solver_row.addWidget(self.open_policy_button)
-        form.addRow("Solver", solver_row)
+        # narrow enough for a side dock on a 1280-px screen: the policy button under the solver,
+        # and labels above their fields when the dock is narrower still
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.solver_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.solver_combo.setMinimumContentsLength(12)
+        form.addRow("Solver", self.solver_combo)
+        form.addRow("", self.open_policy_button)
         form.addRow("Race members", self.race_members)
         form.addRow("Samples", self.samples)
         form.addRow("Provider", self.provider_label)

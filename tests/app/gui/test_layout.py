@@ -149,3 +149,15 @@ def test_a_recovery_meta_file_of_the_wrong_types_does_not_break_the_start_up_sca
     found = [r for r in recovery.pending() if r.path == path]
     assert len(found) == 1 and found[0].pid == 0 and found[0].original is None
     assert found[0].saved_at > 0
+
+
+def test_the_tour_drives_open_solve_new_from_the_menus_and_pictures_each_step(tmp_path, capsys):
+    from opsplan.app.gui import tour
+
+    assert tour.main([str(tmp_path), "--size", "1280x800", "--solver", "dispatch:mwkr"]) == 0
+    out = capsys.readouterr().out
+    for step in ("open", "solved", "new"):
+        assert (tmp_path / f"1280x800-{step}.png").stat().st_size > 10_000
+        line = next(x for x in out.splitlines() if x.startswith(f"{step}:"))
+        width_share = int(line.split("(")[1].split("%")[0])
+        assert width_share >= 40, line  # the board stays in sight through Open and New

@@ -221,7 +221,6 @@ def test_gui_without_display_says_so(tmp_path):
 
 
 def test_window_layout_is_remembered(qtbot):
-    from PySide6.QtWidgets import QDockWidget
 
     w = MainWindow(ask=lambda *_: "discard")
     qtbot.addWidget(w)
