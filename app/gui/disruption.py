@@ -275,8 +275,9 @@ class DisruptionDialog(QDialog):
             return
         prep = self._prep
         old_name = self.plan.current_name
-        what = ", ".join(self._form.text(d) if self._form is not None else str(d) for d in prep.disruptions)
-        # named after what made it: "cpsat after M3 down @40+15" (see plan_names)
+        clock = Clock.of(self.plan.scenario)
+        what = ", ".join(self._form.text(d, clock) if self._form is not None else str(d) for d in prep.disruptions)
+        # named after what made it: "cpsat after OVA down Wed 02 Dec 01:06 for 1 h" (see plan_names)
         name = plan_name(result.solver or self.solver.currentText(), (x.name for x in self.plan.schedules),
                          time_limit=limit_hit(result, self.time_limit.value()), after=what)
         new = result.schedule.renamed(name).with_pins(self._pins).with_replanned_at(prep.at)

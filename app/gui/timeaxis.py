@@ -286,7 +286,8 @@ class Clock:
     A duration reads in days, hours and minutes (``'1 h 30 min'``) either way.
     :meth:`parse_time` and :meth:`parse_span` read what the planner types back into whole
     units and refuse what is not on the axis with a message naming the accepted forms.
-    Pure Python: editor specs, dialogs and tooltips share it.
+    Pure Python: editor specs, dialogs and tooltips share it, and the checker's messages read
+    through it (it is a :class:`opsplan.models.timetext.TimeText`).
 
     >>> c = Clock("min", datetime(2026, 12, 1, 22, 0))
     >>> c.time(495), c.span(90), c.parse_time("Wed 02 Dec 06:15"), c.parse_span("1h30")
@@ -322,11 +323,18 @@ class Clock:
         """The date-time of time ``t``; None without an epoch."""
         return None if self.epoch is None else self.epoch + timedelta(seconds=t * self.unit_s)
 
+    def _on_calendar(self, t: float) -> datetime | None:
+        """:meth:`datetime_at`, or None past the calendar's end (year 9999: a checker names such times)."""
+        try:
+            return self.datetime_at(t)
+        except (OverflowError, ValueError):
+            return None
+
     def time(self, t: float | None) -> str:
         """An instant: ``'Tue 02 Dec 06:15'`` with an epoch, else ``'415 min'`` ('' for None)."""
         if t is None:
             return ""
-        dt = self.datetime_at(t)
+        dt = self._on_calendar(t)
         if dt is None:
             return f"{_plain_label(t)} {self.unit_word}"
         year = " %Y" if dt.year != self.epoch.year else ""
@@ -335,10 +343,11 @@ class Clock:
     def interval(self, start: float, end: float) -> str:
         """``[start, end)`` for people: ``'Wed 02 Dec 04:00–04:30'`` (the end's day only when it differs),
         ``'240–270 min'`` without an epoch."""
-        if self.epoch is None:
+        da, db = self._on_calendar(start), self._on_calendar(end)
+        if da is None or db is None:
             return f"{_plain_label(start)}–{_plain_label(end)} {self.unit_word}"
         a, b = self.time(start), self.time(end)
-        same_day = self.datetime_at(start).date() == self.datetime_at(end).date()
+        same_day = da.date() == db.date()
         return f"{a}–{b.rsplit(' ', 1)[-1]}" if same_day else f"{a} – {b}"
 
     def span(self, d: float | None) -> str:
