@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opsplan.models.schedule import Assignment, Schedule
+from opsplan.models.timetext import PLAIN, Phrase, TimeText, phrase_text
 
 
 class Termination(enum.StrEnum):
@@ -112,12 +113,29 @@ class Conflict:
     already under way, kept as it is); ``objects`` the ids it concerns (jobs,
     machines, operations); ``path`` where it lives in the scenario (the same
     form as a validation issue's path), empty for plan-level constraints.
+
+    ``message`` reads with plain numbers (the command line, ``--json``); ``parts`` is the same
+    sentence with its times kept as values, so the plan board can write them as dates
+    (:meth:`text`). It is optional, and not part of equality: a conflict is what its message says.
     """
 
     code: str
     message: str
     objects: tuple[str, ...] = ()
     path: str = ""
+    parts: Phrase = field(default=(), compare=False)
+
+    @classmethod
+    def of(cls, code: str, parts: Phrase, objects: tuple[str, ...] = (), path: str = "") -> Conflict:
+        """A conflict whose message is ``parts`` with plain numbers."""
+        return cls(code, phrase_text(parts), objects, path, parts)
+
+    def text(self, times: TimeText = PLAIN) -> str:
+        """The message with its times written by ``times``; the message itself when there are no
+        parts, or when the message was replaced after they were built (it no longer says them)."""
+        if not self.parts or phrase_text(self.parts) != self.message:
+            return self.message
+        return phrase_text(self.parts, times)
 
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "objects": list(self.objects), "path": self.path}

@@ -72,9 +72,12 @@ def _solve_now(window, solver: str, time_limit: float) -> None:
     QApplication.processEvents()
     r = panel.last_result
     if r is not None and r.schedule is None and r.conflicts:
-        # infeasible, and why: the issues panel lists the conflicting constraints
+        # infeasible, and why: the issues panel lists the conflicting constraints (its times as dates)
+        from opsplan.app.gui.timeaxis import Clock
+
+        clock = Clock.of(window.plan.scenario)
         sys.stderr.write(f"opsplan gui: {solver}: infeasible; {len(r.conflicts)} conflicting constraint(s) "
-                         "listed in the Issues panel:\n" + "".join(f"  - {c.message}\n" for c in r.conflicts))
+                         "listed in the Issues panel:\n" + "".join(f"  - {c.text(clock)}\n" for c in r.conflicts))
         dock = getattr(window, "issues", None)
         if dock is not None and dock.parentWidget() is not None:
             dock.parentWidget().raise_()

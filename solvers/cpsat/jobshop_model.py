@@ -22,6 +22,7 @@ from opsplan.models.errors import SolverError
 from opsplan.models.jobshop.edit import setup_bars
 from opsplan.models.jobshop.scenario import Job, JobShopScenario, Objective
 from opsplan.models.schedule import Schedule
+from opsplan.models.timetext import At, Between, Phrase, Span
 from opsplan.solvers.cpsat import parts
 from opsplan.solvers.cpsat.builder import CpModelBuilder
 from opsplan.solvers.cpsat.engine import NAME
@@ -41,10 +42,10 @@ def _job(job: Job) -> str:
     return f"job {job.id}" + (f" ({job.name})" if job.name and job.name != job.id else "")
 
 
-def _fmt_window(machine, ws: int, we: int, ks: list[int]) -> str:  # noqa: ANN001 - Resource
+def _fmt_window(machine, ws: int, we: int, ks: list[int]) -> Phrase:  # noqa: ANN001 - Resource
     reasons = sorted({machine.calendar.windows[k].reason for k in ks if machine.calendar.windows[k].reason})
     why = f" ({', '.join(reasons)})" if reasons else ""
-    return f"machine {machine.id} unavailable {ws}-{we}{why}"
+    return (f"machine {machine.id} unavailable ", Between(ws, we), why)
 
 
 class JobShopCpBuilder(CpModelBuilder):
@@ -96,8 +97,8 @@ class JobShopCpBuilder(CpModelBuilder):
                 continue
             first, last = tasks[job.operations[0].id], tasks[job.operations[-1].id]
             if guard is not None and job.release > 0:
-                lit = guard(Conflict("release", f"{_job(job)} is released at {job.release}", (job.id,),
-                                     f"jobs[{i}].release"), 1)
+                lit = guard(Conflict.of("release", (f"{_job(job)} is released at ", At(job.release)), (job.id,),
+                                        f"jobs[{i}].release"), 1)
                 m.add(first.start >= job.release).only_enforce_if(lit)
             if job.deadline is not None:
                 # hard deadline: a constraint, not a domain bound, so an impossible one is
@@ -105,16 +106,16 @@ class JobShopCpBuilder(CpModelBuilder):
                 ct = m.add(last.end <= job.deadline)
                 if guard is not None:
                     need = sum(op.min_duration for op in job.operations)
-                    ct.only_enforce_if(guard(Conflict(
-                        "deadline", f"{_job(job)} must end by its deadline {job.deadline} (its route needs at "
-                        f"least {need})", (job.id,), f"jobs[{i}].deadline"), 3))
+                    said = (f"{_job(job)} must end by its deadline ", At(job.deadline),
+                            " (its route needs at least ", Span(need), ")")
+                    ct.only_enforce_if(guard(Conflict.of("deadline", said, (job.id,), f"jobs[{i}].deadline"), 3))
         parts.choose_one_mode(m, tasks.values())
         per_machine = parts.by_resource(tasks.values())
         for i, machine in enumerate(sc.machines):
 
             def window(ws: int, we: int, ks: list[int], machine=machine, i=i) -> Conflict:  # noqa: ANN001
-                return Conflict("window", _fmt_window(machine, ws, we, ks), (machine.id,),
-                                f"machines[{i}].calendar[{ks[0]}]")
+                return Conflict.of("window", _fmt_window(machine, ws, we, ks), (machine.id,),
+                                   f"machines[{i}].calendar[{ks[0]}]")
 
             busy = parts.unary_resource(m, machine.id, per_machine.get(machine.id, []), machine.calendar,
                                         guard=guard, conflict=window)

@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 from opsplan.models.core import Calendar
 from opsplan.models.schedule import Assignment, Category, Schedule
+from opsplan.models.timetext import At
 from opsplan.solvers.result import Conflict
 from ortools.sat.python import cp_model
 
@@ -238,7 +239,7 @@ def add_pins(model: cp_model.CpModel, tasks: Mapping[str, TaskVars], pinned: Ite
         if tv is None:
             continue
         lit = None if guard is None else guard(
-            Conflict("pin", f"{word} {a.task} is pinned to {a.resource} at {a.start}", (a.task,), ""), 0)
+            Conflict.of("pin", (f"{word} {a.task} is pinned to {a.resource} at ", At(a.start)), (a.task,)), 0)
         mv = tv.on(a.resource)
         if mv is None:
             model.add_bool_or([] if lit is None else [~lit])
@@ -265,7 +266,7 @@ def add_earliest(model: cp_model.CpModel, tasks: Mapping[str, TaskVars], earlies
         if guard is None:
             model.add(tv.start >= int(t))
         elif t > 0:
-            lit = guard(Conflict("earliest", f"{word} {task} may not start before {t}", (task,), ""), 0)
+            lit = guard(Conflict.of("earliest", (f"{word} {task} may not start before ", At(t)), (task,)), 0)
             model.add(tv.start >= int(t)).only_enforce_if(lit)
 
 
