@@ -25,7 +25,7 @@ from typing import Any
 from opsplan.app.gui.document import PlanDocument
 from opsplan.app.gui.gantt_paint import window_kind
 from opsplan.app.gui.kinds import kpi_rows
-from opsplan.app.gui.timeaxis import format_time
+from opsplan.app.gui.timeaxis import Clock, format_time
 from opsplan.models.kinds import HIGHER, KPI, LOWER
 from opsplan.models.schedule import Schedule, schedule_diff
 from PySide6.QtCore import QModelIndex, QRectF, Qt, Signal
@@ -70,12 +70,17 @@ def rows_for(plan: PlanDocument) -> tuple[KPI, ...]:
     return kpi_rows(plan.scenario.kind)
 
 
-def fmt_kpi(kpi: KPI, value: Any, time_unit: str = "") -> str:
-    """A KPI value for people: ``"%"`` KPIs as a percentage, ``"time"`` ones with the time unit."""
+def fmt_kpi(kpi: KPI, value: Any, time_unit: Any = "") -> str:
+    """A KPI value for people: ``"%"`` KPIs as a percentage, ``"time"`` ones with the time unit,
+    or, given the scenario's :class:`~opsplan.app.gui.timeaxis.Clock`, as a duration in the board's
+    words (``"9 h 25 min"``)."""
     if value is None:
         return "–"
     if kpi.unit == "%" and isinstance(value, int | float):
         return f"{float(value):.1%}"
+    if kpi.unit == "time" and hasattr(time_unit, "span") and _numeric(value) and abs(value - round(value)) < 1e-9:
+        return time_unit.span(round(value))
+    time_unit = getattr(time_unit, "unit_word", time_unit)
     if isinstance(value, float) and abs(value - round(value)) > 1e-9:
         text = f"{value:,.2f}"
     elif isinstance(value, int | float):
@@ -304,7 +309,7 @@ class KpiPanel(QWidget):
             return
         k = kpi_values(plan, schedule)
         self._values = k
-        unit = getattr(plan.scenario, "time_unit", "") or ""
+        unit = Clock.of(plan.scenario)
         self.title.setText(f"KPIs of “{plan.current_name}”")
         for kpi in self._rows:
             key = kpi.key
@@ -517,7 +522,7 @@ class ComparePanel(QWidget):
         self.table.clear()
         self.table.setRowCount(len(rows))
         self.table.setColumnCount(len(schedules))
-        unit = getattr(plan.scenario, "time_unit", "") or ""
+        unit = Clock.of(plan.scenario)
         values = {s.name: kpi_values(plan, s) for s in schedules}
         base = plan.schedule
         for s in schedules:

@@ -95,6 +95,8 @@ class MainWindow(QMainWindow):
             split.addWidget(self.resource_view)
             split.setStretchFactor(0, 3)
             split.setStretchFactor(1, 2)
+            # the planner's own split between Gantt and resource view stands until the next plan
+            split.splitterMoved.connect(lambda *_: setattr(self, "_board_split_by_hand", True))
             self.setCentralWidget(split)
         else:
             sizes = split.sizes()
@@ -198,7 +200,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(dock("issuesDock"), dock("replayDock"))
         w, h = max(self.width(), 800), max(self.height(), 500)
         # the right side holds the Compare table (two plans side by side, unelided): a little wider
-        left, right = max(270, min(380, int(w * 0.22))), max(340, min(420, int(w * 0.27)))
+        left, right = max(270, min(380, int(w * 0.22))), max(360, min(430, int(w * 0.28)))
         self.resizeDocks([dock("editorDock"), dock("kpiDock")], [left, right], Qt.Orientation.Horizontal)
         self.resizeDocks([dock("issuesDock")], [max(90, min(150, int(h * 0.14)))], Qt.Orientation.Vertical)
         self.resizeDocks([dock("kpiDock"), dock("solverDock")], [int(h * 0.35), int(h * 0.45)],
@@ -222,7 +224,9 @@ class MainWindow(QMainWindow):
     def fit_board(self) -> None:
         """Divide the board between the Gantt and the resource view by what each shows: the Gantt
         gets the height its lanes need (no empty band under them) up to 60 %, the resource view
-        the rest (its rows stretch to fill it)."""
+        the rest (its rows stretch to fill it). Done for each plan shown and when the window
+        resizes, until the planner moves the divider."""
+        self._board_split_by_hand = False
         split = self._board_split
         total = sum(split.sizes()) or split.height()
         if total <= 0:
@@ -231,6 +235,15 @@ class MainWindow(QMainWindow):
         rv_min = self.resource_view.minimum_rows_height() if hasattr(self.resource_view, "minimum_rows_height") else 0
         g = max(min(want, int(total * 0.6)), min(want, total - rv_min), int(total * 0.3))
         split.setSizes([g, max(1, total - g)])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        if getattr(self, "_board_split", None) is not None and not getattr(self, "_board_split_by_hand", False):
+            QTimer.singleShot(0, self._refit_board)
+
+    def _refit_board(self) -> None:
+        if not self._board_split_by_hand:
+            self.fit_board()
 
     def _build_extra_views(self, plan: PlanDocument) -> None:
         """Docks of the kind's extra views (its bundle's ``extra_views``, e.g. a route map);

@@ -161,3 +161,25 @@ def test_the_tour_drives_open_solve_new_from_the_menus_and_pictures_each_step(tm
         line = next(x for x in out.splitlines() if x.startswith(f"{step}:"))
         width_share = int(line.split("(")[1].split("%")[0])
         assert width_share >= 40, line  # the board stays in sight through Open and New
+
+
+def test_the_board_refits_when_the_window_resizes_until_the_planner_moves_the_divider(qtbot, sample_doc):
+    from opsplan.app.gui.document import PlanDocument
+
+    w = MainWindow(PlanDocument(sample_doc), ask=lambda *a: "discard")
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    _settle(qtbot, w)
+    w.resize(1600, 1000)  # e.g. the window is maximised after it was shown
+    _settle(qtbot, w)
+    assert abs(w.gantt.height() - w.gantt.content_height()) <= 4  # no empty band under the lanes
+    split = w.centralWidget()
+    split.moveSplitter(150, 1)  # the planner drags the divider up
+    split.splitterMoved.emit(150, 1)
+    _settle(qtbot, w)
+    mine = split.sizes()
+    w.resize(1500, 950)
+    _settle(qtbot, w)
+    assert w.gantt.height() < w.gantt.content_height() - 20  # the planner's split stands
+    assert split.sizes()[0] <= mine[0]
