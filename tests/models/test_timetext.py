@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import pytest
 from opsplan.models import check
@@ -14,21 +14,8 @@ from opsplan.models.kinds import descriptor
 from opsplan.models.schedule import Assignment, Schedule
 from opsplan.models.timetext import PLAIN, TimeText, call_check, takes_times
 
+from tests.marked_times import MarkedTimes as Words
 from tests.toykind import registered, sample
-
-
-@dataclass(frozen=True)
-class Words:
-    """A formatter that cannot be mistaken for numbers."""
-
-    def time(self, t: int) -> str:
-        return f"<t{t}>"
-
-    def span(self, d: int) -> str:
-        return f"<d{d}>"
-
-    def interval(self, start: int, end: int) -> str:
-        return f"<{start}..{end}>"
 
 
 def test_plain_prints_the_numbers_as_before():

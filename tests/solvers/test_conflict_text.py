@@ -3,7 +3,7 @@ command line, ``--json``), with another :class:`TimeText` (the board's clock) ev
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from opsplan.models.core import Calendar, Window
 from opsplan.models.jobshop.build import from_routes
@@ -14,21 +14,9 @@ from opsplan.solvers import Params, solve
 from opsplan.solvers.reschedule import reschedule
 from opsplan.solvers.result import Conflict
 
+from tests.marked_times import MarkedTimes as Marked
+
 P = Params(time_limit=5, threads=1)
-
-
-@dataclass(frozen=True)
-class Marked:
-    """Times a reader could not mistake for the plain numbers."""
-
-    def time(self, t: int) -> str:
-        return f"<t{t}>"
-
-    def span(self, d: int) -> str:
-        return f"<d{d}>"
-
-    def interval(self, start: int, end: int) -> str:
-        return f"<{start}..{end}>"
 
 
 MARKED = Marked()
