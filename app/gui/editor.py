@@ -581,7 +581,8 @@ class ScenarioEditor(QWidget):
     def row_tasks(self, key: str, row: int, parent: int | None = None) -> list[str]:
         """The plan's tasks (bars) row ``row`` of table ``key`` stands for: those of the object its id
         names (a job row: its operations, an operation row: itself), by the adapter's ``tasks_of``;
-        [] for a row that stands for no task (a machine, a window). ``parent``: the parent table's
+        a resource's row (a machine): the work on its lane in the current plan; [] for a row that
+        stands for no task (a calendar window). ``parent``: the parent table's
         row (default: the one shown)."""
         page = self._pages[key]
         sc = self.plan.scenario
@@ -594,7 +595,11 @@ class ScenarioEditor(QWidget):
         except Exception:  # a scenario mid-edit the adapter cannot read: no link
             return []
         known = self._plan_tasks()
-        return [t for t in tasks if known is None or t in known]
+        tasks = [t for t in tasks if known is None or t in known]
+        if not tasks and self.plan.schedule is not None and ident in {ln.id for ln in self.plan.adapter.lanes(sc)}:
+            # a resource's row (a machine): the bars on its lane in the current plan
+            tasks = [a.task for a in self.plan.schedule.work() if a.resource == ident]
+        return tasks
 
     def _plan_tasks(self) -> frozenset[str] | None:
         """The tasks of the current plan (None without one), kept while the plan is the same object."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from opsplan.app.gui import recovery
 from opsplan.app.gui.document import PlanDocument
+from opsplan.app.gui.editor_spec import plural
 from opsplan.app.gui.kinds import board_kinds, default_kind, find_bundle
 from opsplan.models.errors import OpsPlanError, ValidationError
 from opsplan.models.io import document as io
@@ -485,13 +486,14 @@ class MainWindow(QMainWindow):
         s = self.plan.schedule
         issues = len(self.plan.issues())
         if s is None:
-            self._status.setText(f"no plan yet — press F5 to solve · {issues} scenario issue(s)")
+            self._status.setText(f"no plan yet — press F5 to solve · {plural(issues, 'scenario issue')}")
             return
         k = self.plan.kpis()
         v = len(self.plan.violations())
         obj = k.get("objective_value", "?")
-        self._status.setText(f"{self.plan.current_name}: {k.get('objective', 'objective')} {obj} · "
-                             f"{v} violation(s) · {issues} scenario issue(s)")
+        what = descriptor(self.plan.scenario.kind).objective_label(str(k.get("objective") or "objective"))
+        self._status.setText(f"{self.plan.current_name}: {what.lower()} {obj} · "
+                             f"{plural(v, 'violation')} · {plural(issues, 'scenario issue')}")
 
     def autosave_now(self) -> Path | None:
         """Write the recovery file now (the timer calls this shortly after each change)."""

@@ -49,8 +49,12 @@ def test_an_editor_row_selects_its_bars(board, plan):
     editor.show_table("operations")
     editor.select_row("operations", 1)  # an operation row: its bar
     assert plan.selection == [_ops(plan, 2)[1]]
-    editor.select_row("machines", 0)  # a machine stands for no bar: the selection stays
-    assert plan.selection == [_ops(plan, 2)[1]]
+    editor.show_table("machines")
+    editor.select_row("machines", 1)  # a machine row: the work on its lane
+    m0 = plan.scenario.machines[1].id
+    on_m0 = sorted(a.task for a in plan.schedule.work() if a.resource == m0)
+    assert on_m0 and sorted(plan.selection) == on_m0
+    assert gantt.highlighted("selected") == set(on_m0)
 
 
 def test_clicking_a_bar_selects_its_job_and_operation_rows(board, plan, qtbot):
