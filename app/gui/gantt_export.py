@@ -1,7 +1,7 @@
 """Pictures of the Gantt: the whole chart (header, lane labels, every lane) as PNG, SVG or PDF.
 
 :class:`GanttExport` is the part of :class:`~opsplan.app.gui.gantt.GanttView` that paints
-the chart off screen at a scale that fits :data:`EXPORT_MAX_PX`, as vectors up to
+the chart (with its legend strip, when shown) off screen at a scale that fits :data:`EXPORT_MAX_PX`, as vectors up to
 :data:`EXPORT_VECTOR_LIMIT` bars and rasterised beyond, with the painting code of
 :mod:`~opsplan.app.gui.gantt_paint`; :func:`~opsplan.app.gui.picture.write_picture`
 writes the file.
@@ -33,9 +33,15 @@ class GanttExport:
             raise ValueError(f"cannot export {path.name}: use .png, .svg or .pdf")
         ppu = min(self._ppu, (EXPORT_MAX_PX[ext] - self._label_w - 2 * MARGIN) / self._t_max)
         width = math.ceil(self._label_w + self._t_max * ppu + 2 * MARGIN)
-        height = math.ceil(HEADER_H + self._total_h + 1)
+        legend = self._legend
+        top = legend.height_for(width) if legend.wanted else 0  # the legend strip, as on screen
+        height = math.ceil(top + HEADER_H + self._total_h + 1)
+
         def paint(p: QPainter) -> None:
-            self._paint_export(p, ppu, width, height)
+            if top:
+                legend.paint_strip(p, width, top)
+                p.translate(0, top)
+            self._paint_export(p, ppu, width, height - top)
 
         return write_picture(path, width, height, paint, self._title(), "OpsPlan Gantt chart")
 
@@ -50,6 +56,7 @@ class GanttExport:
         p.translate(lw, 0)
         p.setClipRect(QRectF(0, 0, plot_w, HEADER_H))
         self._paint_axis(p, plot_w, -MARGIN / ppu, ppu)
+        self._paint_cut_tag(p, plot_w, -MARGIN / ppu, ppu)  # the re-plan's cut time, if any
         p.restore()
         p.setPen(QColor("#555"))
         p.drawText(QRectF(6, 0, lw - 10, HEADER_H), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,

@@ -200,10 +200,15 @@ class GanttLegend(QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QPainter(self)
-        p.fillRect(self.rect(), QColor("#fbfbfb"))
+        self.paint_strip(p, self.width(), self.height())
+        p.end()
+
+    def paint_strip(self, p: QPainter, width: int, height: int) -> None:
+        """The strip at ``width`` × ``height`` (the widget, and exported pictures of the Gantt)."""
+        p.fillRect(QRectF(0, 0, width, height), QColor("#fbfbfb"))
         p.setPen(QColor("#d8d8d8"))
-        p.drawLine(0, self.height() - 1, self.width(), self.height() - 1)
-        for e, r in self._layout(self.width()):
+        p.drawLine(QPointF(0, height - 0.5), QPointF(width, height - 0.5))
+        for e, r in self._layout(width):
             sw = QRectF(r.left(), r.top() + (ROW_H - SWATCH_H) / 2, SWATCH_W, SWATCH_H)
             if _swatch_w(e):
                 self._paint_swatch(p, e, sw)
@@ -211,7 +216,6 @@ class GanttLegend(QWidget):
             left = r.left() + _swatch_w(e)
             p.drawText(QRectF(left, r.top(), r.right() - left + 1, ROW_H),
                        Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, e.text)
-        p.end()
 
     def _paint_swatch(self, p: QPainter, e: LegendEntry, r: QRectF) -> None:
         """The swatch of ``e`` drawn as the Gantt draws the thing it explains."""

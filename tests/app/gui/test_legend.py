@@ -143,6 +143,25 @@ def test_the_cut_time_is_drawn_after_a_replan_and_survives_saving(qtbot, plan, t
     assert _view(qtbot, again).cut_time() == at
 
 
+def test_an_exported_gantt_picture_carries_the_legend_and_the_cut_time(qtbot, plan, tmp_path):
+    from PySide6.QtGui import QImage
+
+    view = _view(qtbot, plan)
+    _, at = _replan(plan, qtbot)
+    with_legend = QImage(str(view.export_image(tmp_path / "with.png")))
+    view.set_legend_visible(False)
+    without = QImage(str(view.export_image(tmp_path / "without.png")))
+    top = view.legend().height_for(with_legend.width())
+    assert top > 0 and with_legend.height() == without.height() + top
+    # the strip's colours are the legend's: its first group swatch sits in the top band
+    band = {QColor(with_legend.pixel(x, y)).name() for x in range(0, with_legend.width(), 2) for y in range(top)}
+    group = next(e for e in view.legend().entries() if e.key == "group")
+    assert QColor(group.color).name() in band
+    # the cut time's tag is in the header of both pictures (red, the cut colour)
+    header = [QColor(without.pixel(x, y)) for x in range(without.width()) for y in range(2, 22)]
+    assert sum(c == CUT_PEN.color() for c in header) > 50
+
+
 # --------------------------------------------------------------------------- KPIs
 def test_the_kpi_panel_says_why_the_baseline_breaks_the_scenario(qtbot, plan):
     panel = KpiPanel(plan)
