@@ -101,6 +101,31 @@ class IssuesPanel(QWidget):
         except Exception:  # a path the spec cannot read (a scenario mid-edit): show it as it is
             return path
 
+    def where_objects(self, objects: tuple[str, ...], tasks: set[str]) -> str:
+        """A violation's objects in the planner's words: the editor row of its first task (``"Operation
+        ORD-2602.prf (Proof)"``), then the resources it names by their labels; '' when none is known."""
+        spec = getattr(self.editor, "spec", None)
+        sc = self.plan.scenario
+        parts: list[str] = []
+        first = next((o for o in objects if o in tasks), None)
+        if spec is not None and first is not None:
+            try:
+                chain = spec.locate_task(sc, first, self.plan.adapter.group_of(sc, first))
+                if chain and chain[-1].row is not None:
+                    parent = chain[-2].row if len(chain) > 1 else None
+                    parts.append(spec.table(chain[-1].table).describe_row(sc, parent, chain[-1].row))
+            except Exception:  # a scenario mid-edit the spec cannot read: the ids below will do
+                parts = []
+        others = sum(1 for o in objects if o in tasks and o != first)
+        if parts and others:
+            parts[-1] += f" and {others} more"
+        try:
+            lanes = {ln.id: ln.label for ln in self.plan.adapter.lanes(sc)}
+        except Exception:
+            lanes = {}
+        parts += [lanes[o] for o in objects if o in lanes]
+        return " · ".join(parts)
+
     @staticmethod
     def _where_item(item: QTreeWidgetItem, raw: str) -> QTreeWidgetItem:
         item.setData(1, _PATH_ROLE, raw)
@@ -144,7 +169,9 @@ class IssuesPanel(QWidget):
             items.append(item)
         for v in violations:
             objects = tuple(getattr(v, "objects", ()) or ())
-            item = self._where_item(QTreeWidgetItem([v.code, ", ".join(objects), v.message]), ", ".join(objects))
+            raw = ", ".join(objects)
+            where = self.where_objects(objects, tasks) or raw
+            item = self._where_item(QTreeWidgetItem([v.code, where, v.message]), raw)
             item.setForeground(0, amber)
             item.setData(0, _ROLE, (VIOLATION, [o for o in objects if o in tasks]))
             item.setToolTip(2, v.message)

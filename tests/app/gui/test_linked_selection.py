@@ -166,6 +166,20 @@ def test_name_columns_are_wide_enough_for_their_content_in_a_narrow_editor(qtbot
 
 
 # --------------------------------------------------------------------------- drag overlay
+def test_a_violation_reads_in_business_words(board, plan):
+    _, _, issues, _ = board
+    late, early = _two_on_one_machine(plan)
+    plan.move_task(late.task, early.start)  # onto the earlier bar: an overlap on their machine
+    row = next(r for r in range(issues.count()) if issues.rows()[r][0] == "machine_overlap")
+    where = issues.rows()[row][1]
+    first = min((late.task, early.task), key=lambda t: issues.raw_where(row).split(", ").index(t))
+    _, _, fop = plan.scenario.operation_index[first]
+    assert where.startswith(f"Operation {fop.id} ({fop.name}) and 1 more")
+    assert where.endswith(_label(plan, late.resource))
+    assert "ORD" not in where.split(" · ")[-1]  # the machine by its name, not its id
+    assert issues.raw_where(row).startswith(first)  # the ids stay in the tooltip
+
+
 def _label(plan, lane: str) -> str:
     return next(ln.label for ln in plan.adapter.lanes(plan.scenario) if ln.id == lane)
 
