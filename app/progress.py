@@ -1,5 +1,5 @@
 """Terminal progress output for long CLI work (stderr, so --json stdout stays clean), and
-turning Ctrl+C into a clean stop of that work."""
+turning Ctrl+C and SIGTERM into a clean stop of that work."""
 
 from __future__ import annotations
 
@@ -14,11 +14,16 @@ from typing import Any, TextIO, TypeVar
 T = TypeVar("T")
 
 
+#: what stops long work: Ctrl+C, and the kill a job scheduler, a container runtime or a Dask nanny sends
+STOP_SIGNALS: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)
+
+
 @contextlib.contextmanager
-def interrupts(handler: Callable[[], None], signals: tuple[int, ...] = (signal.SIGINT,)) -> Iterator[None]:
-    """While inside, ``signals`` call ``handler`` (e.g. a stop token's ``set``) instead of raising
-    KeyboardInterrupt or killing the process: a solver then stops cleanly and reports what it has.
-    Outside the main thread (where Python cannot set handlers) it does nothing."""
+def interrupts(handler: Callable[[], None], signals: tuple[int, ...] = STOP_SIGNALS) -> Iterator[None]:
+    """While inside, ``signals`` (Ctrl+C and SIGTERM by default) call ``handler`` (e.g. a stop
+    token's ``set``) instead of raising KeyboardInterrupt or killing the process: a solver then
+    stops cleanly and reports what it has. Outside the main thread (where Python cannot set
+    handlers) it does nothing."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -28,6 +33,26 @@ def interrupts(handler: Callable[[], None], signals: tuple[int, ...] = (signal.S
     finally:
         for sig, h in old.items():
             signal.signal(sig, h)
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def sigterm_as_ctrl_c() -> Iterator[None]:
+    """While inside, SIGTERM does what Ctrl+C does (raises KeyboardInterrupt in the main thread)
+    instead of killing the process at once: work that keeps what it has on Ctrl+C keeps it on a
+    kill too, and the exit status is the same. ``opsplan``'s main runs every command inside it;
+    :func:`interrupts` inside it takes both signals over. Outside the main thread it does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if old is None else old)
 
 
 def in_worker(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -53,17 +53,21 @@ def _version() -> str:
 
 
 def _find_version() -> str:
+    """``opsplan X, onnxruntime Y``: whichever onnxruntime build is installed (GPU or CPU), and what
+    the source tree says when there is no package metadata."""
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
-        from importlib.metadata import version
+        import onnxruntime
 
-        return f"opsplan {version('opsplan')}, onnxruntime {version('onnxruntime-gpu')}"
-    except Exception:  # noqa: BLE001 - source tree or the CPU build of onnxruntime
-        try:
-            import onnxruntime
-
-            return f"onnxruntime {onnxruntime.__version__}"
-        except Exception:  # noqa: BLE001
-            return "onnxruntime"
+        ort = onnxruntime.__version__
+    except Exception:  # noqa: BLE001 - any import failure: the policy solver says so elsewhere
+        ort = "?"
+    try:
+        ours = version("opsplan")
+    except PackageNotFoundError:
+        ours = "dev"
+    return f"opsplan {ours}, onnxruntime {ort}"
 
 
 def solve(

@@ -84,6 +84,10 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     target = Path(os.path.realpath(path))
     if target.is_dir():
         raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(path))
+    if target.exists() and not target.is_file():
+        # a device, a pipe or a socket (``-o /dev/null``): replacing it would put a plain file in
+        # its place (as root, even /dev/null's); refused rather than replaced
+        raise OSError(errno.EINVAL, "is not a regular file (a device, pipe or socket)", str(path))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -31,6 +31,7 @@ import json
 import math
 import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -262,58 +263,110 @@ def from_json_dict(data: Any, source: str = "<data>", *, validate: bool = True) 
 
 
 # --------------------------------------------------------------------------- text
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+class _Refused:
+    """Stands in for a value ``json.loads`` met but no document may hold (NaN, 1e999, a
+    5000-digit number, an object with a duplicate key); :func:`_check_tree` then names it with
+    its JSON path. (The parser's hooks see only the value's text, never where it is.)"""
+
+    __slots__ = ("key", "what")
+
+    def __init__(self, what: str, key: str | None = None) -> None:
+        self.what, self.key = what, key
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> JsonDict:
+def _reject_constant(name: str) -> _Refused:
+    return _Refused(f"{name} is not a JSON number (NaN and Infinity are not allowed)")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> JsonDict | _Refused:
     out: JsonDict = {}
     for k, v in pairs:
         if k in out:
-            raise ValueError(f"duplicate key {json.dumps(k)} in one JSON object")
+            return _Refused(f"duplicate key {json.dumps(k)[:80]} in one JSON object", key=k)
         out[k] = v
     return out
 
 
-def _finite_float(text: str) -> float:
+def _finite_float(text: str) -> float | _Refused:
     """A JSON number that fits a float: ``1e999`` would load as infinity, which no document can
     use and which could never be written back (every later save, autosave included, would fail)."""
     v = float(text)
     if not math.isfinite(v):
-        raise ValueError(f"the number {text[:40]} is out of range")
+        return _Refused(f"the number {text[:40]} is out of range (not a finite number)")
     return v
 
 
-def parse_json(text: str, source: str) -> Any:
-    """Strict JSON parsing (no NaN/Infinity, no out-of-range numbers, no duplicate keys); errors
-    name line and column."""
+def _bounded_int(text: str) -> int | _Refused:
+    """An integer Python converts (at most ``sys.get_int_max_str_digits()`` digits, 4300 by default)."""
     try:
-        data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float,
-                          object_pairs_hook=_no_duplicates)
+        return int(text)
+    except ValueError:
+        digits = len(text.lstrip("-"))
+        return _Refused(f"the number {text[:20]}... is too long ({digits} digits)")
+
+
+def parse_json(text: str, source: str) -> Any:
+    """Strict JSON parsing (no NaN/Infinity, no out-of-range or overlong numbers, no duplicate keys,
+    no deep nesting); every error names the file and the line and column or the JSON path."""
+    hooks: dict[str, Any] = {"parse_constant": _reject_constant, "parse_float": _finite_float,
+                             "object_pairs_hook": _no_duplicates}
+    try:
+        try:
+            data = json.loads(text, **hooks)
+        except ValueError as e:
+            if isinstance(e, json.JSONDecodeError):
+                raise
+            # only int() raises here (more digits than Python converts): parse again, integers
+            # through a hook this time (slower, so only now), to find which one and where
+            data = json.loads(text, parse_int=_bounded_int, **hooks)
     except json.JSONDecodeError as e:
         raise FileFormatError(source, f"line {e.lineno} column {e.colno}", f"not valid JSON: {e.msg}") from None
     except ValueError as e:
-        raise FileFormatError(source, None, f"not valid JSON: {e}") from None
+        raise FileFormatError(source, None, f"not valid JSON: {' '.join(str(e).split())[:200]}") from None
     except RecursionError:
-        raise FileFormatError(source, None, "not valid JSON: nested too deeply") from None
+        where = _too_deep_at(text)
+        raise FileFormatError(source, where, f"not valid JSON: nested more than {MAX_DEPTH} levels deep") from None
     _check_tree(data, source)
     return data
 
 
 MAX_DEPTH = 100  # far beyond any document's own nesting; deeper data would exhaust Python's stack later
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_BRACKETS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def _too_deep_at(text: str) -> str | None:
+    """``line L column C`` of the bracket that opens level :data:`MAX_DEPTH` + 1 (strings skipped)."""
+    depth = 0
+    for m in _BRACKETS.finditer(text):
+        c = text[m.start()]
+        if c in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                pos = m.start()
+                return f"line {text.count(chr(10), 0, pos) + 1} column {pos - text.rfind(chr(10), 0, pos)}"
+        elif c in "]}":
+            depth -= 1
+    return None
+
+
+def _short(path: str) -> str:
+    return path if len(path) <= 80 else path[:80] + "..."
 
 
 def _check_tree(data: Any, source: str) -> None:
-    """Refuse what json.loads accepts but nothing can use: strings with a lone surrogate (an
-    escape like \\ud800 that is no character, and cannot be written back as UTF-8) and nesting
-    deeper than :data:`MAX_DEPTH`. Iterative, so the check itself cannot run out of stack."""
+    """Refuse what json.loads accepts but nothing can use: the values :class:`_Refused` stands
+    for, strings with a lone surrogate (an escape like \\ud800 that is no character, and cannot
+    be written back as UTF-8) and nesting deeper than :data:`MAX_DEPTH`. Iterative, so the check
+    itself cannot run out of stack."""
     stack: list[tuple[Any, str, int]] = [(data, "$", 0)]
     while stack:
         x, path, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise FileFormatError(source, path if len(path) <= 80 else path[:80] + "...",
-                                  f"nested more than {MAX_DEPTH} levels deep")
+            raise FileFormatError(source, _short(path), f"nested more than {MAX_DEPTH} levels deep")
+        if isinstance(x, _Refused):
+            where = path if x.key is None else f"{path}.{x.key}"
+            raise FileFormatError(source, _short(where), f"not valid JSON: {x.what}")
         if isinstance(x, str):
             if not x.isascii() and _SURROGATE.search(x):
                 raise FileFormatError(source, path, "invalid Unicode: a lone surrogate escape (\\ud800-\\udfff)")
@@ -367,12 +420,33 @@ def loads(text: str | bytes, source: str = "<string>", *, validate: bool = True)
 MAX_INPUT_BYTES = 1 << 30  # 1 GiB: far above any real scenario; an endless stream (/dev/zero) stops here
 
 
+def _not_a_file(mode: int) -> str | None:
+    """What a path of this ``st_mode`` is when it is not a regular file (None when it is one)."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    what = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+    return f"is {what}, not a regular file: only files are read (a pipe or a device could block or never end)"
+
+
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
     """A file's bytes; every OS error becomes a FileFormatError naming the file, and so does a
-    file (or a device, or a pipe) larger than :data:`MAX_INPUT_BYTES`."""
+    file larger than :data:`MAX_INPUT_BYTES` and anything that is not a regular file (a folder,
+    a named pipe, a device such as /dev/zero, a socket), refused before a byte is read: reading
+    a pipe would block until somebody writes to it, a device might never end."""
     p = Path(path)
     try:
-        with p.open("rb") as fh:
+        why = _not_a_file(os.stat(p).st_mode)
+        if why:
+            raise FileFormatError(str(p), None, why)
+        # O_NONBLOCK: should the path have become a pipe since the stat, opening it does not wait for a writer
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as fh:
+            why = _not_a_file(os.fstat(fh.fileno()).st_mode)  # the file actually opened
+            if why:
+                raise FileFormatError(str(p), None, why)
             data = fh.read(MAX_INPUT_BYTES + 1)
         if len(data) > MAX_INPUT_BYTES:
             raise FileFormatError(str(p), None, f"larger than {MAX_INPUT_BYTES // (1 << 20)} MiB: not a scenario file")

@@ -186,8 +186,8 @@ def test_an_endless_or_huge_input_is_refused_not_read_forever(tmp_path, monkeypa
     with pytest.raises(FileFormatError) as info:
         load(big)
     assert "larger than" not in str(info.value)
-    if os.path.exists("/dev/zero"):
-        with pytest.raises(FileFormatError, match="larger than"):
+    if os.path.exists("/dev/zero"):  # a device is refused before a byte is read (issue 23)
+        with pytest.raises(FileFormatError, match="is a device, not a regular file"):
             import_file("/dev/zero")
 
 
@@ -580,3 +580,19 @@ def test_a_kind_that_is_not_a_string_and_a_nan_in_extras_are_clean_errors(tiny_j
     doc = docmod.Document(tiny_jobshop, (Schedule((), "s", extras=(("score", float("nan")),)),))
     with pytest.raises(OpsPlanError, match="cannot write"):
         docmod.dumps(doc)  # NaN is not JSON: the file would not load again
+
+
+def test_atomic_write_never_replaces_a_device_or_a_pipe(tmp_path):
+    """Saving to a FIFO (or, as root, to /dev/null) used to swap it for a plain file."""
+    import os
+    import stat
+
+    from opsplan.models.io.atomic import atomic_write_text
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match="not a regular file") as err:
+        atomic_write_text(fifo, "data")
+    assert err.value.filename == str(fifo)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # still the pipe
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]  # no temporary file left
