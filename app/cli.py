@@ -14,7 +14,17 @@ import signal
 import sys
 from pathlib import Path
 
-from opsplan.app.common import PROG, add_objective_arg, add_solver_args, at_least, objective_name
+from opsplan.app.common import (
+    PROG,
+    Parser,
+    add_objective_arg,
+    add_solver_args,
+    at_least,
+    check_output,
+    check_output_folder,
+    objective_name,
+    package_version,
+)
 from opsplan.app.common import fail as _fail
 from opsplan.app.common import fmt_num as _fmt_num
 from opsplan.app.common import solver_params as _params
@@ -43,6 +53,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from opsplan.models.io.document import save
     from opsplan.models.kinds import descriptor
 
+    check_output(args.output)  # every command that writes checks its output first: no work is thrown away
     doc = _load_document(args.file, args.format, args.index, args.jobs)
     save(doc, args.output)
     sc = doc.scenario
@@ -59,6 +70,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from opsplan.models.kinds import with_objective
     from opsplan.solvers import StopToken, solve
 
+    check_output(args.output)  # before the solve: a plan is never computed only to be lost at the save
     doc = _load_document(args.file, args.format, args.index, args.jobs)
     sc = doc.scenario
     if args.objective is not None:  # an unknown name fails here, naming the kind's objectives
@@ -194,6 +206,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from opsplan.models.io.exporters import export_schedule
     from opsplan.models.kinds import descriptor
 
+    check_output(args.output)
     doc = _load_document(args.file, None, None)
     if not doc.schedules:
         return _fail(f"{args.file}: the document holds no schedule to export")
@@ -241,6 +254,7 @@ def cmd_reschedule(args: argparse.Namespace) -> int:
     for flag, v in (("--max-changes", args.max_changes), ("--tolerance", args.tolerance), ("--at", args.at)):
         if v is not None and v < 0:
             return _fail(f"{flag} must not be negative, got {v}")
+    check_output(args.output)
     doc = _load_document(args.scenario, args.format, args.index, args.jobs)
     sc = doc.scenario
     desc = descriptor(sc)
@@ -339,6 +353,7 @@ def cmd_policy(args: argparse.Namespace) -> int:
     except ImportError as err:
         return _fail(f"training needs torch: pip install 'opsplan[train]' ({err})")
     out = Path(args.out)
+    check_output_folder(out, "--out")
     if args.card:
         try:
             card = json.loads(Path(args.card).read_text())
@@ -358,6 +373,18 @@ def cmd_policy(args: argparse.Namespace) -> int:
         new = train(config, out, args.name, command=command)  # no name: "<kind>-policy"
     print(f"wrote {out / new['onnx']} and its card {out / (new['name'] + '.json')}")
     return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from opsplan.app.report import run
+
+    return run(args)
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from opsplan.app.batch import main as batch_main
+
+    return batch_main(args)
 
 
 def cmd_solvers(args: argparse.Namespace) -> int:
@@ -406,8 +433,8 @@ def _add_disruption_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description="OpsPlan: operations planning from the command line")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser = Parser(prog=PROG, description="OpsPlan: operations planning from the command line")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("import", help="convert a benchmark/tabular file into an OpsPlan document")
@@ -463,7 +490,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default=None, help="json, csv or xlsx (default: from the extension)")
     p.set_defaults(func=cmd_export)
 
+    p = sub.add_parser("batch", help="solve many scenarios x solvers x seeds into one results table (resumable)",
+                       description="Every (scenario, solver, seed) is one job, run on local worker processes or a "
+                                   "Dask cluster (--scheduler). Rows are written as jobs finish; Ctrl+C keeps them "
+                                   "and the same command run again resumes. Exit 1 when a job failed, 130 when "
+                                   "interrupted.")
+    from opsplan.app.batch import add_arguments as _add_batch_args
+
+    _add_batch_args(p)
+    p.set_defaults(func=cmd_batch)
+
     _add_bench_parsers(sub)
+
+    p = sub.add_parser("report", help="one self-contained HTML page (tables, plots) of batch/bench results files",
+                       description="Per solver and family: gaps, wins, proofs, errors, runtimes; a performance "
+                                   "profile, time to target and objective over time. Several files are compared "
+                                   "as runs (solver@run).")
+    p.add_argument("results", nargs="+", metavar="RESULTS",
+                   help="results files (.csv, .parquet, .json) of `opsplan batch` or `opsplan bench`")
+    p.add_argument("-o", "--output", required=True, help="the HTML page to write")
+    p.add_argument("--label", action="append", default=None, metavar="NAME",
+                   help="a run's name, once per results file in order (default: the file names); files given "
+                        "the same label are one run")
+    p.add_argument("--tau-max", type=float, default=1.5, metavar="T",
+                   help="the performance profile's x range: 1 to T (default 1.5)")
+    p.add_argument("--title", default=None, help="the page's title")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("solvers", help="list solvers and whether they are installed")
     p.set_defaults(func=cmd_solvers)
@@ -490,7 +542,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _BenchSetParser(argparse.ArgumentParser):
+class _BenchSetParser(Parser):
     """The parser of one bench set: what it does not read is its own error, and a flag that
     another set reads says so (``--FLAG does not apply to bench SET (only to: OTHER, ...)``)."""
 
@@ -536,12 +588,7 @@ def _delegate_gui(argv: list[str]) -> int | None:
 
 
 def _version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("opsplan")
-    except Exception:  # noqa: BLE001 - running from a source tree without metadata
-        return "dev"
+    return package_version()  # the installed version, else the source tree's pyproject.toml
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -550,13 +597,18 @@ def main(argv: list[str] | None = None) -> int:
         code = _delegate_gui(argv)
         if code is not None:
             return int(code)
-        args = build_parser().parse_args(argv)
-        if getattr(args, "solvers", None):
-            explicit = any(a == "--solver" or a.startswith("--solver=") for a in argv)
-            if explicit and args.solver != "race":
-                return _fail(f"--solvers races solvers; it goes with --solver race, not --solver {args.solver}")
-            args.solver = "race"
-        return int(args.func(args) or 0)
+        from opsplan.app.progress import sigterm_as_ctrl_c
+
+        # a kill (SIGTERM: a job scheduler, a container, a Dask nanny) is Ctrl+C for every command: what
+        # a command keeps on Ctrl+C (a solve's best plan, a bench's rows) it keeps on a kill, same exit status
+        with sigterm_as_ctrl_c():
+            args = build_parser().parse_args(argv)
+            if getattr(args, "solvers", None):
+                explicit = any(a == "--solver" or a.startswith("--solver=") for a in argv)
+                if explicit and args.solver != "race":
+                    return _fail(f"--solvers races solvers; it goes with --solver race, not --solver {args.solver}")
+                args.solver = "race"
+            return int(args.func(args) or 0)
     except OpsPlanError as err:
         return _fail(_one_line(err))
     except FileNotFoundError as err:
