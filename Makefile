@@ -9,7 +9,7 @@ QT_APT := libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3 \
           libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 \
           libxcb-render0 libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0
 
-.PHONY: venv sysdeps test run lint bench clean
+.PHONY: venv sysdeps test run lint bench clean installer
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,12 @@ run: sysdeps venv
 
 bench: venv
 	$(VENV)/bin/opsplan bench jobshop --solver cpsat --time-limit 10 --threads 2
+
+# The desktop bundle dist/opsplan/ (PyInstaller, one folder; docs/installer.md), smoke-tested.
+# ONNXRUNTIME=cpu|gpu picks the onnxruntime build it carries (default: the venv's).
+ONNXRUNTIME ?= auto
+installer: venv
+	ONNXRUNTIME=$(ONNXRUNTIME) installer/build.sh --python $(PY)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis out
