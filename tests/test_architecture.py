@@ -188,6 +188,7 @@ GENERIC = [
     "policies/__init__.py", "policies/env.py", "policies/features.py", "policies/backend.py",
     "policies/runtime.py", "policies/registry.py", "policies/solver_registrations.py",
     "app/__init__.py", "app/cli.py", "app/common.py", "app/progress.py", "app/bench.py", "app/benchsets.py",
+    "app/results.py", "app/batch.py", "app/batch_jobs.py", "app/batch_dask.py", "app/report.py",
     "app/gui/app.py", "app/gui/adapters.py", "app/gui/document.py", "app/gui/main_window.py",
     "app/gui/gantt.py", "app/gui/kpi_panel.py", "app/gui/resource_view.py", "app/gui/solve_panel.py",
     "app/gui/disruption.py", "app/gui/editor.py", "app/gui/issues_panel.py", "app/gui/chart.py",
