@@ -95,7 +95,7 @@ def solve(
     module = load(backend, kind)
     stop = stop or StopToken()
     t0 = time.perf_counter()
-    result: Result = module.solve(scenario, params, on_progress, stop, variant)
+    result: Result = module.solve(scenario, params, _bound_kept(on_progress), stop, variant)
     if result.runtime_s <= 0:
         result = replace(result, runtime_s=time.perf_counter() - t0)
     if result.schedule is not None:
@@ -103,6 +103,26 @@ def solve(
     if result.termination == Termination.INFEASIBLE and not result.conflicts and options.get("explain", True):
         result = _explained(scenario, params, result, stop)
     return result
+
+
+def _bound_kept(on_progress: ProgressCallback | None) -> ProgressCallback | None:
+    """``on_progress`` whose reported bound never goes down: a bound proved once stays proved,
+    while a solver that chains phases (a tabu start with a simple lower bound, then CP-SAT whose
+    search starts from a weaker one) would otherwise report it falling (swv11: 2983, then 1104).
+    Objectives pass as they are: a race reports each member's own."""
+    if on_progress is None:
+        return None
+    best: list[float] = []
+
+    def report(p: Progress) -> None:
+        if p.bound is not None:
+            if best and p.bound < best[0]:
+                p = replace(p, bound=best[0])
+            else:
+                best[:] = [p.bound]
+        on_progress(p)
+
+    return report
 
 
 def _checked(scenario, params: Params, result: Result) -> Result:  # noqa: ANN001
