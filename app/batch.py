@@ -20,7 +20,6 @@ import argparse
 import collections
 import concurrent.futures as cf
 import json
-import math
 import os
 import platform
 import queue
@@ -34,9 +33,10 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, Protocol
 
 from opsplan.app.batch_jobs import JobSpec, error_row, file_hash, run_job
+from opsplan.app.progress import BatchProgress
 from opsplan.app.results import format_of, read_results, write_results
 from opsplan.models.errors import OpsPlanError
 
@@ -305,73 +305,6 @@ class LocalExecutor:
 
 
 # -- progress -------------------------------------------------------------------------------------
-def job_line(row: dict[str, Any], done: int, total: int) -> str:
-    """One finished job in words: ``[3/20] ft06 dispatch:spt seed 0: feasible 88 (0.01 s)``."""
-    obj = row.get("objective")
-    value = "" if obj is None or (isinstance(obj, float) and math.isnan(obj)) else f" {obj:g}"
-    what = f"error: {row['error']}" if row["status"] == "error" else f"{row['status']}{value}"
-    return (f"[{done}/{total}] {row['instance'] or row['input']} {row['solver']} seed {row['seed']}: {what} "
-            f"({row['runtime_s']:.2f} s)")
-
-
-class BatchProgress:
-    """The live bar of a batch on a terminal (done/total, failures, elapsed, remaining; rich);
-    without a terminal nothing but, with ``verbose``, a line per finished job."""
-
-    def __init__(self, stream: TextIO | None = None, verbose: bool = False, tty: bool | None = None) -> None:
-        self.stream = stream or sys.stderr
-        self.verbose = verbose
-        self.tty = bool(self.stream.isatty()) if tty is None else tty
-        self.failed = 0
-        self.done = 0
-        self.total = 0
-        self._bar: Any = None
-        self._task: Any = None
-
-    def start(self, total: int, done: int) -> None:
-        self.total, self.done = total, done
-        if not self.tty:
-            return
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        console = Console(file=self.stream, force_terminal=True)
-        # a long job (minutes) must still give a rate: estimate over the whole run, not 30 s
-        self._bar = Progress(TextColumn("batch"), BarColumn(), MofNCompleteColumn(),
-                             TextColumn("[red]{task.fields[failed]} failed"), TextColumn("elapsed"),
-                             TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-                             console=console, speed_estimate_period=24 * 3600.0)
-        self._bar.start()
-        self._task = self._bar.add_task("batch", total=total, completed=done, failed=0)
-
-    def job_done(self, row: dict[str, Any]) -> None:
-        self.done += 1
-        if row["status"] == "error":
-            self.failed += 1
-        if self._bar is not None:
-            self._bar.update(self._task, advance=1, failed=self.failed)
-            if self.verbose:
-                self._bar.console.print(job_line(row, self.done, self.total), markup=False, highlight=False)
-        elif self.verbose:
-            print(job_line(row, self.done, self.total), file=self.stream, flush=True)
-
-    def stop(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
-
-    def message(self, text: str) -> None:
-        """A line that is always shown (the final summary)."""
-        print(text, file=self.stream, flush=True)
-
-
 # -- the manifest ---------------------------------------------------------------------------------
 def manifest_path(output: str | os.PathLike[str]) -> Path:
     """``<output>.manifest.json`` beside the results file."""

@@ -319,6 +319,11 @@ def run_file_set(args: argparse.Namespace, bset: BenchSet) -> int:
     # Ctrl+C or a kill (SIGTERM) cancels the instance being solved and ends the run with what
     # is finished: the solver stops within a second, and --output keeps every finished row
     stop = StopToken()
+    from opsplan.app.progress import BatchProgress
+
+    # the same live bar as batch (done/total, failures, elapsed, remaining) on a terminal; quiet otherwise
+    bar = BatchProgress(label=f"bench {bset.name}")
+    bar.start(total, 0)
     try:
         with interrupts(stop.set, (signal.SIGINT, signal.SIGTERM)):
             for name in names:
@@ -326,15 +331,13 @@ def run_file_set(args: argparse.Namespace, bset: BenchSet) -> int:
                 for s in solvers:
                     if stop.is_set():
                         raise KeyboardInterrupt
-                    done = len(rows)
                     row = head(name)
                     ref = row["ub"]
                     if (name, s) in resumed:
                         row.update(resumed[name, s])
                         rows.append(row)
+                        bar.advance(bool(row.get("error")))
                         continue
-                    line.update(f"[{done + 1}/{total}] {name} with {s}  ({time.perf_counter() - t0:.0f}s elapsed)",
-                                force=True)
                     if (name, s) in proven:
                         row.update(proven[name, s])
                         row["reused"] = True
@@ -354,12 +357,14 @@ def run_file_set(args: argparse.Namespace, bset: BenchSet) -> int:
                         if ref == 0 and row["objective"] is not None:  # no relative gap to 0: say if it was hit
                             row["hit_zero"] = row["objective"] == 0
                     rows.append(row)
+                    bar.advance(bool(row.get("error")))
                     if args.output:  # a long run killed half way keeps what it finished (see --resume)
                         _write_report(args.output, report(complete=False))
     except KeyboardInterrupt:
         stop.set()
         print(f"interrupted: reporting the {len(rows)} results finished so far", file=sys.stderr)
     finally:
+        bar.stop()
         line.done()
     final = report(complete=len(rows) == total)
     if not _emit_json(args, final):
