@@ -19,6 +19,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol, runtime_checkable
 
 
@@ -104,8 +105,10 @@ def phrase_text(phrase: Phrase, times: TimeText = PLAIN) -> str:
     return "".join(p if isinstance(p, str) else p.text(times) for p in phrase)
 
 
+@lru_cache(maxsize=64)
 def takes_times(check: Callable[..., Any]) -> bool:
-    """Whether ``check`` accepts a ``times`` keyword (a kind written before the seam does not)."""
+    """Whether ``check`` accepts a ``times`` keyword (a kind written before the seam does not).
+    Remembered per function: the board checks a candidate plan on every mouse move of a drag."""
     try:
         params = inspect.signature(check).parameters.values()
     except (TypeError, ValueError):  # a builtin or C callable without a signature: assume the old form

@@ -14,6 +14,7 @@ row about them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from opsplan.app.gui.timeaxis import Clock
@@ -101,28 +102,23 @@ class IssuesPanel(QWidget):
         except Exception:  # a path the spec cannot read (a scenario mid-edit): show it as it is
             return path
 
-    def where_objects(self, objects: tuple[str, ...], tasks: set[str]) -> str:
+    def where_objects(self, objects: tuple[str, ...], tasks: set[str], lanes: Mapping[str, str]) -> str:
         """A violation's objects in the planner's words: the editor row of its first task (``"Operation
-        ORD-2602.prf (Proof)"``), then the resources it names by their labels; '' when none is known."""
-        spec = getattr(self.editor, "spec", None)
-        sc = self.plan.scenario
+        ORD-2602.prf (Proof)"``), then the resources it names by their ``lanes`` labels; '' when none
+        is known."""
         parts: list[str] = []
         first = next((o for o in objects if o in tasks), None)
-        if spec is not None and first is not None:
+        chain = self.editor.locate_task(first) if self.editor is not None and first is not None else []
+        if chain and chain[-1].row is not None:
+            parent = chain[-2].row if len(chain) > 1 else None
             try:
-                chain = spec.locate_task(sc, first, self.plan.adapter.group_of(sc, first))
-                if chain and chain[-1].row is not None:
-                    parent = chain[-2].row if len(chain) > 1 else None
-                    parts.append(spec.table(chain[-1].table).describe_row(sc, parent, chain[-1].row))
+                parts.append(self.editor.spec.table(chain[-1].table).describe_row(
+                    self.plan.scenario, parent, chain[-1].row))
             except Exception:  # a scenario mid-edit the spec cannot read: the ids below will do
                 parts = []
         others = sum(1 for o in objects if o in tasks and o != first)
         if parts and others:
             parts[-1] += f" and {others} more"
-        try:
-            lanes = {ln.id: ln.label for ln in self.plan.adapter.lanes(sc)}
-        except Exception:
-            lanes = {}
         parts += [lanes[o] for o in objects if o in lanes]
         return " · ".join(parts)
 
@@ -167,10 +163,14 @@ class IssuesPanel(QWidget):
             item.setData(0, _ROLE, (CONFLICT, (c.path, list(c.objects))))
             item.setToolTip(2, "Infeasible together with the other conflict rows: " + text)
             items.append(item)
+        try:  # the lanes' labels, read once for every violation row
+            lanes = {ln.id: ln.label for ln in self.plan.adapter.lanes(self.plan.scenario)} if violations else {}
+        except Exception:  # a scenario mid-edit the adapter cannot read: the ids will do
+            lanes = {}
         for v in violations:
             objects = tuple(getattr(v, "objects", ()) or ())
             raw = ", ".join(objects)
-            where = self.where_objects(objects, tasks) or raw
+            where = self.where_objects(objects, tasks, lanes) or raw
             item = self._where_item(QTreeWidgetItem([v.code, where, v.message]), raw)
             item.setForeground(0, amber)
             item.setData(0, _ROLE, (VIOLATION, [o for o in objects if o in tasks]))

@@ -70,24 +70,20 @@ def rows_for(plan: PlanDocument) -> tuple[KPI, ...]:
     return kpi_rows(plan.scenario.kind)
 
 
-def fmt_kpi(kpi: KPI, value: Any, time_unit: Any = "") -> str:
-    """A KPI value for people: ``"%"`` KPIs as a percentage, ``"time"`` ones with the time unit,
-    or, given the scenario's :class:`~opsplan.app.gui.timeaxis.Clock`, as a duration in the board's
-    words (``"9 h 25 min"``)."""
+def fmt_kpi(kpi: KPI, value: Any, clock: Clock | None = None) -> str:
+    """A KPI value for people: ``"%"`` KPIs as a percentage, ``"time"`` ones as a duration in the
+    board's words through the scenario's ``clock`` (``"9 h 25 min"``; a fraction keeps its unit)."""
     if value is None:
         return "–"
     if kpi.unit == "%" and isinstance(value, int | float):
         return f"{float(value):.1%}"
-    if kpi.unit == "time" and hasattr(time_unit, "span") and _numeric(value) and abs(value - round(value)) < 1e-9:
-        return time_unit.span(round(value))
-    time_unit = getattr(time_unit, "unit_word", time_unit)
-    if isinstance(value, float) and abs(value - round(value)) > 1e-9:
-        text = f"{value:,.2f}"
-    elif isinstance(value, int | float):
-        text = f"{round(value):,}"
-    else:
+    if not isinstance(value, int | float):
         return str(value)
-    return f"{text} {time_unit}" if time_unit and kpi.unit == "time" else text
+    whole = abs(value - round(value)) <= 1e-9
+    if kpi.unit == "time" and clock is not None:
+        # a whole number reads in days, hours and minutes; a mean keeps its unit
+        return clock.span(round(value)) if whole else f"{value:,.2f} {clock.unit_word}"
+    return f"{round(value):,}" if whole else f"{value:,.2f}"
 
 
 def _numeric(v: Any) -> bool:
@@ -309,11 +305,11 @@ class KpiPanel(QWidget):
             return
         k = kpi_values(plan, schedule)
         self._values = k
-        unit = Clock.of(plan.scenario)
+        clock = Clock.of(plan.scenario)
         self.title.setText(f"KPIs of “{plan.current_name}”")
         for kpi in self._rows:
             key = kpi.key
-            text = fmt_kpi(kpi, k.get(key), unit)
+            text = fmt_kpi(kpi, k.get(key), clock)
             if key == "objective_value" and k.get("objective"):
                 text = f"{text} ({str(k['objective']).replace('_', ' ')})"
             lab = self._labels[key]
@@ -522,7 +518,7 @@ class ComparePanel(QWidget):
         self.table.clear()
         self.table.setRowCount(len(rows))
         self.table.setColumnCount(len(schedules))
-        unit = Clock.of(plan.scenario)
+        clock = Clock.of(plan.scenario)
         values = {s.name: kpi_values(plan, s) for s in schedules}
         base = plan.schedule
         for s in schedules:
@@ -553,7 +549,7 @@ class ComparePanel(QWidget):
             self._best[key] = best_names
             for c, s in enumerate(schedules):
                 v = values[s.name].get(key)
-                item = QTableWidgetItem(fmt_kpi(kpi, v, unit))
+                item = QTableWidgetItem(fmt_kpi(kpi, v, clock))
                 item.setData(Qt.ItemDataRole.UserRole, v)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 tips = []
@@ -562,7 +558,7 @@ class ComparePanel(QWidget):
                 self._delta[(key, s.name)] = direction
                 if direction in ("better", "worse"):
                     item.setForeground(QBrush(BETTER_COLOR if direction == "better" else WORSE_COLOR))
-                    tips.append(f"{direction} than “{current}” ({fmt_kpi(kpi, ref.get(key), unit)})")
+                    tips.append(f"{direction} than “{current}” ({fmt_kpi(kpi, ref.get(key), clock)})")
                 if s.name in best_names:
                     f = item.font()
                     f.setBold(True)

@@ -232,8 +232,8 @@ class MainWindow(QMainWindow):
         total = sum(split.sizes()) or split.height()
         if total <= 0:
             return
-        want = self.gantt.content_height() if hasattr(self.gantt, "content_height") else total * 3 // 5
-        rv_min = self.resource_view.minimum_rows_height() if hasattr(self.resource_view, "minimum_rows_height") else 0
+        want = self.gantt.content_height()
+        rv_min = self.resource_view.minimum_rows_height()
         g = max(min(want, int(total * 0.6)), min(want, total - rv_min), int(total * 0.3))
         split.setSizes([g, max(1, total - g)])
 
